@@ -1,0 +1,57 @@
+package org.fedmsg;
+
+import java.util.Set;
+
+/**
+ * A connection to the fedmsg bus: publish with one call, subscribe with a handler.
+ *
+ * <pre>{@code
+ * try (Bus bus = Bus.create(BusOptions.builder().name("pkgdb").endpoint("pkgdb", List.of("tcp://127.0.0.1:3000")).build())) {
+ *   bus.publish("package.update", Map.of("package", "kernel"));
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: any thread may publish and subscribe. Handlers run on the bus's receiving
+ * thread (see {@link MessageHandler}).
+ */
+public interface Bus extends AutoCloseable {
+
+  /** Opens a bus: binds (or connects) its publisher, if it has a name, at once. */
+  static Bus create(BusOptions options) {
+    return new FedmsgBus(options);
+  }
+
+  /**
+   * Publishes {@code msg} on {@code <topic_prefix>.<environment>.<modname>.<topic>}, the modname
+   * guessed from the caller's package (see {@link ModnameRule}).
+   *
+   * @param msg a POJO, record, map or Jackson tree, serialised with Jackson; a falsy value
+   *     ({@code null}, empty, zero, false) becomes {@code {}} as in the reference
+   * @return the message as sent
+   * @throws IllegalStateException if this bus has no publisher
+   * @throws TransportException if ZeroMQ refused the message
+   */
+  Message publish(String topic, Object msg);
+
+  /** As {@link #publish(String, Object)} with an explicit modname. */
+  Message publish(String modname, String topic, Object msg);
+
+  /**
+   * Delivers every accepted message whose topic starts with {@code topicPrefix} ({@code ""}:
+   * all) to {@code handler}, connecting to every configured endpoint on first use.
+   */
+  Subscription subscribe(String topicPrefix, MessageHandler handler);
+
+  /** The endpoint the publisher bound or connected, or null when this bus does not publish. */
+  String publisherEndpoint();
+
+  /** The endpoints the subscriber is connected to. */
+  Set<String> connectedEndpoints();
+
+  /** A snapshot of the counters. */
+  BusStats stats();
+
+  /** Closes every socket; pending messages get the configured linger time. Idempotent. */
+  @Override
+  void close();
+}

@@ -1,0 +1,13 @@
+package org.fedmsg;
+
+/**
+ * Receives the bus's asynchronous events. Every method has a no-op default, so implement only
+ * what you need. Methods run on the bus's receiving thread: return quickly.
+ */
+public interface BusListener {
+  /** A received message was dropped; it has already been counted and logged. */
+  default void messageRejected(Rejection rejection) {}
+
+  /** A handler threw while processing {@code message}; the bus logged it and carries on. */
+  default void handlerFailed(Message message, Throwable error) {}
+}

@@ -1,0 +1,227 @@
+package org.fedmsg;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything a {@link Bus} needs, built with {@link #builder()} (or from the {@code fedmsg.d}
+ * configuration by {@code BusConfig}). Immutable.
+ */
+public final class BusOptions {
+  /** The reference's default relay inbound address ({@code fedmsg.d/relay.py}). */
+  public static final String DEFAULT_RELAY_INBOUND = "tcp://127.0.0.1:2003";
+
+  final String topicPrefix;
+  final String environment;
+  final String name;
+  final Map<String, List<String>> endpoints;
+  final boolean active;
+  final String relayInbound;
+  final SocketOptions socketOptions;
+  final WireFormat wireFormat;
+  final boolean validateSignatures;
+  final ModnameRule modnameRule;
+  final BusListener listener;
+  final Clock clock;
+  final String username;
+  final Duration activeConnectTimeout;
+
+  private BusOptions(Builder b) {
+    this.topicPrefix = b.topicPrefix;
+    this.environment = b.environment;
+    this.name = b.name;
+    Map<String, List<String>> copy = new LinkedHashMap<>();
+    b.endpoints.forEach((service, urls) -> copy.put(service, List.copyOf(urls)));
+    this.endpoints = java.util.Collections.unmodifiableMap(copy);
+    this.active = b.active;
+    this.relayInbound = b.relayInbound;
+    this.socketOptions = b.socketOptions;
+    this.wireFormat = b.wireFormat;
+    this.validateSignatures = b.validateSignatures;
+    this.modnameRule = b.modnameRule;
+    this.listener = b.listener;
+    this.clock = b.clock;
+    this.username = b.username;
+    this.activeConnectTimeout = b.activeConnectTimeout;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The topic prefix, e.g. {@code org.fedoraproject}. */
+  public String topicPrefix() {
+    return topicPrefix;
+  }
+
+  /** The environment, e.g. {@code prod}. */
+  public String environment() {
+    return environment;
+  }
+
+  /** The publishing service's name (key into {@code endpoints}), or null for a bus that only listens. */
+  public String name() {
+    return name;
+  }
+
+  /** Service name to endpoint URLs; a subscriber connects to all of them but {@code relay_inbound}. */
+  public Map<String, List<String>> endpoints() {
+    return endpoints;
+  }
+
+  /** Whether the publisher connects to {@code relay_inbound} instead of binding. */
+  public boolean active() {
+    return active;
+  }
+
+  /** The relay's inbound address. */
+  public String relayInbound() {
+    return relayInbound;
+  }
+
+  /** Whether received messages must be signed and verified. */
+  public boolean validateSignatures() {
+    return validateSignatures;
+  }
+
+  /** The wire format published. */
+  public WireFormat wireFormat() {
+    return wireFormat;
+  }
+
+  /** Builds {@link BusOptions}; setters validate their argument, {@link #build()} the combination. */
+  public static final class Builder {
+    private String topicPrefix = "org.fedoraproject";
+    private String environment = "dev";
+    private String name;
+    private final Map<String, List<String>> endpoints = new LinkedHashMap<>();
+    private boolean active;
+    private String relayInbound = DEFAULT_RELAY_INBOUND;
+    private SocketOptions socketOptions = SocketOptions.DEFAULTS;
+    private WireFormat wireFormat = WireFormat.FEDMSG1;
+    private boolean validateSignatures = true;
+    private ModnameRule modnameRule = ModnameRule.auto();
+    private BusListener listener = new BusListener() {};
+    private Clock clock = Clock.systemUTC();
+    private String username = System.getProperty("user.name", "unknown");
+    private Duration activeConnectTimeout = Duration.ofSeconds(5);
+
+    private Builder() {}
+
+    public Builder topicPrefix(String topicPrefix) {
+      this.topicPrefix = requireText(topicPrefix, "topic_prefix");
+      return this;
+    }
+
+    public Builder environment(String environment) {
+      this.environment = requireText(environment, "environment");
+      return this;
+    }
+
+    /** The service name this bus publishes as; null (the default) for a listen-only bus. */
+    public Builder name(String name) {
+      this.name = name;
+      return this;
+    }
+
+    /** Adds (or replaces) the endpoints of one service. */
+    public Builder endpoint(String service, List<String> urls) {
+      requireText(service, "service name");
+      if (urls.isEmpty()) {
+        throw new IllegalArgumentException("service '" + service + "' has no endpoints");
+      }
+      for (String url : urls) {
+        requireText(url, "endpoint of " + service);
+      }
+      this.endpoints.put(service, List.copyOf(urls));
+      return this;
+    }
+
+    /** Replaces all endpoints. */
+    public Builder endpoints(Map<String, List<String>> endpoints) {
+      this.endpoints.clear();
+      endpoints.forEach(this::endpoint);
+      return this;
+    }
+
+    /** Publish by connecting to {@code relay_inbound} rather than binding (as {@code fedmsg logger} does). */
+    public Builder active(boolean active) {
+      this.active = active;
+      return this;
+    }
+
+    public Builder relayInbound(String relayInbound) {
+      this.relayInbound = requireText(relayInbound, "relay_inbound");
+      return this;
+    }
+
+    public Builder socketOptions(SocketOptions socketOptions) {
+      this.socketOptions = Objects.requireNonNull(socketOptions, "socketOptions");
+      return this;
+    }
+
+    public Builder wireFormat(WireFormat wireFormat) {
+      this.wireFormat = Objects.requireNonNull(wireFormat, "wireFormat");
+      return this;
+    }
+
+    /** Whether received messages must be signed and verified (default true). */
+    public Builder validateSignatures(boolean validateSignatures) {
+      this.validateSignatures = validateSignatures;
+      return this;
+    }
+
+    public Builder modnameRule(ModnameRule modnameRule) {
+      this.modnameRule = Objects.requireNonNull(modnameRule, "modnameRule");
+      return this;
+    }
+
+    public Builder listener(BusListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /** The clock for timestamps, certificate validity and replay windows. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** The {@code username} field of published messages (default: the JVM's user name). */
+    public Builder username(String username) {
+      this.username = requireText(username, "username");
+      return this;
+    }
+
+    /** How long an active publisher waits for the relay's subscription before its first send. */
+    public Builder activeConnectTimeout(Duration timeout) {
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("timeout must not be negative");
+      }
+      this.activeConnectTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * @throws IllegalStateException when a publisher name is set but has no endpoints (and the
+     *     bus is not active)
+     */
+    public BusOptions build() {
+      if (name != null && !active && !endpoints.containsKey(name)) {
+        throw new IllegalStateException("publisher name '" + name + "' has no entry in endpoints");
+      }
+      return new BusOptions(this);
+    }
+
+    private static String requireText(String value, String what) {
+      if (value == null || value.isBlank()) {
+        throw new IllegalArgumentException(what + " must not be empty");
+      }
+      return value;
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package org.fedmsg;
+
+import java.util.Map;
+import org.fedmsg.crypto.VerificationResult.Reason;
+
+/**
+ * A snapshot of a bus's counters.
+ *
+ * @param published messages handed to the publishing socket
+ * @param publishFailures messages ZeroMQ refused to queue (high-water mark on a connecting socket)
+ * @param received multipart messages read from subscribing sockets, good or bad
+ * @param delivered messages that passed every check and matched at least one subscription
+ * @param handlerErrors exceptions thrown by handlers
+ * @param rejectedByReason rejections per reason (reasons never seen are absent)
+ * @param rejectedByCause rejections per {@code REASON/cause}
+ */
+public record BusStats(
+    long published,
+    long publishFailures,
+    long received,
+    long delivered,
+    long handlerErrors,
+    Map<Reason, Long> rejectedByReason,
+    Map<String, Long> rejectedByCause) {
+
+  public BusStats {
+    rejectedByReason = Map.copyOf(rejectedByReason);
+    rejectedByCause = Map.copyOf(rejectedByCause);
+  }
+
+  /** Total rejections over all reasons. */
+  public long rejected() {
+    return rejectedByReason.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** Rejections for one reason (0 when none). */
+  public long rejected(Reason reason) {
+    return rejectedByReason.getOrDefault(reason, 0L);
+  }
+}

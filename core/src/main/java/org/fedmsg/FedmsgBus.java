@@ -1,0 +1,334 @@
+package org.fedmsg;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.fedmsg.crypto.VerificationResult.Reason;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zeromq.ZContext;
+
+/** The {@link Bus} over JeroMQ. */
+final class FedmsgBus implements Bus {
+  private static final Logger LOG = LoggerFactory.getLogger(FedmsgBus.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final BusOptions options;
+  private final ZContext context = new ZContext(1);
+  private final ZmqPublisher publisher;
+  private final String publisherId = randomHex();
+  private final AtomicLong counter = new AtomicLong();
+  private final Inbound inbound;
+  private final RejectionLog rejections;
+  private final List<HandlerSubscription> subscriptions = new CopyOnWriteArrayList<>();
+  private final Map<String, Set<String>> probes = new ConcurrentHashMap<>();
+  private final LongAdder published = new LongAdder();
+  private final LongAdder publishFailures = new LongAdder();
+  private final LongAdder received = new LongAdder();
+  private final LongAdder delivered = new LongAdder();
+  private final LongAdder handlerErrors = new LongAdder();
+  private final Object subscriberLock = new Object();
+  private volatile ZmqSubscriber subscriber;
+  private volatile boolean activeReady;
+  private volatile boolean closed;
+
+  FedmsgBus(BusOptions options) {
+    this.options = options;
+    this.rejections = new RejectionLog(options.clock);
+    this.inbound = new Inbound(this::verify);
+    if (options.active || options.name != null) {
+      List<String> candidates = options.active ? List.of(options.relayInbound) : options.endpoints.get(options.name);
+      String name = options.name == null ? "relay_inbound" : options.name;
+      try {
+        this.publisher = ZmqPublisher.open(context, options.socketOptions, name, candidates, options.active,
+            this::answerProbe);
+      } catch (RuntimeException e) {
+        context.close();
+        throw e;
+      }
+    } else {
+      this.publisher = null;
+    }
+  }
+
+  /* --------------- publish --------------- */
+
+  @Override
+  public Message publish(String topic, Object msg) {
+    return publish(options.modnameRule.guess(), topic, msg);
+  }
+
+  @Override
+  public Message publish(String modname, String topic, Object msg) {
+    if (publisher == null) {
+      throw new IllegalStateException("this bus has no publisher: set a name with endpoints, or active");
+    }
+    String fullTopic = Topic.build(options.topicPrefix, options.environment, modname, topic);
+    ObjectNode body = envelope(fullTopic, Json.payload(msg), counter.incrementAndGet());
+    byte[][] frames = encode(fullTopic, body);
+    awaitRelayIfActive();
+    if (!publisher.send(frames)) {
+      publishFailures.increment();
+      throw new TransportException("ZeroMQ refused the message on " + fullTopic + " (high-water mark reached or closed)");
+    }
+    published.increment();
+    return new Message(fullTopic, body, frames[1], options.wireFormat, null);
+  }
+
+  private ObjectNode envelope(String fullTopic, JsonNode msg, long i) {
+    ObjectNode body = Json.object();
+    body.put("topic", fullTopic);
+    body.set("msg", msg);
+    body.put("timestamp", options.clock.millis() / 1000);
+    int year = options.clock.instant().atZone(ZoneId.systemDefault()).getYear();
+    body.put("msg_id", year + "-" + UUID.randomUUID());
+    body.put("i", i);
+    body.put("username", options.username);
+    return body;
+  }
+
+  private byte[][] encode(String fullTopic, ObjectNode body) {
+    return new byte[][] {fullTopic.getBytes(StandardCharsets.UTF_8), Json.canonical(body)};
+  }
+
+  private void awaitRelayIfActive() {
+    if (!options.active || activeReady) {
+      return;
+    }
+    try {
+      if (!publisher.awaitSubscriber(options.activeConnectTimeout)) {
+        throw new TransportException("the relay at " + options.relayInbound + " did not subscribe within "
+            + options.activeConnectTimeout.toMillis() + " ms; is fedmsg relay running?");
+      }
+      activeReady = true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TransportException("interrupted while waiting for the relay", e);
+    }
+  }
+
+  /** Called by the publisher, with its lock held, for each probe subscription it sees. */
+  private void answerProbe(String probeTopic) {
+    ObjectNode msg = Json.object().put("publisher", publisherId);
+    ObjectNode body = envelope(probeTopic, msg, 0);
+    publisher.send(encode(probeTopic, body));
+  }
+
+  @Override
+  public String publisherEndpoint() {
+    return publisher == null ? null : publisher.endpoint();
+  }
+
+  /* --------------- subscribe --------------- */
+
+  @Override
+  public Subscription subscribe(String topicPrefix, MessageHandler handler) {
+    java.util.Objects.requireNonNull(topicPrefix, "topicPrefix");
+    java.util.Objects.requireNonNull(handler, "handler");
+    ZmqSubscriber sub = subscriber();
+    HandlerSubscription subscription = new HandlerSubscription(topicPrefix, handler);
+    subscriptions.add(subscription);
+    sub.subscribe(topicPrefix);
+    return subscription;
+  }
+
+  private ZmqSubscriber subscriber() {
+    ZmqSubscriber sub = subscriber;
+    if (sub != null) {
+      return sub;
+    }
+    synchronized (subscriberLock) {
+      if (closed) {
+        throw new IllegalStateException("bus is closed");
+      }
+      if (subscriber == null) {
+        ZmqSubscriber created = new ZmqSubscriber(context, options.socketOptions, null, this::onFrames, "bus");
+        options.endpoints.forEach((service, urls) -> {
+          if (!service.equals("relay_inbound")) {
+            urls.forEach(created::connect);
+          }
+        });
+        subscriber = created;
+      }
+      return subscriber;
+    }
+  }
+
+  @Override
+  public Set<String> connectedEndpoints() {
+    ZmqSubscriber sub = subscriber;
+    return sub == null ? Set.of() : sub.connections();
+  }
+
+  /** Runs on the receiving thread for every multipart message. */
+  private void onFrames(List<byte[]> frames) {
+    received.increment();
+    Inbound.Outcome outcome;
+    try {
+      outcome = inbound.check(frames);
+    } catch (RuntimeException e) {
+      outcome = Inbound.Outcome.reject(Reason.MALFORMED, "internal", e.toString(), "");
+    }
+    if (outcome.probe()) {
+      recordProbeAnswer(outcome.message());
+      return;
+    }
+    if (outcome.rejection() != null) {
+      reject(outcome.rejection(), null, null);
+      return;
+    }
+    dispatch(outcome.message());
+  }
+
+  private void reject(Rejection rejection, String signer, String msgId) {
+    rejections.record(rejection, signer, msgId);
+    try {
+      options.listener.messageRejected(rejection);
+    } catch (RuntimeException e) {
+      LOG.warn("bus listener failed: {}", e.toString());
+    }
+  }
+
+  private void dispatch(Message message) {
+    boolean matched = false;
+    for (HandlerSubscription s : subscriptions) {
+      if (!message.topic().startsWith(s.prefix)) {
+        continue;
+      }
+      matched = true;
+      try {
+        s.handler.onMessage(message);
+      } catch (Exception | LinkageError | AssertionError e) {
+        handlerErrors.increment();
+        LOG.warn("handler for '{}' failed on {}: {}", s.prefix, message, e.toString());
+        try {
+          options.listener.handlerFailed(message, e);
+        } catch (RuntimeException ignored) {
+          // a failing listener must not stop delivery either
+        }
+      }
+    }
+    if (matched) {
+      delivered.increment();
+    }
+  }
+
+  private void recordProbeAnswer(Message answer) {
+    String topic = answer.topic();
+    String nonce = topic.substring(topic.lastIndexOf('.') + 1);
+    Set<String> seen = probes.get(nonce);
+    if (seen != null) {
+      JsonNode id = answer.bodyTree().path("msg").path("publisher");
+      synchronized (seen) {
+        seen.add(id.asText("?"));
+        seen.notifyAll();
+      }
+    }
+  }
+
+  /* --------------- verification --------------- */
+
+  private Object verify(String topic, ObjectNode body, List<byte[]> frames) {
+    if (!options.validateSignatures) {
+      return null;
+    }
+    if (!body.has("signature")) {
+      return new Rejection(Reason.UNSIGNED, "unsigned", "message carries no signature", topic);
+    }
+    return new Rejection(Reason.UNTRUSTED_CHAIN, "no-trust", "no CA is configured to verify signatures", topic);
+  }
+
+  private static String randomHex() {
+    byte[] bytes = new byte[8];
+    RANDOM.nextBytes(bytes);
+    return HexFormat.of().formatHex(bytes);
+  }
+
+  /* --------------- stats and lifecycle --------------- */
+
+  @Override
+  public BusStats stats() {
+    return new BusStats(published.sum(), publishFailures.sum(), received.sum(), delivered.sum(),
+        handlerErrors.sum(), rejections.byReason(), rejections.byCause());
+  }
+
+  @Override
+  public void close() {
+    synchronized (subscriberLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    if (subscriber != null) {
+      subscriber.close();
+    }
+    if (publisher != null) {
+      publisher.close();
+    }
+    context.close();
+  }
+
+  private final class HandlerSubscription implements Subscription {
+    final String prefix;
+    final MessageHandler handler;
+
+    HandlerSubscription(String prefix, MessageHandler handler) {
+      this.prefix = prefix;
+      this.handler = handler;
+    }
+
+    @Override
+    public String topicPrefix() {
+      return prefix;
+    }
+
+    @Override
+    public boolean awaitReady(Duration timeout) throws InterruptedException {
+      ZmqSubscriber sub = subscriber();
+      String nonce = randomHex();
+      String probeTopic = options.topicPrefix + ZmqPublisher.PROBE_MARKER + nonce;
+      Set<String> seen = new java.util.HashSet<>();
+      probes.put(nonce, seen);
+      sub.subscribe(probeTopic);
+      long deadline = System.nanoTime() + timeout.toNanos();
+      try {
+        synchronized (seen) {
+          while (seen.size() < sub.connections().size()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+              return false;
+            }
+            seen.wait(Math.max(1, left / 1_000_000));
+          }
+          return true;
+        }
+      } finally {
+        probes.remove(nonce);
+        sub.unsubscribe(probeTopic);
+      }
+    }
+
+    @Override
+    public void close() {
+      if (subscriptions.remove(this)) {
+        ZmqSubscriber sub = subscriber;
+        if (sub != null && subscriptions.stream().noneMatch(s -> s.prefix.equals(prefix))) {
+          sub.unsubscribe(prefix);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,149 @@
+package org.fedmsg;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * A fedmsg message: the envelope ({@code topic}, {@code msg}, {@code timestamp}, {@code msg_id},
+ * {@code i}, {@code username}, and any other field a producer added) and, for received
+ * messages, what the receiver learned about it (format, signer).
+ *
+ * <p>Immutable and thread-safe. Accessors that return JSON trees return copies, so a handler
+ * cannot change what another handler sees; {@link #rawBody()} is the body frame exactly as it
+ * travelled.
+ */
+public final class Message {
+  private final String topic;
+  private final ObjectNode body;
+  private final byte[] rawBody;
+  private final WireFormat format;
+  private final String signer;
+
+  Message(String topic, ObjectNode body, byte[] rawBody, WireFormat format, String signer) {
+    this.topic = Objects.requireNonNull(topic, "topic");
+    this.body = Objects.requireNonNull(body, "body");
+    this.rawBody = Objects.requireNonNull(rawBody, "rawBody");
+    this.format = Objects.requireNonNull(format, "format");
+    this.signer = signer;
+  }
+
+  /** The full topic, e.g. {@code org.fedoraproject.prod.bodhi.update.request}. */
+  public String topic() {
+    return topic;
+  }
+
+  /** A copy of the application payload, the {@code msg} field ({@code {}} when absent). */
+  public JsonNode msg() {
+    JsonNode msg = body.get("msg");
+    return msg == null ? Json.object() : msg.deepCopy();
+  }
+
+  /**
+   * The payload converted to {@code type} with Jackson.
+   *
+   * @throws IllegalArgumentException if the payload does not fit {@code type}
+   */
+  public <T> T msgAs(Class<T> type) {
+    try {
+      return Json.MAPPER.treeToValue(body.get("msg"), type);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("payload of " + topic + " is not a " + type.getName() + ": "
+          + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** The {@code msg_id} field, e.g. {@code 2017-138990ab-f93d-49e6-8c38-fad10d43a556}. */
+  public Optional<String> msgId() {
+    return text("msg_id");
+  }
+
+  /** The {@code username} field: the account of the sending process. */
+  public Optional<String> username() {
+    return text("username");
+  }
+
+  /** The {@code i} field: the sender's per-context message counter. */
+  public OptionalLong i() {
+    JsonNode i = body.get("i");
+    return i != null && i.canConvertToLong() ? OptionalLong.of(i.longValue()) : OptionalLong.empty();
+  }
+
+  /** The {@code timestamp} field as an instant (integer or fractional seconds since the epoch). */
+  public Optional<Instant> timestamp() {
+    JsonNode ts = body.get("timestamp");
+    if (ts == null || !ts.isNumber() || !Double.isFinite(ts.doubleValue())) {
+      return Optional.empty();
+    }
+    if (ts.isIntegralNumber() && ts.canConvertToLong()) {
+      return Optional.of(Instant.ofEpochSecond(ts.longValue()));
+    }
+    double seconds = ts.doubleValue();
+    long whole = (long) Math.floor(seconds);
+    return Optional.of(Instant.ofEpochSecond(whole, Math.round((seconds - whole) * 1e9)));
+  }
+
+  /** A copy of any top-level field of the body, e.g. {@code "headers"}. */
+  public Optional<JsonNode> field(String name) {
+    JsonNode value = body.get(name);
+    return value == null ? Optional.empty() : Optional.of(value.deepCopy());
+  }
+
+  /** A copy of the whole body as a JSON object, signature fields included. */
+  public ObjectNode body() {
+    return body.deepCopy();
+  }
+
+  /** A copy of the body frame as it travelled on the wire. */
+  public byte[] rawBody() {
+    return rawBody.clone();
+  }
+
+  /** The wire format the message arrived in (or was sent in). */
+  public WireFormat format() {
+    return format;
+  }
+
+  /**
+   * The common name of the certificate that signed the message, when the receiver verified it;
+   * empty for messages accepted without validation.
+   */
+  public Optional<String> signer() {
+    return Optional.ofNullable(signer);
+  }
+
+  /** The body tree without copying, for the bus's own encoders. */
+  ObjectNode bodyTree() {
+    return body;
+  }
+
+  Message withSigner(String commonName) {
+    return new Message(topic, body, rawBody, format, commonName);
+  }
+
+  private Optional<String> text(String field) {
+    JsonNode value = body.get(field);
+    return value != null && value.isTextual() ? Optional.of(value.textValue()) : Optional.empty();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Message m && topic.equals(m.topic) && Arrays.equals(rawBody, m.rawBody)
+        && format == m.format && Objects.equals(signer, m.signer);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(topic, Arrays.hashCode(rawBody), format);
+  }
+
+  @Override
+  public String toString() {
+    return "Message{topic=" + topic + ", msg_id=" + msgId().orElse("-") + ", signer=" + signer + "}";
+  }
+}
