@@ -28,15 +28,12 @@ final class FedmsgBus implements Bus {
   private final BusOptions options;
   private final ZContext context = new ZContext(1);
   private final ZmqPublisher publisher;
-  private final String publisherId = randomHex();
   private final AtomicLong counter = new AtomicLong();
-  private final Inbound inbound;
-  private final RejectionLog rejections;
+  private final Receiver receiver;
   private final List<HandlerSubscription> subscriptions = new CopyOnWriteArrayList<>();
   private final Map<String, Set<String>> probes = new ConcurrentHashMap<>();
   private final LongAdder published = new LongAdder();
   private final LongAdder publishFailures = new LongAdder();
-  private final LongAdder received = new LongAdder();
   private final LongAdder delivered = new LongAdder();
   private final LongAdder handlerErrors = new LongAdder();
   private final Object subscriberLock = new Object();
@@ -46,14 +43,12 @@ final class FedmsgBus implements Bus {
 
   FedmsgBus(BusOptions options) {
     this.options = options;
-    this.rejections = new RejectionLog(options.clock);
-    this.inbound = new Inbound(this::verify);
+    this.receiver = new Receiver(options);
     if (options.active || options.name != null) {
       List<String> candidates = options.active ? List.of(options.relayInbound) : options.endpoints.get(options.name);
       String name = options.name == null ? "relay_inbound" : options.name;
       try {
-        this.publisher = ZmqPublisher.open(context, options.socketOptions, name, candidates, options.active,
-            this::answerProbe);
+        this.publisher = ZmqPublisher.open(context, options.socketOptions, name, candidates, options.active);
       } catch (RuntimeException e) {
         context.close();
         throw e;
@@ -119,13 +114,6 @@ final class FedmsgBus implements Bus {
     }
   }
 
-  /** Called by the publisher, with its lock held, for each probe subscription it sees. */
-  private void answerProbe(String probeTopic) {
-    ObjectNode msg = Json.object().put("publisher", publisherId);
-    ObjectNode body = envelope(probeTopic, msg, 0);
-    publisher.send(encode(probeTopic, body));
-  }
-
   @Override
   public String publisherEndpoint() {
     return publisher == null ? null : publisher.endpoint();
@@ -174,30 +162,9 @@ final class FedmsgBus implements Bus {
 
   /** Runs on the receiving thread for every multipart message. */
   private void onFrames(List<byte[]> frames) {
-    received.increment();
-    Inbound.Outcome outcome;
-    try {
-      outcome = inbound.check(frames);
-    } catch (RuntimeException e) {
-      outcome = Inbound.Outcome.reject(Reason.MALFORMED, "internal", e.toString(), "");
-    }
-    if (outcome.probe()) {
-      recordProbeAnswer(outcome.message());
-      return;
-    }
-    if (outcome.rejection() != null) {
-      reject(outcome.rejection(), null, null);
-      return;
-    }
-    dispatch(outcome.message());
-  }
-
-  private void reject(Rejection rejection, String signer, String msgId) {
-    rejections.record(rejection, signer, msgId);
-    try {
-      options.listener.messageRejected(rejection);
-    } catch (RuntimeException e) {
-      LOG.warn("bus listener failed: {}", e.toString());
+    Message message = receiver.accept(frames, this::recordProbeAnswer);
+    if (message != null) {
+      dispatch(message);
     }
   }
 
@@ -238,18 +205,6 @@ final class FedmsgBus implements Bus {
     }
   }
 
-  /* --------------- verification --------------- */
-
-  private Object verify(String topic, ObjectNode body, List<byte[]> frames) {
-    if (!options.validateSignatures) {
-      return null;
-    }
-    if (!body.has("signature")) {
-      return new Rejection(Reason.UNSIGNED, "unsigned", "message carries no signature", topic);
-    }
-    return new Rejection(Reason.UNTRUSTED_CHAIN, "no-trust", "no CA is configured to verify signatures", topic);
-  }
-
   private static String randomHex() {
     byte[] bytes = new byte[8];
     RANDOM.nextBytes(bytes);
@@ -260,7 +215,8 @@ final class FedmsgBus implements Bus {
 
   @Override
   public BusStats stats() {
-    return new BusStats(published.sum(), publishFailures.sum(), received.sum(), delivered.sum(),
+    RejectionLog rejections = receiver.rejections();
+    return new BusStats(published.sum(), publishFailures.sum(), receiver.received(), delivered.sum(),
         handlerErrors.sum(), rejections.byReason(), rejections.byCause());
   }
 

@@ -8,7 +8,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
@@ -41,15 +40,15 @@ final class ZmqPublisher implements AutoCloseable {
   private final Condition subscribed = lock.newCondition();
   private final ZMQ.Socket socket;
   private final String endpoint;
-  private final Consumer<String> probeAnswerer;
+  private final String publisherId;
   private final Thread watcher;
   private long subscriptionsSeen;
   private volatile boolean closed;
 
-  private ZmqPublisher(ZMQ.Socket socket, String endpoint, Consumer<String> probeAnswerer, String name) {
+  private ZmqPublisher(ZMQ.Socket socket, String endpoint, String name) {
     this.socket = socket;
     this.endpoint = endpoint;
-    this.probeAnswerer = probeAnswerer;
+    this.publisherId = java.util.UUID.randomUUID().toString();
     this.watcher = new Thread(this::watch, "fedmsg-pub-watch-" + name);
     this.watcher.setDaemon(true);
     this.watcher.start();
@@ -59,11 +58,10 @@ final class ZmqPublisher implements AutoCloseable {
    * Binds the first endpoint of {@code candidates} that is free, or, when {@code active},
    * connects to the first one.
    *
-   * @param probeAnswerer called, with the lock held, with each probe topic to answer
    * @throws TransportException when no candidate can be bound
    */
   static ZmqPublisher open(ZContext context, SocketOptions options, String name, List<String> candidates,
-      boolean active, Consumer<String> probeAnswerer) {
+      boolean active) {
     if (candidates.isEmpty()) {
       throw new TransportException("no endpoint configured for publisher '" + name + "'");
     }
@@ -75,11 +73,11 @@ final class ZmqPublisher implements AutoCloseable {
       try {
         if (active) {
           socket.connect(candidate);
-          return new ZmqPublisher(socket, candidate, probeAnswerer, name);
+          return new ZmqPublisher(socket, candidate, name);
         }
         String bindAddress = bindAddress(candidate);
         socket.bind(bindAddress);
-        return new ZmqPublisher(socket, socket.getLastEndpoint(), probeAnswerer, name);
+        return new ZmqPublisher(socket, socket.getLastEndpoint(), name);
       } catch (ZMQException | IllegalArgumentException e) {
         failures.add(candidate + " (" + e.getMessage() + ")");
       }
@@ -181,9 +179,23 @@ final class ZmqPublisher implements AutoCloseable {
       subscribed.signalAll();
       String topic = new String(frame, 1, frame.length - 1, StandardCharsets.UTF_8);
       if (topic.contains(PROBE_MARKER)) {
-        probeAnswerer.accept(topic);
+        answerProbe(topic);
       }
     }
+  }
+
+  /**
+   * Answers a probe on exactly its topic. The answer is an ordinary two-frame message, so
+   * reference subscribers that receive it (they subscribe to everything) parse it; it is never
+   * signed because receivers handle probe answers before verification and never deliver them.
+   */
+  private void answerProbe(String topic) {
+    com.fasterxml.jackson.databind.node.ObjectNode body = Json.object();
+    body.put("topic", topic);
+    body.set("msg", Json.object().put("publisher", publisherId));
+    body.put("timestamp", System.currentTimeMillis() / 1000);
+    body.put("i", 0);
+    send(new byte[][] {topic.getBytes(StandardCharsets.UTF_8), Json.canonical(body)});
   }
 
   @Override

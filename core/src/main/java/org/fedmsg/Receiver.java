@@ -1,0 +1,88 @@
+package org.fedmsg;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import org.fedmsg.crypto.VerificationResult.Reason;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every receiving component (bus subscriber, relay, hub) does with a multipart message:
+ * decode, verify, and either accept it or count, log and report the rejection.
+ */
+final class Receiver {
+  private static final Logger LOG = LoggerFactory.getLogger(Receiver.class);
+
+  private final BusOptions options;
+  private final Inbound inbound;
+  private final RejectionLog rejections;
+  private final LongAdder received = new LongAdder();
+
+  Receiver(BusOptions options) {
+    this.options = options;
+    this.rejections = new RejectionLog(options.clock);
+    this.inbound = new Inbound(this::verify);
+  }
+
+  /**
+   * @param probeSink receives probe answers (never delivered as messages); may be null
+   * @return the accepted message, or null when it was a probe answer or was rejected
+   */
+  Message accept(List<byte[]> frames, Consumer<Message> probeSink) {
+    received.increment();
+    Inbound.Outcome outcome;
+    try {
+      outcome = inbound.check(frames);
+    } catch (RuntimeException e) {
+      outcome = Inbound.Outcome.reject(Reason.MALFORMED, "internal", e.toString(), "");
+    }
+    if (outcome.probe()) {
+      if (probeSink != null) {
+        probeSink.accept(outcome.message());
+      }
+      return null;
+    }
+    if (outcome.rejection() != null) {
+      reject(outcome.rejection(), null, null);
+      return null;
+    }
+    return outcome.message();
+  }
+
+  Message accept(List<byte[]> frames) {
+    return accept(frames, null);
+  }
+
+  private void reject(Rejection rejection, String signer, String msgId) {
+    rejections.record(rejection, signer, msgId);
+    try {
+      options.listener.messageRejected(rejection);
+    } catch (RuntimeException e) {
+      LOG.warn("bus listener failed: {}", e.toString());
+    }
+  }
+
+  private Object verify(String topic, ObjectNode body, List<byte[]> frames) {
+    if (!options.validateSignatures) {
+      return null;
+    }
+    if (!body.has("signature")) {
+      return new Rejection(Reason.UNSIGNED, "unsigned", "message carries no signature", topic);
+    }
+    return new Rejection(Reason.UNTRUSTED_CHAIN, "no-trust", "no CA is configured to verify signatures", topic);
+  }
+
+  long received() {
+    return received.sum();
+  }
+
+  BusStats stats(long forwarded) {
+    return new BusStats(0, 0, received.sum(), forwarded, 0, rejections.byReason(), rejections.byCause());
+  }
+
+  RejectionLog rejections() {
+    return rejections;
+  }
+}

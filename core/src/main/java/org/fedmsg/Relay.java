@@ -1,0 +1,94 @@
+package org.fedmsg;
+
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zeromq.ZContext;
+
+/**
+ * {@code fedmsg relay}: a SUB socket bound on {@code relay_inbound} that short-lived processes
+ * (such as {@code fedmsg logger}) connect their publishers to, and a publisher bound on the first
+ * free {@code relay_outbound} endpoint that everyone else subscribes to.
+ *
+ * <p>Frames are forwarded verbatim, so signatures survive the hop in both wire formats (the
+ * reference relay re-serialises bodies; receivers re-canonicalise, so both work for fedmsg/1).
+ * When validation is on, the relay runs the same checks as a subscriber and forwards only what
+ * passes: a relay is where forged or unauthorized messages are best stopped.
+ */
+public final class Relay implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Relay.class);
+
+  private final ZContext context = new ZContext(1);
+  private final ZmqPublisher outbound;
+  private final ZmqSubscriber inbound;
+  private final Receiver receiver;
+  private final LongAdder forwarded = new LongAdder();
+
+  private Relay(BusOptions options, List<String> outboundEndpoints) {
+    this.receiver = new Receiver(options);
+    try {
+      this.outbound = ZmqPublisher.open(context, options.socketOptions, "relay_outbound", outboundEndpoints, false);
+      this.inbound = new ZmqSubscriber(context, options.socketOptions, options.relayInbound, this::onFrames, "relay");
+      inbound.subscribe("");
+    } catch (RuntimeException e) {
+      context.close();
+      throw e;
+    }
+    LOG.info("relay: inbound {} -> outbound {}", inbound.boundEndpoint(), outbound.endpoint());
+  }
+
+  /**
+   * Starts a relay: binds {@code options.relayInbound()} and the first free endpoint of
+   * {@code endpoints["relay_outbound"]}.
+   *
+   * @throws ConfigException when there is no {@code relay_outbound} endpoint
+   * @throws TransportException when the sockets cannot be bound
+   */
+  public static Relay start(BusOptions options) {
+    List<String> out = options.endpoints().get("relay_outbound");
+    if (out == null || out.isEmpty()) {
+      throw new ConfigException("endpoints.relay_outbound is not configured");
+    }
+    return new Relay(options, out);
+  }
+
+  private void onFrames(List<byte[]> frames) {
+    Message accepted = receiver.accept(frames);
+    if (accepted == null) {
+      return;
+    }
+    if (outbound.send(frames.toArray(new byte[0][]))) {
+      forwarded.increment();
+    } else {
+      LOG.warn("relay: outbound refused {}", accepted.topic());
+    }
+  }
+
+  /** The inbound endpoint actually bound. */
+  public String inboundEndpoint() {
+    return inbound.boundEndpoint();
+  }
+
+  /** The outbound endpoint actually bound. */
+  public String outboundEndpoint() {
+    return outbound.endpoint();
+  }
+
+  /** Messages forwarded so far. */
+  public long forwarded() {
+    return forwarded.sum();
+  }
+
+  /** Counters of what the relay received and rejected. */
+  public BusStats stats() {
+    return receiver.stats(forwarded.sum());
+  }
+
+  @Override
+  public void close() {
+    inbound.close();
+    outbound.close();
+    context.close();
+  }
+}
