@@ -1,0 +1,202 @@
+package org.fedmsg.json;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * JSON exactly as the reference Python fedmsg reads and writes it (fedmsg/1).
+ *
+ * <p><b>Parsing</b> ({@link #parse(byte[])}) accepts what Python's {@code json.loads} accepts
+ * from a reference publisher or relay: any whitespace and key order, duplicate keys (the last
+ * one wins, at the first one's position), {@code NaN}, {@code Infinity}, {@code -Infinity},
+ * integers of any size (up to {@value #MAX_NUMBER_LENGTH} characters, Python's own limit), and
+ * lone surrogate escapes such as {@code "\ud800"}. Numbers without {@code .}, {@code e} or
+ * {@code E} become integer nodes ({@code -0} is {@code 0}); the others become double nodes, even
+ * when integral ({@code 1E2} is {@code 100.0}), and overflow to infinity as in Python.
+ *
+ * <p><b>Canonical encoding</b> ({@link #encode(JsonNode)}) is byte for byte Python's {@code
+ * json.dumps(obj, sort_keys=True, separators=(',', ':'))}, which is what fedmsg/1 signs: keys
+ * sorted by Unicode code point (not by UTF-16 unit as {@link String#compareTo} would), strings
+ * with ASCII-only escapes in lower-case hex ({@code \b \f \n \r \t \" \\} short, everything else
+ * outside 0x20..0x7E as {@code \}{@code uXXXX}, astral characters as surrogate pairs, {@code /}
+ * not escaped), integers in full, floats as Python's {@code repr} ({@link #floatRepr(double)}).
+ * The output is ASCII, so its bytes are also its UTF-8 encoding.
+ *
+ * <p>{@link #encodePythonDefault(JsonNode)} writes Python's plain {@code json.dumps(obj)} layout,
+ * the form the reference relay re-serialises bodies into.
+ *
+ * <p>Thread-safe: all methods are static and share only immutable, pre-configured Jackson
+ * readers. Trees are only read, never modified.
+ */
+public final class CanonicalJson {
+  /** Longest number text accepted, in characters: Python's limit for integer conversion. */
+  public static final int MAX_NUMBER_LENGTH = 4300;
+
+  /** Deepest nesting of arrays and objects accepted or written, as Python's recursion limit. */
+  public static final int MAX_DEPTH = JsonWriter.MAX_DEPTH;
+
+  private static final Set<String> NONE = Set.of();
+
+  private static final ObjectReader READER = newReader();
+
+  private CanonicalJson() {}
+
+  private static ObjectReader newReader() {
+    JsonFactory factory = JsonFactory.builder()
+        .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+        .streamReadConstraints(StreamReadConstraints.builder()
+            .maxNumberLength(MAX_NUMBER_LENGTH)
+            .maxNestingDepth(MAX_DEPTH)
+            .build())
+        .build();
+    JsonMapper mapper = JsonMapper.builder(factory)
+        // Python reports "Extra data" after the document; so do we.
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .disable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+        .disable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+        .build();
+    return mapper.readerFor(JsonNode.class);
+  }
+
+  /**
+   * Parses a UTF-8 JSON document (any JSON value at top level).
+   *
+   * @param json the bytes, not modified or retained
+   * @return the tree; never null, never a missing node
+   * @throws MalformedJsonException if the input is not one JSON document; never another exception
+   * @throws NullPointerException if {@code json} is null
+   */
+  public static JsonNode parse(byte[] json) {
+    Objects.requireNonNull(json, "json");
+    return parse(json, 0, json.length);
+  }
+
+  /**
+   * Parses {@code length} UTF-8 bytes of {@code json} starting at {@code offset}.
+   *
+   * @throws MalformedJsonException if the input is not one JSON document
+   * @throws IndexOutOfBoundsException if the range is outside the array
+   */
+  public static JsonNode parse(byte[] json, int offset, int length) {
+    Objects.checkFromIndexSize(offset, length, json.length);
+    try {
+      return checked(READER.readTree(json, offset, length));
+    } catch (JacksonException e) {
+      throw malformed(e);
+    } catch (IOException | RuntimeException e) {
+      throw new MalformedJsonException("malformed JSON: " + e, -1, e);
+    }
+  }
+
+  /**
+   * Parses a JSON document given as text.
+   *
+   * @throws MalformedJsonException if the input is not one JSON document; never another exception
+   * @throws NullPointerException if {@code json} is null
+   */
+  public static JsonNode parse(String json) {
+    Objects.requireNonNull(json, "json");
+    try {
+      return checked(READER.readTree(json));
+    } catch (JacksonException e) {
+      throw malformed(e);
+    } catch (IOException | RuntimeException e) {
+      throw new MalformedJsonException("malformed JSON: " + e, -1, e);
+    }
+  }
+
+  private static JsonNode checked(JsonNode node) {
+    if (node == null || node.isMissingNode()) {
+      throw new MalformedJsonException("malformed JSON: no document (empty input)", 0, null);
+    }
+    return node;
+  }
+
+  private static MalformedJsonException malformed(JacksonException e) {
+    JsonLocation loc = e.getLocation();
+    long offset = -1;
+    String where = "";
+    if (loc != null) {
+      offset = loc.getByteOffset() >= 0 ? loc.getByteOffset() : loc.getCharOffset();
+      where = " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+    }
+    return new MalformedJsonException("malformed JSON" + where + ": " + e.getOriginalMessage(), offset, e);
+  }
+
+  /**
+   * The canonical fedmsg/1 form of {@code node}: see the class comment.
+   *
+   * @return ASCII bytes, a fresh array
+   * @throws IllegalArgumentException if the tree holds a node that is not JSON data (a POJO or
+   *     missing node) or is nested deeper than {@link #MAX_DEPTH}
+   */
+  public static byte[] encode(JsonNode node) {
+    JsonWriter w = new JsonWriter(1024, true);
+    w.write(Objects.requireNonNull(node, "node"), NONE);
+    return w.toByteArray();
+  }
+
+  /**
+   * The canonical form of {@code object} without some of its top-level keys, without copying the
+   * tree: what fedmsg/1 signs is the body without {@code signature} and {@code certificate}.
+   *
+   * @param object the body; if it is not an object, {@code withoutKeys} is ignored
+   * @param withoutKeys top-level keys to leave out
+   * @throws IllegalArgumentException as {@link #encode(JsonNode)}
+   */
+  public static byte[] encodeWithout(JsonNode object, Set<String> withoutKeys) {
+    JsonWriter w = new JsonWriter(1024, true);
+    w.write(Objects.requireNonNull(object, "object"), Set.copyOf(withoutKeys));
+    return w.toByteArray();
+  }
+
+  /** {@link #encode(JsonNode)} as a string (the bytes are ASCII). */
+  public static String encodeToString(JsonNode node) {
+    JsonWriter w = new JsonWriter(1024, true);
+    w.write(Objects.requireNonNull(node, "node"), NONE);
+    return w.toAsciiString();
+  }
+
+  /**
+   * Python's default {@code json.dumps(obj)}: separators {@code ", "} and {@code ": "}, keys in
+   * the tree's order, same escapes and numbers as {@link #encode(JsonNode)}. The reference relay
+   * forwards bodies in this form.
+   *
+   * @return ASCII bytes, a fresh array
+   * @throws IllegalArgumentException as {@link #encode(JsonNode)}
+   */
+  public static byte[] encodePythonDefault(JsonNode node) {
+    JsonWriter w = new JsonWriter(1024, false);
+    w.write(Objects.requireNonNull(node, "node"), NONE);
+    return w.toByteArray();
+  }
+
+  /**
+   * Python's {@code repr(v)} for a float: the shortest digits that read back as {@code v} (the
+   * nearest such on a choice), fixed notation with at least one fractional digit when the decimal
+   * exponent is in [-4, 16) ({@code 1.0}, {@code 0.0001}, {@code 1000000000000000.0}), otherwise
+   * scientific with a signed, at least two-digit exponent ({@code 1e+16}, {@code 1e-05},
+   * {@code 5e-324}); {@code -0.0}, {@code NaN}, {@code Infinity}, {@code -Infinity}.
+   */
+  public static String floatRepr(double v) {
+    return PythonFloat.repr(v);
+  }
+
+  /**
+   * Compares two strings by Unicode code point, the order of canonical keys; an unpaired surrogate
+   * counts as its own code point, as in Python.
+   */
+  public static int compareCodePoints(String a, String b) {
+    return JsonWriter.compareCodePoints(a, b);
+  }
+}
