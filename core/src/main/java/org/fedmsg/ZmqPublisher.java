@@ -1,12 +1,14 @@
 package org.fedmsg;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,29 +31,43 @@ import org.zeromq.ZMQException;
  *       waits until the relay's subscription has arrived before its first send.
  * </ul>
  *
- * <p>ZeroMQ sockets are not thread-safe, so every use of the socket holds one lock.
+ * <p>One thread owns the XPUB socket and polls it together with an inproc PULL socket that
+ * carries outgoing messages from application threads (ZeroMQ sockets are single-threaded, and
+ * only a poller reliably notices a new subscriber's connection and subscriptions).
  */
 final class ZmqPublisher implements AutoCloseable {
   static final String PROBE_MARKER = "._heartbeat.probe.";
   private static final Logger LOG = LoggerFactory.getLogger(ZmqPublisher.class);
-  private static final long WATCH_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  private static final int HANDOFF_HWM = 100_000;
 
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition subscribed = lock.newCondition();
+  private final ZContext context;
   private final ZMQ.Socket socket;
   private final String endpoint;
-  private final String publisherId;
-  private final Thread watcher;
+  private final String publisherId = UUID.randomUUID().toString();
+  private final String handoffAddress = "inproc://fedmsg-pub-" + UUID.randomUUID();
+  private final ReentrantLock pushLock = new ReentrantLock();
+  private final ZMQ.Socket push;
+  private final ReentrantLock stateLock = new ReentrantLock();
+  private final Condition subscribed = stateLock.newCondition();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final Thread thread;
   private long subscriptionsSeen;
   private volatile boolean closed;
 
-  private ZmqPublisher(ZMQ.Socket socket, String endpoint, String name) {
+  private ZmqPublisher(ZContext context, ZMQ.Socket socket, String endpoint, String name) {
+    this.context = context;
     this.socket = socket;
     this.endpoint = endpoint;
-    this.publisherId = java.util.UUID.randomUUID().toString();
-    this.watcher = new Thread(this::watch, "fedmsg-pub-watch-" + name);
-    this.watcher.setDaemon(true);
-    this.watcher.start();
+    ZMQ.Socket pull = context.createSocket(SocketType.PULL);
+    pull.setRcvHWM(HANDOFF_HWM);
+    pull.bind(handoffAddress);
+    this.push = context.createSocket(SocketType.PUSH);
+    this.push.setSndHWM(HANDOFF_HWM);
+    this.push.setLinger(0);
+    this.push.connect(handoffAddress);
+    this.thread = new Thread(() -> run(pull), "fedmsg-pub-" + name);
+    this.thread.setDaemon(true);
+    this.thread.start();
   }
 
   /**
@@ -73,11 +89,10 @@ final class ZmqPublisher implements AutoCloseable {
       try {
         if (active) {
           socket.connect(candidate);
-          return new ZmqPublisher(socket, candidate, name);
+          return new ZmqPublisher(context, socket, candidate, name);
         }
-        String bindAddress = bindAddress(candidate);
-        socket.bind(bindAddress);
-        return new ZmqPublisher(socket, socket.getLastEndpoint(), name);
+        socket.bind(bindAddress(candidate));
+        return new ZmqPublisher(context, socket, socket.getLastEndpoint(), name);
       } catch (ZMQException | IllegalArgumentException e) {
         failures.add(candidate + " (" + e.getMessage() + ")");
       }
@@ -99,8 +114,11 @@ final class ZmqPublisher implements AutoCloseable {
       return url;
     }
     String host = url.substring(scheme + 3, colon);
-    if (host.equals("*") || host.startsWith("127.") || host.equals("[::1]") || host.equals("localhost")) {
-      return host.equals("localhost") ? "tcp://127.0.0.1" + url.substring(colon) : url;
+    if (host.equals("localhost")) {
+      return "tcp://127.0.0.1" + url.substring(colon);
+    }
+    if (host.equals("*") || host.startsWith("127.") || host.equals("[::1]")) {
+      return url;
     }
     return "tcp://*" + url.substring(colon);
   }
@@ -111,33 +129,32 @@ final class ZmqPublisher implements AutoCloseable {
   }
 
   /**
-   * Sends one multipart message without blocking.
+   * Queues one multipart message for the socket without blocking.
    *
-   * @return false when ZeroMQ refused it (high-water mark reached on a connecting socket, or the
-   *     socket is closed)
+   * @return false when the publisher is closed or its hand-off queue is full
    */
   boolean send(byte[][] frames) {
-    lock.lock();
+    pushLock.lock();
     try {
       if (closed) {
         return false;
       }
       for (int i = 0; i < frames.length; i++) {
         int flags = ZMQ.DONTWAIT | (i < frames.length - 1 ? ZMQ.SNDMORE : 0);
-        if (!socket.send(frames[i], flags)) {
+        if (!push.send(frames[i], flags)) {
           return false;
         }
       }
       return true;
     } finally {
-      lock.unlock();
+      pushLock.unlock();
     }
   }
 
   /** Waits until at least one subscription has arrived; true if one did within {@code timeout}. */
   boolean awaitSubscriber(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    lock.lock();
+    stateLock.lock();
     try {
       while (subscriptionsSeen == 0 && !closed) {
         long left = deadline - System.nanoTime();
@@ -148,24 +165,52 @@ final class ZmqPublisher implements AutoCloseable {
       }
       return subscriptionsSeen > 0;
     } finally {
-      lock.unlock();
+      stateLock.unlock();
     }
   }
 
-  private void watch() {
-    while (!closed) {
-      lock.lock();
-      try {
-        if (closed) {
-          return;
+  private void run(ZMQ.Socket pull) {
+    ZMQ.Poller poller = context.createPoller(2);
+    poller.register(pull, ZMQ.Poller.POLLIN);
+    poller.register(socket, ZMQ.Poller.POLLIN);
+    try {
+      while (!closed) {
+        if (poller.poll(1000) < 0) {
+          break;
         }
-        drainSubscriptions();
-      } catch (RuntimeException e) {
-        LOG.warn("publisher {}: error while reading subscriptions: {}", endpoint, e.toString());
-      } finally {
-        lock.unlock();
+        if (poller.pollin(1)) {
+          drainSubscriptions();
+        }
+        if (poller.pollin(0)) {
+          forward(pull);
+        }
       }
-      LockSupport.parkNanos(WATCH_INTERVAL_NANOS);
+    } catch (ZMQException e) {
+      if (!closed) {
+        LOG.error("publisher {} stopped: {}", endpoint, e.toString());
+      }
+    } finally {
+      poller.close();
+      context.destroySocket(pull);
+      context.destroySocket(socket);
+      stopped.countDown();
+    }
+  }
+
+  /** Moves queued messages to the XPUB socket, a batch at a time so subscriptions are not starved. */
+  private void forward(ZMQ.Socket pull) {
+    for (int n = 0; n < 4096; n++) {
+      byte[] frame = pull.recv(ZMQ.DONTWAIT);
+      if (frame == null) {
+        return;
+      }
+      boolean more = pull.hasReceiveMore();
+      socket.send(frame, more ? ZMQ.SNDMORE : 0);
+      while (more) {
+        frame = pull.recv(0);
+        more = pull.hasReceiveMore();
+        socket.send(frame, more ? ZMQ.SNDMORE : 0);
+      }
     }
   }
 
@@ -175,8 +220,13 @@ final class ZmqPublisher implements AutoCloseable {
       if (frame.length == 0 || frame[0] != 1) {
         continue;
       }
-      subscriptionsSeen++;
-      subscribed.signalAll();
+      stateLock.lock();
+      try {
+        subscriptionsSeen++;
+        subscribed.signalAll();
+      } finally {
+        stateLock.unlock();
+      }
       String topic = new String(frame, 1, frame.length - 1, StandardCharsets.UTF_8);
       if (topic.contains(PROBE_MARKER)) {
         answerProbe(topic);
@@ -190,27 +240,39 @@ final class ZmqPublisher implements AutoCloseable {
    * signed because receivers handle probe answers before verification and never deliver them.
    */
   private void answerProbe(String topic) {
-    com.fasterxml.jackson.databind.node.ObjectNode body = Json.object();
+    ObjectNode body = Json.object();
     body.put("topic", topic);
     body.set("msg", Json.object().put("publisher", publisherId));
     body.put("timestamp", System.currentTimeMillis() / 1000);
     body.put("i", 0);
-    send(new byte[][] {topic.getBytes(StandardCharsets.UTF_8), Json.canonical(body)});
+    socket.send(topic.getBytes(StandardCharsets.UTF_8), ZMQ.SNDMORE);
+    socket.send(Json.canonical(body), 0);
   }
 
   @Override
   public void close() {
-    lock.lock();
+    pushLock.lock();
     try {
       if (closed) {
         return;
       }
       closed = true;
-      subscribed.signalAll();
-      socket.close();
+      // An empty single frame wakes the owning thread, which then sees the flag.
+      push.send(new byte[0], ZMQ.DONTWAIT);
+      context.destroySocket(push);
     } finally {
-      lock.unlock();
+      pushLock.unlock();
     }
-
+    stateLock.lock();
+    try {
+      subscribed.signalAll();
+    } finally {
+      stateLock.unlock();
+    }
+    try {
+      stopped.await(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
