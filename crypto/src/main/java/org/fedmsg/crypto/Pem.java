@@ -173,7 +173,8 @@ public final class Pem {
         if (o instanceof PrivateKeyInfo) {
           return converter.getPrivateKey((PrivateKeyInfo) o);
         } else if (o instanceof PEMKeyPair) {
-          return converter.getKeyPair((PEMKeyPair) o).getPrivate();
+          // the private key info alone: SEC1 keys written without their public key are legal
+          return toPrivateKey(converter, ((PEMKeyPair) o).getPrivateKeyInfo());
         } else if (o instanceof PKCS8EncryptedPrivateKeyInfo) {
           requirePassphrase(passphrase);
           var decryptor = new JceOpenSSLPKCS8DecryptorProviderBuilder()
@@ -182,7 +183,7 @@ public final class Pem {
         } else if (o instanceof PEMEncryptedKeyPair) {
           requirePassphrase(passphrase);
           var decryptor = new JcePEMDecryptorProviderBuilder().setProvider(Providers.bc()).build(passphrase);
-          return converter.getKeyPair(((PEMEncryptedKeyPair) o).decryptKeyPair(decryptor)).getPrivate();
+          return toPrivateKey(converter, ((PEMEncryptedKeyPair) o).decryptKeyPair(decryptor).getPrivateKeyInfo());
         } else if (o instanceof ASN1ObjectIdentifier) {
           continue; // "EC PARAMETERS" block written by `openssl ecparam -genkey`
         }
@@ -199,6 +200,15 @@ public final class Pem {
   /** As {@link #readPrivateKey(String, char[])}, from a file. */
   public static PrivateKey readPrivateKey(Path file, char[] passphrase) throws IOException {
     return readPrivateKey(Files.readString(file, StandardCharsets.ISO_8859_1), passphrase);
+  }
+
+  private static PrivateKey toPrivateKey(JcaPEMKeyConverter jdk, PrivateKeyInfo info) throws PEMException {
+    try {
+      return jdk.getPrivateKey(info);
+    } catch (PEMException e) {
+      // SEC1 keys may carry their curve only inside the key structure, which the JDK refuses
+      return new JcaPEMKeyConverter().setProvider(Providers.bc()).getPrivateKey(info);
+    }
   }
 
   private static void requirePassphrase(char[] passphrase) {
