@@ -289,7 +289,12 @@ public final class CertificateAuthority {
         publicKey = kp.getPublic();
         newKey = PemFiles.privateKey(kp.getPrivate(), null, random);
       }
-      Duration length = validity != null ? validity : Duration.between(previous.notBefore(), previous.notAfter());
+      Duration length = validity;
+      if (length == null) {
+        // The previous length as asked for: its notBefore was backdated by BACKDATE.
+        Duration full = Duration.between(previous.notBefore(), previous.notAfter());
+        length = full.compareTo(BACKDATE.multipliedBy(2)) > 0 ? full.minus(BACKDATE) : full;
+      }
       Signed signed = sign(state, caKey, certname, previous.service(), previous.host(), publicKey,
           length, previous.subjectAltNames());
       CertificateEntry entry = signed.entry();

@@ -1,38 +1,30 @@
 package org.fedmsg.certs;
 
 import java.io.IOException;
-import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.Provider;
 import java.security.SecureRandom;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
-import org.bouncycastle.openssl.PEMEncryptedKeyPair;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.PKCS8Generator;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
-import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8DecryptorProviderBuilder;
 import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.OutputEncryptor;
-import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
-import org.bouncycastle.pkcs.PKCSException;
+import org.fedmsg.crypto.Pem;
 
 /**
  * PEM encoding of what {@code fedmsg-certs} writes, and reading of its own files (the CA key,
  * possibly encrypted; certificates and keys it wrote or func/certmaster wrote).
+ *
+ * <p>Reading goes through the crypto module's {@link Pem}, the project's one PEM reader.
  *
  * <p>Private keys are written as PKCS#8 ({@code BEGIN PRIVATE KEY}), which the reference Python
  * implementation, OpenSSL and the project's crypto module all read; an encrypted CA key is
@@ -87,76 +79,49 @@ final class PemFiles {
 
   /**
    * Reads the first certificate of a PEM file, skipping any text before it (fedmsg's
-   * easy-rsa certificates start with an {@code openssl x509 -text} dump).
+   * easy-rsa certificates start with an {@code openssl x509 -text} dump), with the project's
+   * one PEM reader ({@link Pem}).
    *
    * @throws CertsException {@link CertsException.Reason#UNREADABLE} or
    *     {@link CertsException.Reason#INVALID_FILE}
    */
   static X509Certificate readCertificate(Path file) {
-    byte[] bytes = read(file);
+    read(file); // turns a missing or unreadable file into a clear CertsException
     try {
-      CertificateFactory cf = CertificateFactory.getInstance("X.509");
-      // The JDK parser skips leading text before "-----BEGIN" and also accepts DER.
-      return (X509Certificate) cf.generateCertificate(new java.io.ByteArrayInputStream(bytes));
-    } catch (GeneralSecurityException | RuntimeException e) {
+      return Pem.readCertificate(file);
+    } catch (IOException e) {
+      throw new CertsException(CertsException.Reason.UNREADABLE,
+          "cannot read " + file + ": " + FileBatch.describe(e), e);
+    } catch (RuntimeException e) {
       throw new CertsException(CertsException.Reason.INVALID_FILE, file + " is not a certificate", e);
     }
   }
 
   /**
-   * Reads a private key: PKCS#8, encrypted PKCS#8, PKCS#1 RSA or SEC1 EC.
+   * Reads a private key (PKCS#8, encrypted PKCS#8, PKCS#1 RSA or SEC1 EC) with {@link Pem}.
    *
    * @param passphrase for an encrypted key, or null
    * @throws CertsException {@link CertsException.Reason#WRONG_PASSPHRASE} if the key is
    *     encrypted and the passphrase is missing or wrong; {@link CertsException.Reason#INVALID_FILE}
-   *     if the file holds no private key; {@link CertsException.Reason#UNREADABLE}
+   *     if the file holds no usable private key; {@link CertsException.Reason#UNREADABLE}
    */
   static PrivateKey readPrivateKey(Path file, char[] passphrase) {
-    String text = new String(read(file), StandardCharsets.US_ASCII);
-    Object object;
-    try (PEMParser parser = new PEMParser(new StringReader(text))) {
-      do {
-        object = parser.readObject();
-      } while (object != null && !isKey(object));
-    } catch (IOException | RuntimeException e) {
-      throw new CertsException(CertsException.Reason.INVALID_FILE, file + " is not a PEM private key", e);
-    }
-    if (object == null) {
-      throw new CertsException(CertsException.Reason.INVALID_FILE, file + " holds no private key");
+    boolean encrypted = isEncrypted(file);
+    if (encrypted && passphrase == null) {
+      throw new CertsException(CertsException.Reason.WRONG_PASSPHRASE,
+          file + " is encrypted: give its passphrase (--passphrase-file)");
     }
     try {
-      JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-      if (object instanceof PKCS8EncryptedPrivateKeyInfo encrypted) {
-        if (passphrase == null) {
-          throw new CertsException(CertsException.Reason.WRONG_PASSPHRASE,
-              file + " is encrypted: give its passphrase (--passphrase-file)");
-        }
-        PrivateKeyInfo info;
-        try {
-          info = encrypted.decryptPrivateKeyInfo(
-              new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BC).build(passphrase));
-        } catch (PKCSException | RuntimeException e) {
-          throw new CertsException(CertsException.Reason.WRONG_PASSPHRASE,
-              "wrong passphrase for " + file, e);
-        }
-        return converter.getPrivateKey(info);
+      return Pem.readPrivateKey(file, encrypted ? passphrase : null);
+    } catch (IOException e) {
+      throw new CertsException(CertsException.Reason.UNREADABLE,
+          "cannot read " + file + ": " + FileBatch.describe(e), e);
+    } catch (RuntimeException e) {
+      if (encrypted) {
+        throw new CertsException(CertsException.Reason.WRONG_PASSPHRASE, "wrong passphrase for " + file, e);
       }
-      if (object instanceof PEMEncryptedKeyPair) {
-        throw new CertsException(CertsException.Reason.INVALID_FILE,
-            file + " uses legacy OpenSSL key encryption; convert it to PKCS#8 (openssl pkcs8 -topk8)");
-      }
-      if (object instanceof PEMKeyPair pair) {
-        return converter.getKeyPair(pair).getPrivate();
-      }
-      return converter.getPrivateKey((PrivateKeyInfo) object);
-    } catch (IOException | OperatorCreationException e) {
-      throw new CertsException(CertsException.Reason.INVALID_FILE, file + " holds an unusable private key", e);
+      throw new CertsException(CertsException.Reason.INVALID_FILE, file + " holds no usable private key", e);
     }
-  }
-
-  private static boolean isKey(Object o) {
-    return o instanceof PrivateKeyInfo || o instanceof PEMKeyPair
-        || o instanceof PKCS8EncryptedPrivateKeyInfo || o instanceof PEMEncryptedKeyPair;
   }
 
   /** Whether the key file is encrypted (needs a passphrase). */
