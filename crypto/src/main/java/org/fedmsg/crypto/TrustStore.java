@@ -184,8 +184,13 @@ public final class TrustStore implements AutoCloseable {
 
   /** Returns a {@link ChainValidator.Verified} or an Invalid result. */
   private Object checkChain(List<X509Certificate> chain, Instant at, Profile profile) {
-    if (chain == null || chain.isEmpty() || chain.contains(null)) {
+    if (chain == null || chain.isEmpty()) {
       return VerificationResult.invalid(Reason.UNSIGNED, "no certificate");
+    }
+    for (X509Certificate c : chain) {
+      if (c == null) {
+        return VerificationResult.invalid(Reason.MALFORMED, "null certificate in chain");
+      }
     }
     TrustState s = state;
     TrustState.Key key;
