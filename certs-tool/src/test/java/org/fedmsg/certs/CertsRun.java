@@ -27,7 +27,10 @@ final class CertsRun {
     return new Result(exit, out.toString(), err.toString());
   }
 
-  /** File name → content of every file in {@code dir} (not recursive); proves "nothing changed". */
+  /**
+   * File name → content of every file in {@code dir} (not recursive); proves "nothing changed".
+   * The empty lock file is left out: it is created on first use and kept on purpose.
+   */
   static Map<String, String> snapshot(Path dir) {
     Map<String, String> files = new TreeMap<>();
     if (!Files.isDirectory(dir)) {
@@ -36,6 +39,9 @@ final class CertsRun {
     try (Stream<Path> list = Files.list(dir)) {
       for (Path p : (Iterable<Path>) list::iterator) {
         String name = p.getFileName().toString();
+        if (name.equals(DirLock.FILE_NAME)) {
+          continue;
+        }
         files.put(name, Files.isSymbolicLink(p) ? "-> " + Files.readSymbolicLink(p)
             : Files.isRegularFile(p) ? new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.ISO_8859_1)
             : "<dir>");
