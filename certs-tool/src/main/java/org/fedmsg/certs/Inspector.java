@@ -14,7 +14,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
@@ -180,8 +179,8 @@ final class Inspector {
       n.put("subjectKeyIdentifier", HEX.formatHex(ski.getKeyIdentifier()));
     }
     AuthorityKeyIdentifier aki = ext == null ? null : AuthorityKeyIdentifier.fromExtensions(ext);
-    if (aki != null && aki.getKeyIdentifier() != null) {
-      n.put("authorityKeyIdentifier", HEX.formatHex(aki.getKeyIdentifier()));
+    if (aki != null && aki.getKeyIdentifierObject() != null) {
+      n.put("authorityKeyIdentifier", HEX.formatHex(aki.getKeyIdentifierObject().getOctets()));
     }
     try {
       n.put("sha256Fingerprint", HEX.formatHex(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded())));
@@ -204,7 +203,7 @@ final class Inspector {
       n.put("status", "no nextUpdate");
     }
     CRLNumber number = crl.getExtensions() == null ? null
-        : (CRLNumber) java.util.Optional.ofNullable(crl.getExtension(Extension.cRLNumber))
+        : java.util.Optional.ofNullable(crl.getExtension(Extension.cRLNumber))
             .map(e -> CRLNumber.getInstance(e.getParsedValue())).orElse(null);
     if (number != null) {
       n.put("crlNumber", number.getCRLNumber());
@@ -322,8 +321,7 @@ final class Inspector {
   }
 
   private static void renderFields(JsonNode node, String indent, StringBuilder out) {
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> f = it.next();
+    for (Map.Entry<String, JsonNode> f : node.properties()) {
       if (f.getKey().equals("type")) {
         continue;
       }
@@ -333,7 +331,7 @@ final class Inspector {
         out.append('\n');
         for (JsonNode o : v) {
           StringBuilder line = new StringBuilder();
-          o.fields().forEachRemaining(e -> line.append(line.length() == 0 ? "" : ", ")
+          o.properties().forEach(e -> line.append(line.length() == 0 ? "" : ", ")
               .append(e.getKey()).append(' ').append(e.getValue().asText()));
           out.append(indent).append("  - ").append(line).append('\n');
         }
