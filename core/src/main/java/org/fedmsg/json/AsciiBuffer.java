@@ -67,6 +67,45 @@ final class AsciiBuffer {
     }
   }
 
+  /**
+   * Appends {@code s} as a JSON string literal, quotes included, with Python's ensure_ascii
+   * escapes. {@code escape} maps each ASCII char to 0 (copy), 'u' (\\u00XX) or the letter of
+   * a two-char escape. Reserves the worst case per chunk, so the loop writes straight into the array.
+   */
+  void jsonString(String s, byte[] escape, byte[] hex) {
+    put('"');
+    int n = s.length();
+    // Chunks bound the reservation for very long strings (worst case 6 bytes per char).
+    for (int from = 0; from < n; from += 8192) {
+      int to = Math.min(n, from + 8192);
+      ensure(6 * (to - from));
+      byte[] b = buf;
+      int p = len;
+      for (int i = from; i < to; i++) {
+        char c = s.charAt(i);
+        byte esc;
+        if (c < 0x80 && (esc = escape[c]) != 'u') {
+          if (esc == 0) {
+            b[p++] = (byte) c;
+          } else {
+            b[p++] = '\\';
+            b[p++] = esc;
+          }
+        } else {
+          // Astral characters are already surrogate pairs in a Java string: one escape per char.
+          b[p++] = '\\';
+          b[p++] = 'u';
+          b[p++] = hex[(c >> 12) & 0xf];
+          b[p++] = hex[(c >> 8) & 0xf];
+          b[p++] = hex[(c >> 4) & 0xf];
+          b[p++] = hex[c & 0xf];
+        }
+      }
+      len = p;
+    }
+    put('"');
+  }
+
   /** Inserts one character at {@code at}, shifting what follows right. */
   void insert(int at, char c) {
     ensure(1);

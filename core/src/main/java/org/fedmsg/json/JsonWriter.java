@@ -198,34 +198,6 @@ final class JsonWriter {
   }
 
   private void writeString(String s) {
-    out.put('"');
-    int n = s.length();
-    for (int i = 0; i < n; i++) {
-      char c = s.charAt(i);
-      if (c < 0x80) {
-        byte esc = ESCAPE[c];
-        if (esc == 0) {
-          out.put((byte) c);
-        } else if (esc == 'u') {
-          unicodeEscape(c);
-        } else {
-          out.put('\\');
-          out.put(esc);
-        }
-      } else {
-        // Astral characters are already surrogate pairs in a Java string: one escape per char.
-        unicodeEscape(c);
-      }
-    }
-    out.put('"');
-  }
-
-  private void unicodeEscape(char c) {
-    out.put('\\');
-    out.put('u');
-    out.put(HEX[(c >> 12) & 0xf]);
-    out.put(HEX[(c >> 8) & 0xf]);
-    out.put(HEX[(c >> 4) & 0xf]);
-    out.put(HEX[c & 0xf]);
+    out.jsonString(s, ESCAPE, HEX);
   }
 }

@@ -135,10 +135,29 @@ class CanonicalJsonTest {
         if (!dflt.equals(c.get("default").textValue())) {
           errors.add("default of " + quoted(input) + ": " + dflt);
         }
+        if (isWellFormedUtf16(input)) {
+          // What arrives on the wire: the same text as UTF-8 bytes.
+          String fromBytes = canonical(CanonicalJson.parse(input.getBytes(StandardCharsets.UTF_8)));
+          if (!fromBytes.equals(canonical)) {
+            errors.add("canonical of UTF-8 bytes of " + quoted(input) + ": " + fromBytes);
+          }
+        }
       }
     }
     assertThat(n).isGreaterThan(400);
     assertThat(errors).isEmpty();
+  }
+
+  private static boolean isWellFormedUtf16(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static String quoted(String s) {
@@ -176,6 +195,19 @@ class CanonicalJsonTest {
     assertThat(canonical(JsonNodeFactory.instance.textNode(s)))
         .isEqualTo("\"q\\\" b\\\\ s/ t\\t n\\n r\\r b\\b f\\f nul\\u0000 us\\u001f del\\u007f \\u0080 "
             + "\\u00e9 \\u2028 \\ud83d\\ude00 \\ud800\"");
+  }
+
+  @Test
+  void encode_longStringAcrossChunks_everyCharEscaped() {
+    StringBuilder in = new StringBuilder();
+    StringBuilder expected = new StringBuilder("\"");
+    for (int i = 0; i < 20_000; i++) {
+      char c = i % 3 == 0 ? '\u00e9' : (char) ('a' + i % 26);
+      in.append(c);
+      expected.append(c == '\u00e9' ? "\\u00e9" : String.valueOf(c));
+    }
+    expected.append('"');
+    assertThat(canonical(JsonNodeFactory.instance.textNode(in.toString()))).isEqualTo(expected.toString());
   }
 
   @Test

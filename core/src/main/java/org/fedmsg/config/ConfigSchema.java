@@ -1,0 +1,332 @@
+package org.fedmsg.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The keys this implementation knows, their types and defaults. One line per key: adding a key
+ * here (and to docs/configuration.md) is all it takes to stop the unknown-key warning for it.
+ * Values are checked on the merged tree; {@link Checker} names the file that set a bad value.
+ */
+final class ConfigSchema {
+  private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+  /** The type of a key's value. */
+  enum Kind {
+    STRING("a string"),
+    BOOLEAN("a boolean (true or false)"),
+    INTEGER("a non-negative integer"),
+    DURATION("a duration such as 250ms, 30s, 5m, 1h or a number of seconds"),
+    STRING_OR_LIST("a string or a list of strings"),
+    STRING_MAP("a mapping of strings to strings"),
+    STRING_LIST_MAP("a mapping of strings to lists of strings"),
+    ENDPOINTS("a mapping of service names to a URL or a list of URLs or {url, curve_server_key} entries"),
+    MAPPING("a mapping"),
+    DISCOVERY("a list of mappings, each with a string 'type'"),
+    CURVE("a mapping with enabled, public_key_file, secret_key_file, allowed_clients"),
+    WIRE_FORMAT("fedmsg1 or fedmsg2"),
+    CRL_FAILURE_MODE("fail_closed or fail_open"),
+    MODNAME_RULE("auto, package:N (N >= 1) or fixed:NAME"),
+    /** A reference key this implementation reads but does not act on: accepted with a warning. */
+    NO_EFFECT("any value");
+
+    final String expected;
+
+    Kind(String expected) {
+      this.expected = expected;
+    }
+  }
+
+  /** A key: its kind and default ({@code null}: no default, absent unless configured). */
+  record Key(String name, Kind kind, JsonNode defaultValue) {}
+
+  static final Map<String, Key> KEYS = new LinkedHashMap<>();
+
+  static {
+    // Reference keys with the same meaning.
+    key("topic_prefix", Kind.STRING, F.textNode("org.fedoraproject"));
+    key("environment", Kind.STRING, F.textNode("dev"));
+    key("endpoints", Kind.ENDPOINTS, F.objectNode());
+    key("srv_endpoints", Kind.STRING_OR_LIST, F.arrayNode());
+    key("name", Kind.STRING, null);
+    key("active", Kind.BOOLEAN, F.booleanNode(false));
+    key("mute", Kind.BOOLEAN, F.booleanNode(false));
+    key("relay_inbound", Kind.STRING_OR_LIST, F.textNode("tcp://127.0.0.1:2003"));
+    key("high_water_mark", Kind.INTEGER, F.numberNode(0));
+    key("zmq_linger", Kind.INTEGER, F.numberNode(1000));
+    key("zmq_tcp_keepalive", Kind.INTEGER, null);
+    key("zmq_tcp_keepalive_cnt", Kind.INTEGER, null);
+    key("zmq_tcp_keepalive_idle", Kind.INTEGER, null);
+    key("zmq_tcp_keepalive_intvl", Kind.INTEGER, null);
+    key("zmq_reconnect_ivl", Kind.INTEGER, null);
+    key("zmq_reconnect_ivl_max", Kind.INTEGER, null);
+    key("sign_messages", Kind.BOOLEAN, F.booleanNode(false));
+    key("validate_signatures", Kind.BOOLEAN, F.booleanNode(true));
+    key("ssldir", Kind.STRING, F.textNode("/etc/pki/fedmsg"));
+    key("certnames", Kind.STRING_MAP, F.objectNode());
+    key("cert_prefix", Kind.STRING, null);
+    key("ca_cert_location", Kind.STRING, F.textNode("https://fedoraproject.org/fedmsg/ca.crt"));
+    key("crl_location", Kind.STRING, F.textNode("https://fedoraproject.org/fedmsg/crl.pem"));
+    key("routing_policy", Kind.STRING_LIST_MAP, F.objectNode());
+    key("routing_nitpicky", Kind.BOOLEAN, F.booleanNode(false));
+    key("replay_endpoints", Kind.STRING_MAP, F.objectNode());
+    // This project's keys.
+    key("wire_format", Kind.WIRE_FORMAT, F.textNode("fedmsg1"));
+    key("policy", Kind.MAPPING, null);
+    key("policy_file", Kind.STRING, null);
+    ObjectNode fileDiscovery = F.objectNode().put("type", "file");
+    key("discovery", Kind.DISCOVERY, F.arrayNode().add(fileDiscovery));
+    key("discovery_refresh", Kind.DURATION, F.textNode("30s"));
+    key("curve", Kind.CURVE, F.objectNode().put("enabled", false));
+    key("state_dir", Kind.STRING, null);
+    key("replay_window", Kind.DURATION, F.textNode("5m"));
+    key("crl_grace_period", Kind.DURATION, F.textNode("1h"));
+    key("crl_failure_mode", Kind.CRL_FAILURE_MODE, F.textNode("fail_closed"));
+    key("crypto_min_rsa_bits", Kind.INTEGER, F.numberNode(0));
+    key("crypto_allowed_digests", Kind.STRING_OR_LIST, null);
+    key("trust_state_dir", Kind.STRING, null);
+    key("modname_rule", Kind.MODNAME_RULE, F.textNode("auto"));
+    // Reference keys that have no effect here (Python runtime, STOMP, gpg, unused caches).
+    for (String k : List.of("io_threads", "post_init_sleep", "timeout", "zmq_enabled", "zmq_strict",
+        "crypto_backend", "crypto_validate_backends", "crl_cache", "crl_cache_expiry", "ca_cert_cache",
+        "ca_cert_cache_expiry", "logging", "persistent_store", "print_config", "gpg_home", "gpg_signing_key",
+        "gpg_keys", "topic_prefix_re")) {
+      key(k, Kind.NO_EFFECT, null);
+    }
+  }
+
+  static final Set<String> CURVE_KEYS = Set.of("enabled", "public_key_file", "secret_key_file", "allowed_clients");
+
+  private static final Pattern MODNAME_RULE = Pattern.compile("auto|package:[1-9][0-9]*|fixed:\\S+");
+
+  private ConfigSchema() {}
+
+  private static void key(String name, Kind kind, JsonNode defaultValue) {
+    KEYS.put(name, new Key(name, kind, defaultValue));
+  }
+
+  /** Normalises {@code fail-closed}, {@code FAIL_CLOSED} ... to {@code fail_closed}. */
+  static String crlFailureMode(String text) {
+    return text.strip().toLowerCase(Locale.ROOT).replace('-', '_');
+  }
+
+  /** Checks values against the schema; knows which file set each value. */
+  interface Checker {
+    /** Throws a ConfigException naming the file that set {@code path} and what was expected. */
+    RuntimeException wrongType(List<String> path, String expected, JsonNode actual);
+
+    /** Records a warning about {@code path}, naming the file that set it. */
+    void warn(List<String> path, String message);
+  }
+
+  /** Checks one top-level key. Null values mean "not set" and are not checked. */
+  static void check(String name, JsonNode value, Checker c) {
+    Key key = KEYS.get(name);
+    List<String> path = List.of(name);
+    if (key == null) {
+      // Dotted keys are namespaced settings of consumers and plugins, as in the reference.
+      if (!name.contains(".")) {
+        String hint = suggestion(name);
+        c.warn(path, "unknown key '" + name + "' (ignored)" + (hint == null ? "" : "; did you mean '" + hint + "'?"));
+      }
+      return;
+    }
+    if (value.isNull()) {
+      return;
+    }
+    Kind kind = key.kind();
+    switch (kind) {
+      case STRING:
+        require(value.isTextual(), path, kind.expected, value, c);
+        break;
+      case BOOLEAN:
+        require(value.isBoolean(), path, kind.expected, value, c);
+        break;
+      case INTEGER:
+        require(value.isIntegralNumber() && value.canConvertToInt() && value.intValue() >= 0,
+            path, kind.expected, value, c);
+        break;
+      case DURATION:
+        checkDuration(value, path, c);
+        break;
+      case STRING_OR_LIST:
+        checkStringOrList(value, path, c);
+        break;
+      case STRING_MAP:
+        require(value.isObject(), path, kind.expected, value, c);
+        value.properties().forEach(e -> require(e.getValue().isTextual(), child(path, e.getKey()), "a string",
+            e.getValue(), c));
+        break;
+      case STRING_LIST_MAP:
+        require(value.isObject(), path, kind.expected, value, c);
+        value.properties().forEach(e -> checkStringOrList(e.getValue(), child(path, e.getKey()), c));
+        break;
+      case ENDPOINTS:
+        checkEndpoints(value, path, c);
+        break;
+      case MAPPING:
+        require(value.isObject(), path, kind.expected, value, c);
+        break;
+      case DISCOVERY:
+        checkDiscovery(value, path, c);
+        break;
+      case CURVE:
+        checkCurve(value, path, c);
+        break;
+      case WIRE_FORMAT:
+        require(value.isTextual() && List.of("fedmsg1", "fedmsg2").contains(value.textValue().toLowerCase(Locale.ROOT)),
+            path, kind.expected, value, c);
+        break;
+      case CRL_FAILURE_MODE:
+        require(value.isTextual() && List.of("fail_closed", "fail_open").contains(crlFailureMode(value.textValue())),
+            path, kind.expected, value, c);
+        break;
+      case MODNAME_RULE:
+        require(value.isTextual() && MODNAME_RULE.matcher(value.textValue().strip()).matches(),
+            path, kind.expected, value, c);
+        break;
+      case NO_EFFECT:
+        c.warn(path, "key '" + name + "' of the reference fedmsg has no effect in this implementation (ignored)");
+        break;
+      default:
+        throw new AssertionError(kind);
+    }
+  }
+
+  private static void require(boolean ok, List<String> path, String expected, JsonNode value, Checker c) {
+    if (!ok) {
+      throw c.wrongType(path, expected, value);
+    }
+  }
+
+  private static List<String> child(List<String> path, String key) {
+    List<String> p = new ArrayList<>(path);
+    p.add(key);
+    return p;
+  }
+
+  private static void checkStringOrList(JsonNode value, List<String> path, Checker c) {
+    if (value.isTextual()) {
+      return;
+    }
+    require(value.isArray(), path, Kind.STRING_OR_LIST.expected, value, c);
+    for (JsonNode item : value) {
+      require(item.isTextual(), path, Kind.STRING_OR_LIST.expected, value, c);
+    }
+  }
+
+  private static void checkDuration(JsonNode value, List<String> path, Checker c) {
+    try {
+      if (value.isNumber()) {
+        Durations.ofSeconds(value.decimalValue());
+        return;
+      }
+      if (value.isTextual()) {
+        Durations.parse(value.textValue());
+        return;
+      }
+    } catch (IllegalArgumentException e) {
+      // reported below, with the file
+    }
+    throw c.wrongType(path, Kind.DURATION.expected, value);
+  }
+
+  private static void checkEndpoints(JsonNode value, List<String> path, Checker c) {
+    require(value.isObject(), path, Kind.ENDPOINTS.expected, value, c);
+    String expected = "a URL string or a list of URL strings or {url, curve_server_key} mappings";
+    value.properties().forEach(e -> {
+      List<String> p = child(path, e.getKey());
+      JsonNode v = e.getValue();
+      if (v.isTextual()) {
+        return;
+      }
+      require(v.isArray(), p, expected, v, c);
+      for (JsonNode item : v) {
+        if (item.isTextual()) {
+          continue;
+        }
+        require(item.isObject() && item.path("url").isTextual(), p, expected, v, c);
+        JsonNode key = item.get("curve_server_key");
+        require(key == null || key.isNull() || key.isTextual(), child(p, "curve_server_key"), "a string", key, c);
+        item.fieldNames().forEachRemaining(f -> {
+          if (!f.equals("url") && !f.equals("curve_server_key")) {
+            c.warn(child(p, f), "unknown key '" + f + "' in an endpoint entry of '" + e.getKey() + "' (ignored)");
+          }
+        });
+      }
+    });
+  }
+
+  private static void checkDiscovery(JsonNode value, List<String> path, Checker c) {
+    require(value.isArray(), path, Kind.DISCOVERY.expected, value, c);
+    for (JsonNode item : value) {
+      require(item.isObject() && item.path("type").isTextual() && !item.path("type").textValue().isBlank(),
+          path, Kind.DISCOVERY.expected, value, c);
+    }
+  }
+
+  private static void checkCurve(JsonNode value, List<String> path, Checker c) {
+    require(value.isObject(), path, Kind.CURVE.expected, value, c);
+    value.properties().forEach(e -> {
+      List<String> p = child(path, e.getKey());
+      JsonNode v = e.getValue();
+      switch (e.getKey()) {
+        case "enabled":
+          require(v.isBoolean() || v.isNull(), p, Kind.BOOLEAN.expected, v, c);
+          break;
+        case "public_key_file":
+        case "secret_key_file":
+          require(v.isTextual() || v.isNull(), p, Kind.STRING.expected, v, c);
+          break;
+        case "allowed_clients":
+          if (!v.isNull()) {
+            checkStringOrList(v, p, c);
+          }
+          break;
+        default:
+          c.warn(p, "unknown key '" + e.getKey() + "' in section 'curve' (ignored); known: " + CURVE_KEYS);
+      }
+    });
+  }
+
+  /** The known key closest to a misspelt one, if any is close. */
+  static String suggestion(String name) {
+    String best = null;
+    int bestDistance = 3; // at most two edits away
+    for (String k : KEYS.keySet()) {
+      int d = distance(name, k);
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = k;
+      }
+    }
+    return best;
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+}
