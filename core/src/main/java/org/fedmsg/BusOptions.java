@@ -207,6 +207,30 @@ public final class BusOptions {
     }
 
     /**
+     * Sets everything the {@code fedmsg.d} configuration says about topics, endpoints, sockets,
+     * wire format and validation. Call it first, then override what the program decides itself.
+     */
+    public Builder apply(org.fedmsg.config.FedmsgConfig config) {
+      topicPrefix(config.topicPrefix());
+      environment(config.environment());
+      config.name().ifPresent(this::name);
+      endpoints(config.endpointUrls());
+      active(config.active());
+      List<String> inbound = config.relayInbound();
+      if (!inbound.isEmpty()) {
+        relayInbound(inbound.get(0));
+      }
+      socketOptions(new SocketOptions(config.highWaterMark(), config.zmqLingerMillis(),
+          config.zmqTcpKeepalive().orElse(-1), config.zmqTcpKeepaliveCnt().orElse(-1),
+          config.zmqTcpKeepaliveIdle().orElse(-1), config.zmqTcpKeepaliveIntvl().orElse(-1),
+          config.zmqReconnectIvlMillis().orElse(-1), config.zmqReconnectIvlMaxMillis().orElse(-1)));
+      wireFormat(WireFormat.parse(config.wireFormat()));
+      validateSignatures(config.validateSignatures());
+      modnameRule(ModnameRule.parse(config.modnameRule()));
+      return this;
+    }
+
+    /**
      * @throws IllegalStateException when a publisher name is set but has no endpoints (and the
      *     bus is not active)
      */

@@ -44,6 +44,9 @@ final class FedmsgBus implements Bus {
   FedmsgBus(BusOptions options) {
     this.options = options;
     this.receiver = new Receiver(options);
+    // Sockets are destroyed with the context's linger: use the configured one so that
+    // messages queued just before close() still leave.
+    context.setLinger(options.socketOptions.lingerMs());
     if (options.active || options.name != null) {
       List<String> candidates = options.active ? List.of(options.relayInbound) : options.endpoints.get(options.name);
       String name = options.name == null ? "relay_inbound" : options.name;

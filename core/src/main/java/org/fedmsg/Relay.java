@@ -27,6 +27,7 @@ public final class Relay implements AutoCloseable {
 
   private Relay(BusOptions options, List<String> outboundEndpoints) {
     this.receiver = new Receiver(options);
+    context.setLinger(options.socketOptions.lingerMs());
     try {
       this.outbound = ZmqPublisher.open(context, options.socketOptions, "relay_outbound", outboundEndpoints, false);
       this.inbound = new ZmqSubscriber(context, options.socketOptions, options.relayInbound, this::onFrames, "relay");

@@ -174,7 +174,8 @@ final class ZmqPublisher implements AutoCloseable {
     poller.register(pull, ZMQ.Poller.POLLIN);
     poller.register(socket, ZMQ.Poller.POLLIN);
     try {
-      while (!closed) {
+      boolean running = true;
+      while (running) {
         if (poller.poll(1000) < 0) {
           break;
         }
@@ -182,7 +183,7 @@ final class ZmqPublisher implements AutoCloseable {
           drainSubscriptions();
         }
         if (poller.pollin(0)) {
-          forward(pull);
+          running = forward(pull);
         }
       }
     } catch (ZMQException e) {
@@ -197,14 +198,22 @@ final class ZmqPublisher implements AutoCloseable {
     }
   }
 
-  /** Moves queued messages to the XPUB socket, a batch at a time so subscriptions are not starved. */
-  private void forward(ZMQ.Socket pull) {
+  /**
+   * Moves queued messages to the XPUB socket, a batch at a time so subscriptions are not starved.
+   *
+   * @return false once the stop marker (a single empty frame, queued by {@link #close()} after
+   *     every message sent before it) has been read
+   */
+  private boolean forward(ZMQ.Socket pull) {
     for (int n = 0; n < 4096; n++) {
       byte[] frame = pull.recv(ZMQ.DONTWAIT);
       if (frame == null) {
-        return;
+        return true;
       }
       boolean more = pull.hasReceiveMore();
+      if (!more && frame.length == 0) {
+        return false;
+      }
       socket.send(frame, more ? ZMQ.SNDMORE : 0);
       while (more) {
         frame = pull.recv(0);
@@ -212,6 +221,7 @@ final class ZmqPublisher implements AutoCloseable {
         socket.send(frame, more ? ZMQ.SNDMORE : 0);
       }
     }
+    return true;
   }
 
   private void drainSubscriptions() {
@@ -257,8 +267,9 @@ final class ZmqPublisher implements AutoCloseable {
         return;
       }
       closed = true;
-      // An empty single frame wakes the owning thread, which then sees the flag.
-      push.send(new byte[0], ZMQ.DONTWAIT);
+      // The stop marker follows every queued message, so they are all handed to the XPUB
+      // socket, which then gets the configured linger time to flush them.
+      push.send(new byte[0], 0);
       context.destroySocket(push);
     } finally {
       pushLock.unlock();

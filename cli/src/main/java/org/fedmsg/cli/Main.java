@@ -1,0 +1,38 @@
+package org.fedmsg.cli;
+
+import org.fedmsg.certs.CertsCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code fedmsg} command: one entry point, one subcommand per job. */
+@Command(name = "fedmsg", mixinStandardHelpOptions = true, version = "fedmsg for the JVM 0.1.0",
+    description = "A brokerless, signed ZeroMQ message bus compatible with the reference fedmsg.",
+    subcommands = {
+        QuickstartCommand.class,
+        LoggerCommand.class,
+        TailCommand.class,
+        RelayCommand.class,
+        ConfigCommand.class,
+        PolicyCommand.class,
+        CertsCommand.class,
+        CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** The command line with every subcommand, as tests and {@link #main} use it. */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Main());
+    // `fedmsg certs ...` is the same command as `fedmsg-certs ...`.
+    cli.getSubcommands().get("fedmsg-certs").getCommandSpec().aliases("certs");
+    return cli;
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+}
