@@ -1,0 +1,459 @@
+package org.fedmsg.crypto;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.fedmsg.crypto.VerificationResult.Reason;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Verifies signatures and their certificate chains against a CA bundle and an optional CRL.
+ *
+ * <p>The CA bundle and CRL come from files or https URLs ({@link TrustOptions}); files are
+ * re-read when they change, URLs fetched again periodically and before the CRL's {@code
+ * nextUpdate}, by a daemon thread (or by {@link #refresh()}). A failed reload keeps the previous
+ * material and is logged. Chain validation is done here, not by the JDK's PKIX, so that the legacy
+ * algorithms of fedmsg/1 can be accepted under {@link Profile#LEGACY}; see {@code docs/trust.md}.
+ *
+ * <p>Chains that pass are cached (keyed by the SHA-256 of their DER, per profile; bounded; dropped
+ * when the CA or CRL changes), so a message from a known signer costs one hash, one lookup, a
+ * date comparison and one signature check.
+ *
+ * <p>Thread-safe. {@link #verify} never throws for bad input. Close the store to stop its thread.
+ */
+public final class TrustStore implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(TrustStore.class);
+  private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+  private final TrustOptions opts;
+  private final TrustSource caSource;
+  private final TrustSource crlSource;
+  private final ScheduledExecutorService refresher;
+  private final Cache<Object, List<X509Certificate>> parsed;
+  private final AtomicLong lastDegradedWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
+  private volatile TrustState state;
+
+  private TrustStore(TrustOptions opts) {
+    this.opts = opts;
+    HttpClient http = opts.httpClient != null ? opts.httpClient
+        : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NORMAL).build();
+    this.caSource = opts.caLocation != null ? new TrustSource(opts.caLocation, "ca", http, opts.stateDirectory) : null;
+    this.crlSource = opts.crlLocation != null ? new TrustSource(opts.crlLocation, "crl", http, opts.stateDirectory) : null;
+    this.parsed = Caffeine.newBuilder().maximumSize(Math.max(16, opts.cacheSize)).build();
+    boolean crlConfigured = opts.crlLocation != null || opts.crls != null;
+    List<X509Certificate> anchors = opts.caCertificates != null ? opts.caCertificates : List.of();
+    List<X509CRL> crls = opts.crls != null ? opts.crls : List.of();
+    this.state = new TrustState(anchors, null, crlConfigured, crls, "not loaded yet", opts.cacheSize);
+    if (opts.backgroundRefresh && (caSource != null || crlSource != null)) {
+      refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "fedmsg-trust-refresh");
+        t.setDaemon(true);
+        return t;
+      });
+    } else {
+      refresher = null;
+    }
+  }
+
+  /**
+   * Creates a store and loads its sources. A CRL that cannot be loaded is not fatal: it is logged
+   * and verification then follows {@link CrlFailureMode}.
+   *
+   * @throws UncheckedIOException if the CA bundle cannot be read or fetched (and no state copy
+   *     exists)
+   * @throws IllegalArgumentException if the CA bundle holds no valid certificate
+   */
+  public static TrustStore create(TrustOptions options) {
+    TrustStore store = new TrustStore(Objects.requireNonNull(options, "options"));
+    if (store.caSource != null) {
+      String text;
+      try {
+        text = store.caSource.poll(options.clock.instant(), true);
+      } catch (IOException e) {
+        text = store.caSource.readStateCopy();
+        if (text == null) {
+          throw new UncheckedIOException("cannot load CA bundle from " + options.caLocation, e);
+        }
+        log.warn("CA bundle {} unavailable ({}); using the copy in the state directory", options.caLocation, e.getMessage());
+      }
+      List<X509Certificate> cas = Pem.readCertificates(text);
+      store.state = store.state.withCa(cas, null, options.cacheSize);
+    }
+    store.refreshCrl(true);
+    if (store.refresher != null) {
+      long ms = options.pollInterval.toMillis();
+      store.refresher.scheduleWithFixedDelay(store::refreshQuietly, ms, ms, TimeUnit.MILLISECONDS);
+    }
+    return store;
+  }
+
+  /* --------------- verification --------------- */
+
+  /**
+   * Verifies a signature made by the leaf of {@code chainLeafFirst}, and the chain, as of {@code
+   * at}.
+   *
+   * @param chainLeafFirst the signer's certificate then any intermediates (the CA itself may be
+   *     included or not)
+   * @param algorithm the message-signature algorithm
+   * @param data the signed bytes
+   * @param signature the signature bytes
+   * @param at the instant at which certificates and CRL are judged (now, or the signing time of
+   *     an archived message)
+   * @param profile the algorithm profile: {@link Profile#LEGACY} for fedmsg/1, {@link
+   *     Profile#STRONG} for fedmsg/2
+   * @return {@link VerificationResult.Valid} with the signer, or {@link VerificationResult.Invalid}
+   *     with a reason; never null, never throws for bad input (null arguments give MALFORMED)
+   */
+  public VerificationResult verify(List<X509Certificate> chainLeafFirst, SignatureAlgorithm algorithm,
+      byte[] data, byte[] signature, Instant at, Profile profile) {
+    if (algorithm == null) {
+      return VerificationResult.invalid(Reason.UNSUPPORTED_CRYPTO, "no signature algorithm");
+    }
+    if (data == null || signature == null || at == null || profile == null) {
+      return VerificationResult.invalid(Reason.MALFORMED, "missing data, signature, instant or profile");
+    }
+    if (profile == Profile.STRONG && !algorithm.isStrong()) {
+      return VerificationResult.invalid(Reason.WEAK_ALGORITHM, algorithm.wireName() + " is not allowed in the strong profile");
+    }
+    if (!opts.allowedDigests.contains(algorithm.digest())) {
+      return VerificationResult.invalid(Reason.WEAK_ALGORITHM, algorithm.wireName() + ": " + algorithm.digest() + " is not an allowed digest");
+    }
+    Object checked = checkChain(chainLeafFirst, at, profile);
+    if (checked instanceof VerificationResult) {
+      return (VerificationResult) checked;
+    }
+    ChainValidator.Verified v = (ChainValidator.Verified) checked;
+    if (!Primitives.keyMatches(v.kind(), algorithm)) {
+      return VerificationResult.invalid(Reason.BAD_SIGNATURE,
+          "a " + v.kind() + " key cannot make " + algorithm.wireName() + " signatures");
+    }
+    try {
+      if (!Primitives.verify(algorithm, v.key(), data, signature)) {
+        return VerificationResult.invalid(Reason.BAD_SIGNATURE, "signature does not verify");
+      }
+    } catch (GeneralSecurityException | RuntimeException e) {
+      return VerificationResult.invalid(Reason.BAD_SIGNATURE, "signature check failed: " + e.getMessage());
+    }
+    warnIfDegraded(v);
+    return VerificationResult.valid(v.identity());
+  }
+
+  /** As {@link #verify(List, SignatureAlgorithm, byte[], byte[], Instant, Profile)} as of the clock's now. */
+  public VerificationResult verify(List<X509Certificate> chainLeafFirst, SignatureAlgorithm algorithm,
+      byte[] data, byte[] signature, Profile profile) {
+    return verify(chainLeafFirst, algorithm, data, signature, opts.clock.instant(), profile);
+  }
+
+  /**
+   * Validates only the certificate chain (no message signature), e.g. for a discovery record or an
+   * operator's check of a certificate file.
+   *
+   * @return Valid with the leaf's identity, or Invalid with the reason; never throws for bad input
+   */
+  public VerificationResult verifyChain(List<X509Certificate> chainLeafFirst, Instant at, Profile profile) {
+    if (at == null || profile == null) {
+      return VerificationResult.invalid(Reason.MALFORMED, "missing instant or profile");
+    }
+    Object checked = checkChain(chainLeafFirst, at, profile);
+    if (checked instanceof VerificationResult) {
+      return (VerificationResult) checked;
+    }
+    warnIfDegraded((ChainValidator.Verified) checked);
+    return VerificationResult.valid(((ChainValidator.Verified) checked).identity());
+  }
+
+  /** Returns a {@link ChainValidator.Verified} or an Invalid result. */
+  private Object checkChain(List<X509Certificate> chain, Instant at, Profile profile) {
+    if (chain == null || chain.isEmpty() || chain.contains(null)) {
+      return VerificationResult.invalid(Reason.UNSIGNED, "no certificate");
+    }
+    TrustState s = state;
+    TrustState.Key key;
+    try {
+      key = cacheKey(chain, profile);
+    } catch (RuntimeException e) {
+      return VerificationResult.invalid(Reason.MALFORMED, "certificate cannot be encoded");
+    }
+    ChainValidator.Verified hit = s.verified().getIfPresent(key);
+    if (hit != null && !at.isBefore(hit.notBefore()) && !at.isAfter(hit.notAfter()) && !at.isAfter(hit.crlUsableUntil())) {
+      return hit;
+    }
+    ChainValidator.Outcome outcome;
+    try {
+      outcome = ChainValidator.validate(s, opts, chain, at, profile);
+    } catch (RuntimeException e) {
+      // malformed certificate contents that the parser let through
+      return VerificationResult.invalid(Reason.MALFORMED, "certificate chain cannot be checked: " + e);
+    }
+    if (outcome.invalid() != null) {
+      return outcome.invalid();
+    }
+    ChainValidator.Verified v = outcome.verified();
+    try {
+      v = adapt(v);
+    } catch (GeneralSecurityException | RuntimeException e) {
+      return VerificationResult.invalid(Reason.MALFORMED, "unusable public key: " + e.getMessage());
+    }
+    if (!v.degraded()) {
+      s.verified().put(key, v);
+    }
+    return v;
+  }
+
+  private static ChainValidator.Verified adapt(ChainValidator.Verified v) throws GeneralSecurityException {
+    SignatureAlgorithm alg = v.kind() == Keys.Kind.EC_P256 ? SignatureAlgorithm.ECDSA_P256_SHA256
+        : v.kind() == Keys.Kind.ED25519 ? SignatureAlgorithm.ED25519 : null;
+    if (alg == null) {
+      return v;
+    }
+    PublicKey k = Primitives.adaptPublic(v.key(), alg);
+    return new ChainValidator.Verified(k, v.kind(), v.identity(), v.notBefore(), v.notAfter(),
+        v.crlUsableUntil(), v.degraded(), v.degradedDetail());
+  }
+
+  private static TrustState.Key cacheKey(List<X509Certificate> chain, Profile profile) {
+    MessageDigest md;
+    try {
+      md = MessageDigest.getInstance("SHA-256");
+      for (X509Certificate c : chain) {
+        md.update(c.getEncoded());
+      }
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException(e);
+    }
+    ByteBuffer h = ByteBuffer.wrap(md.digest());
+    return new TrustState.Key(h.getLong(), h.getLong(), h.getLong(), h.getLong(), profile);
+  }
+
+  private void warnIfDegraded(ChainValidator.Verified v) {
+    if (!v.degraded()) {
+      return;
+    }
+    long now = System.nanoTime();
+    long last = lastDegradedWarning.get();
+    if (now - last >= WARN_EVERY_NANOS && lastDegradedWarning.compareAndSet(last, now)) {
+      log.warn("accepting {} without a usable CRL (crl_failure_mode=fail_open): {}", v.identity().commonName(), v.degradedDetail());
+    }
+  }
+
+  /* --------------- parsing with a cache --------------- */
+
+  /**
+   * Parses certificates from text, with a bounded cache keyed by the text so that a signer's
+   * repeated messages skip base64 and ASN.1 parsing. The text may be PEM (text around blocks
+   * ignored) or a fedmsg/1 {@code certificate} field (base64 of PEM, wrapped lines allowed).
+   *
+   * @return the certificates, leaf first; immutable; the same instances for the same text
+   * @throws IllegalArgumentException if the text holds no valid certificate
+   */
+  public List<X509Certificate> parseCertificatesCached(String text) {
+    Objects.requireNonNull(text, "text");
+    List<X509Certificate> hit = parsed.getIfPresent(text);
+    if (hit != null) {
+      return hit;
+    }
+    String pem = text.contains("-----BEGIN") ? text
+        : new String(Pem.base64DecodeLenient(text), StandardCharsets.ISO_8859_1);
+    List<X509Certificate> certs = Pem.readCertificates(pem);
+    parsed.put(text, certs);
+    return certs;
+  }
+
+  /**
+   * Parses certificates from bytes, cached by content: one or more concatenated DER certificates,
+   * or PEM text.
+   *
+   * @return the certificates in order; immutable
+   * @throws IllegalArgumentException if the bytes hold no valid certificate
+   */
+  public List<X509Certificate> parseCertificatesCached(byte[] derOrPem) {
+    Objects.requireNonNull(derOrPem, "derOrPem");
+    ByteBuffer key = ByteBuffer.wrap(derOrPem.clone());
+    List<X509Certificate> hit = parsed.getIfPresent(key);
+    if (hit != null) {
+      return hit;
+    }
+    List<X509Certificate> certs;
+    if (derOrPem.length > 0 && derOrPem[0] == 0x30) {
+      certs = parseDerSequence(derOrPem);
+    } else {
+      certs = Pem.readCertificates(new String(derOrPem, StandardCharsets.ISO_8859_1));
+    }
+    parsed.put(key, certs);
+    return certs;
+  }
+
+  private static List<X509Certificate> parseDerSequence(byte[] der) {
+    List<X509Certificate> out = new ArrayList<>();
+    int off = 0;
+    while (off < der.length) {
+      int len = derLength(der, off);
+      byte[] one = java.util.Arrays.copyOfRange(der, off, off + len);
+      out.add(Pem.certificateFromDer(one));
+      off += len;
+    }
+    return List.copyOf(out);
+  }
+
+  /** Total length (header included) of the DER SEQUENCE at {@code off}. */
+  private static int derLength(byte[] b, int off) {
+    if (off + 2 > b.length || b[off] != 0x30) {
+      throw new IllegalArgumentException("not a DER certificate at offset " + off);
+    }
+    int first = b[off + 1] & 0xff;
+    if (first < 0x80) {
+      return checkLen(b, off, 2 + first);
+    }
+    int n = first & 0x7f;
+    if (n == 0 || n > 3 || off + 2 + n > b.length) {
+      throw new IllegalArgumentException("bad DER length at offset " + off);
+    }
+    int len = 0;
+    for (int i = 0; i < n; i++) {
+      len = (len << 8) | (b[off + 2 + i] & 0xff);
+    }
+    return checkLen(b, off, 2 + n + len);
+  }
+
+  private static int checkLen(byte[] b, int off, int len) {
+    if (off + len > b.length) {
+      throw new IllegalArgumentException("truncated DER certificate");
+    }
+    return len;
+  }
+
+  /* --------------- refresh --------------- */
+
+  /**
+   * Checks the sources now: re-reads changed files and fetches due URLs (the CA every {@link
+   * TrustOptions.Builder#urlRefreshInterval}, the CRL also before its {@code nextUpdate} and after a
+   * failure). Failures keep the previous material and are logged, never thrown.
+   */
+  public synchronized void refresh() {
+    refreshCa();
+    refreshCrl(false);
+  }
+
+  /** The CRLs in use (empty if none is configured or loaded yet). */
+  public List<X509CRL> crls() {
+    return state.crls();
+  }
+
+  /** The trusted CA certificates in use. */
+  public List<X509Certificate> caCertificates() {
+    return state.anchors();
+  }
+
+  /** Stops background refreshing; verification keeps working with the material loaded. */
+  @Override
+  public void close() {
+    if (refresher != null) {
+      refresher.shutdownNow();
+    }
+  }
+
+  private void refreshQuietly() {
+    try {
+      refresh();
+    } catch (RuntimeException e) {
+      log.error("trust refresh failed", e);
+    }
+  }
+
+  private synchronized void refreshCa() {
+    if (caSource == null) {
+      return;
+    }
+    Instant now = opts.clock.instant();
+    boolean due = caSource.lastFetch() == null || !now.isBefore(caSource.lastFetch().plus(opts.urlRefreshInterval));
+    try {
+      String text = caSource.poll(now, due);
+      if (text != null) {
+        List<X509Certificate> cas = Pem.readCertificates(text);
+        state = state.withCa(cas, null, opts.cacheSize);
+        log.info("CA bundle reloaded from {} ({} certificates)", opts.caLocation, cas.size());
+      }
+    } catch (IOException | RuntimeException e) {
+      caSource.forget();
+      log.warn("CA bundle {} could not be reloaded, keeping the previous one: {}", opts.caLocation, e.getMessage());
+    }
+  }
+
+  private synchronized void refreshCrl(boolean initial) {
+    if (crlSource == null) {
+      return;
+    }
+    Instant now = opts.clock.instant();
+    try {
+      String text = crlSource.poll(now, initial || crlFetchDue(now));
+      if (text != null) {
+        List<X509CRL> crls = Pem.readCrls(text);
+        state = state.withCrls(crls, null, opts.cacheSize);
+        log.info("CRL reloaded from {} ({} CRLs)", opts.crlLocation, crls.size());
+      }
+    } catch (IOException | RuntimeException e) {
+      crlSource.forget();
+      if (state.crls().isEmpty()) {
+        String copy = initial ? crlSource.readStateCopy() : null;
+        List<X509CRL> fromCopy = null;
+        if (copy != null) {
+          try {
+            fromCopy = Pem.readCrls(copy);
+          } catch (IllegalArgumentException bad) {
+            log.warn("ignoring unreadable CRL copy in the state directory: {}", bad.getMessage());
+          }
+        }
+        if (fromCopy != null) {
+          state = state.withCrls(fromCopy, null, opts.cacheSize);
+          log.warn("CRL {} unavailable ({}); using the copy in the state directory", opts.crlLocation, e.getMessage());
+        } else {
+          state = state.withCrls(List.of(), e.getMessage(), opts.cacheSize);
+          log.error("CRL {} unavailable: {} (crl_failure_mode={})", opts.crlLocation, e.getMessage(), opts.crlFailureMode);
+        }
+      } else {
+        log.warn("CRL {} could not be refreshed, keeping the previous one: {}", opts.crlLocation, e.getMessage());
+      }
+    }
+  }
+
+  /** A URL CRL is fetched every refresh interval, from shortly before nextUpdate on, and after failures. */
+  private boolean crlFetchDue(Instant now) {
+    Instant last = crlSource.lastFetch();
+    if (last == null || state.crls().isEmpty() || !now.isBefore(last.plus(opts.urlRefreshInterval))) {
+      return true;
+    }
+    for (X509CRL crl : state.crls()) {
+      if (crl.getNextUpdate() != null) {
+        Instant next = crl.getNextUpdate().toInstant();
+        Duration lead = Duration.between(crl.getThisUpdate().toInstant(), next).dividedBy(10);
+        if (lead.compareTo(Duration.ofHours(1)) > 0) {
+          lead = Duration.ofHours(1);
+        }
+        if (!now.isBefore(next.minus(lead))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+}
