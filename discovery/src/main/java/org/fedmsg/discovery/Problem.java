@@ -27,6 +27,8 @@ public record Problem(String source, Kind kind, String subject, String detail) {
     BAD_CURVE_KEY(false),
     /** A directory registration failed verification (signature, chain, policy, expiry) and was dropped. */
     REJECTED_REGISTRATION(false),
+    /** A directory replica did not answer, but another one did: the answer is complete enough. */
+    REPLICA_DOWN(false),
     /** No reply in time (DNS server or directory replica). */
     TIMEOUT(true),
     /** The DNS server answered SERVFAIL. */
