@@ -21,7 +21,7 @@ class DirectoryServerTest {
   private final DirectoryPki pki = new DirectoryPki();
   private final DirectoryServer server = DirectoryServer.start("tcp://127.0.0.1:*", pki.verifier, null);
   private final DirectoryClient client = new DirectoryClient(List.of(server.endpoint()), Optional.of(pki.verifier),
-      Duration.ofSeconds(2), "directory");
+      Duration.ofSeconds(10), "directory");
 
   @AfterEach
   void tearDown() {
@@ -136,7 +136,7 @@ class DirectoryServerTest {
   void restart_withStateDirectory_registrationsReloaded(@TempDir Path state) {
     SignedRegistration sr = signed(registration(Duration.ofMinutes(5)));
     try (DirectoryServer s1 = DirectoryServer.start("tcp://127.0.0.1:*", pki.verifier, state)) {
-      try (DirectoryClient c = new DirectoryClient(List.of(s1.endpoint()), Optional.empty(), Duration.ofSeconds(2), "d")) {
+      try (DirectoryClient c = new DirectoryClient(List.of(s1.endpoint()), Optional.empty(), Duration.ofSeconds(10), "d")) {
         assertThat(c.register(sr).get(0).accepted()).isTrue();
       }
     }
