@@ -48,10 +48,10 @@ class DirectoryReplicasTest {
   }
 
   private EndpointResolver resolver(String... servers) {
-    return resolver("10s", servers);
+    return resolverWithTimeout("10s", servers);
   }
 
-  private EndpointResolver resolver(String timeout, String... servers) {
+  private EndpointResolver resolverWithTimeout(String timeout, String... servers) {
     ObjectNode cfg = new ObjectMapper().createObjectNode().put("type", "directory").put("timeout", timeout);
     for (String s : servers) {
       cfg.withArray("servers").add(s);
@@ -79,7 +79,7 @@ class DirectoryReplicasTest {
   void resolve_oneReplicaKilled_stillAnswersWithReplicaDownWarning() {
     registrar().registerNow();
     one.close();
-    try (EndpointResolver r = resolver("3s", one.endpoint(), two.endpoint())) {
+    try (EndpointResolver r = resolverWithTimeout("3s", one.endpoint(), two.endpoint())) {
       Resolution res = r.resolve();
       assertThat(res.endpoints()).extracting(Endpoint::url).containsExactly("tcp://bodhi-app01.example.test:3000");
       assertThat(res.problems()).extracting(Problem::kind).containsExactly(Problem.Kind.REPLICA_DOWN);
@@ -90,7 +90,7 @@ class DirectoryReplicasTest {
   @Test
   void discovery_allReplicasDown_failedAndLastKnownGoodKept() {
     registrar().registerNow();
-    try (Discovery d = Discovery.builder().resolvers(List.of(resolver("3s", one.endpoint(), two.endpoint())))
+    try (Discovery d = Discovery.builder().resolvers(List.of(resolverWithTimeout("3s", one.endpoint(), two.endpoint())))
         .clock(pki.clock).build()) {
       d.refresh();
       one.close();
