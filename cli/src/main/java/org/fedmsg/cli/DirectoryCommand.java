@@ -1,0 +1,108 @@
+package org.fedmsg.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import org.fedmsg.crypto.TrustOptions;
+import org.fedmsg.crypto.TrustStore;
+import org.fedmsg.discovery.directory.DirectoryServer;
+import org.fedmsg.discovery.directory.RegistrationPolicy;
+import org.fedmsg.discovery.directory.RegistrationVerifier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code fedmsg directory}: the directory service. {@code fedmsg directory serve} runs one replica until
+ * interrupted.
+ */
+@Command(name = "directory", mixinStandardHelpOptions = true,
+    description = "The fedmsg directory service (signed endpoint registrations).",
+    subcommands = DirectoryCommand.Serve.class)
+public final class DirectoryCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
+
+  /** Creates the command. */
+  public DirectoryCommand() {}
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return 2;
+  }
+
+  /** {@code fedmsg directory serve}: runs one replica in the foreground until interrupted. */
+  @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run one directory replica.")
+  public static final class Serve implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--bind", defaultValue = "tcp://127.0.0.1:9941", paramLabel = "ENDPOINT",
+        description = "ZeroMQ address to bind (default: ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--ca", required = true, paramLabel = "FILE|URL", description = "CA bundle that signs service certificates.")
+    String ca;
+
+    @Option(names = "--crl", paramLabel = "FILE|URL", description = "Certificate revocation list.")
+    String crl;
+
+    @Option(names = "--policy", required = true, paramLabel = "FILE",
+        description = "Registration policy: which certificate CN may register which service name.")
+    Path policy;
+
+    @Option(names = "--state-dir", paramLabel = "DIR", description = "Keep registrations here across restarts.")
+    Path stateDir;
+
+    /** Creates the command. */
+    public Serve() {}
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      DirectoryServer server;
+      TrustStore trust;
+      try {
+        TrustOptions.Builder options = TrustOptions.builder().ca(ca);
+        if (crl != null) {
+          options.crl(crl);
+        }
+        if (stateDir != null) {
+          options.stateDirectory(stateDir);
+        }
+        trust = TrustStore.create(options.build());
+        RegistrationPolicy rp = RegistrationPolicy.load(policy);
+        server = DirectoryServer.start(bind, new RegistrationVerifier(trust, rp, Clock.systemUTC()), stateDir);
+      } catch (RuntimeException e) {
+        err.println("fedmsg directory serve: " + e.getMessage());
+        err.flush();
+        return 2;
+      }
+      out.println("directory replica listening on " + server.endpoint());
+      out.flush();
+      boolean interrupted = false;
+      try {
+        server.awaitTermination();
+      } catch (InterruptedException e) {
+        // Interruption is the normal way to stop; close with the flag cleared (ZeroMQ cleanup is
+        // interruptible) and restore it afterwards.
+        interrupted = true;
+      } finally {
+        server.close();
+        trust.close();
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      out.println("directory replica stopped");
+      out.flush();
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package org.fedmsg.discovery;
+
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The merged answer of every configured source at one moment.
+ *
+ * <p>Immutable.
+ *
+ * @param sources per source, in configuration order
+ * @param at when the snapshot was taken
+ */
+public record Snapshot(List<SourceState> sources, Instant at) {
+
+  /**
+   * Validates and copies.
+   *
+   * @throws NullPointerException if an argument or element is null
+   */
+  public Snapshot {
+    sources = List.copyOf(sources);
+    Objects.requireNonNull(at, "at");
+  }
+
+  /**
+   * Every endpoint used, source after source in configuration order, each source in its own preference
+   * order, without duplicates (the same URL from two sources appears twice, once per source).
+   *
+   * @return the endpoints
+   */
+  public List<Endpoint> endpoints() {
+    Set<Endpoint> out = new LinkedHashSet<>();
+    for (SourceState s : sources) {
+      out.addAll(s.effective().endpoints());
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Whether the latest attempt of every source failed (the whole answer comes from last known good
+   * answers, or is empty).
+   *
+   * @return true when no source answered; false when there are no sources
+   */
+  public boolean allSourcesFailed() {
+    return !sources.isEmpty() && sources.stream().allMatch(s -> s.attempt().failed());
+  }
+
+  /**
+   * Whether some problem was reported by some source in its latest attempt.
+   *
+   * @return true when at least one problem was reported
+   */
+  public boolean hasProblems() {
+    return sources.stream().anyMatch(s -> !s.attempt().problems().isEmpty());
+  }
+}

@@ -1,0 +1,133 @@
+package org.fedmsg.discovery.directory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.fedmsg.crypto.Signer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a running service registered with every directory replica: signs a fresh registration (new nonce,
+ * issued now, valid for the lifetime) and sends it to each replica at start and then every renewal period;
+ * on {@link #close()} sends a signed withdrawal (no endpoints) so clients drop the service at once.
+ *
+ * <p>Thread-safe. Renewals run on one daemon thread.
+ */
+public final class DirectoryRegistrar implements AutoCloseable {
+
+  /** Default validity of one registration. */
+  public static final Duration DEFAULT_LIFETIME = Duration.ofMinutes(5);
+  private static final Logger LOG = LoggerFactory.getLogger(DirectoryRegistrar.class);
+
+  private final DirectoryClient client;
+  private final Signer signer;
+  private final String service;
+  private final List<String> endpoints;
+  private final Optional<String> curveServerKey;
+  private final Duration lifetime;
+  private final Clock clock;
+  private ScheduledExecutorService timer;
+
+  /**
+   * A registrar (not started).
+   *
+   * @param client the replicas to register with
+   * @param signer the service's certificate and key
+   * @param service the service name
+   * @param endpoints the endpoints to announce (not empty)
+   * @param curveServerKey the CURVE public key in Z85, if the service speaks CURVE
+   * @param lifetime validity of each registration; renewed every third of it
+   * @param clock the time source
+   * @throws IllegalArgumentException if the endpoints are empty or a field is malformed
+   */
+  public DirectoryRegistrar(DirectoryClient client, Signer signer, String service, List<String> endpoints,
+      Optional<String> curveServerKey, Duration lifetime, Clock clock) {
+    this.client = Objects.requireNonNull(client, "client");
+    this.signer = Objects.requireNonNull(signer, "signer");
+    this.service = service;
+    this.endpoints = List.copyOf(endpoints);
+    this.curveServerKey = curveServerKey;
+    this.lifetime = lifetime;
+    this.clock = clock;
+    if (this.endpoints.isEmpty()) {
+      throw new IllegalArgumentException("a registration needs at least one endpoint");
+    }
+    // Fail fast on malformed fields instead of on the timer thread.
+    Registration.create(service, this.endpoints, curveServerKey, clock.instant(), lifetime);
+  }
+
+  /**
+   * Registers now with every replica.
+   *
+   * @return one outcome per replica
+   */
+  public List<DirectoryClient.RegisterOutcome> registerNow() {
+    return send(Registration.create(service, endpoints, curveServerKey, clock.instant(), lifetime));
+  }
+
+  /**
+   * Registers now and then every third of the lifetime.
+   *
+   * @throws IllegalStateException if already started
+   */
+  public synchronized void start() {
+    if (timer != null) {
+      throw new IllegalStateException("registrar already started");
+    }
+    timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "fedmsg-directory-registrar " + service);
+      t.setDaemon(true);
+      return t;
+    });
+    long period = Math.max(1, lifetime.toMillis() / 3);
+    timer.scheduleWithFixedDelay(() -> {
+      try {
+        registerNow();
+      } catch (RuntimeException e) {
+        LOG.error("Directory registration of {} failed", service, e);
+      }
+    }, 0, period, TimeUnit.MILLISECONDS);
+  }
+
+  /** Stops renewing and withdraws the registration from every replica (best effort). Idempotent. */
+  @Override
+  public void close() {
+    ScheduledExecutorService t;
+    synchronized (this) {
+      t = timer;
+      timer = null;
+    }
+    if (t == null) {
+      return;
+    }
+    t.shutdownNow();
+    try {
+      t.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    send(Registration.create(service, List.of(), Optional.empty(), clock.instant(), lifetime));
+  }
+
+  private List<DirectoryClient.RegisterOutcome> send(Registration r) {
+    List<DirectoryClient.RegisterOutcome> outcomes = client.register(SignedRegistration.sign(r, signer));
+    long ok = outcomes.stream().filter(DirectoryClient.RegisterOutcome::accepted).count();
+    for (DirectoryClient.RegisterOutcome o : outcomes) {
+      if (!o.accepted()) {
+        LOG.warn("Directory replica {} did not take the {} of {}: {}{}", o.server(),
+            r.withdrawal() ? "withdrawal" : "registration", service, o.detail(),
+            "rejected".equals(o.detail()) ? " (the replica's log has the reason)" : "");
+      }
+    }
+    if (ok == 0) {
+      LOG.error("No directory replica took the {} of {}", r.withdrawal() ? "withdrawal" : "registration", service);
+    }
+    return outcomes;
+  }
+}

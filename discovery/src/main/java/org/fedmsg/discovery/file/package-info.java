@@ -1,0 +1,2 @@
+/** The {@code file} resolver: the reference {@code endpoints} map. */
+package org.fedmsg.discovery.file;
