@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
         RelayCommand.class,
         ConfigCommand.class,
         PolicyCommand.class,
+        EndpointsCommand.class,
+        DirectoryCommand.class,
         CertsCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
