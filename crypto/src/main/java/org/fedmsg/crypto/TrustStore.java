@@ -93,7 +93,7 @@ public final class TrustStore implements AutoCloseable {
         if (text == null) {
           throw new UncheckedIOException("cannot load CA bundle from " + options.caLocation, e);
         }
-        log.warn("CA bundle {} unavailable ({}); using the copy in the state directory", options.caLocation, e.getMessage());
+        log.warn("CA bundle {} unavailable ({}); using the copy in the state directory", options.caLocation, describe(e));
       }
       List<X509Certificate> cas = Pem.readCertificates(text);
       store.state = store.state.withCa(cas, null, options.cacheSize);
@@ -400,7 +400,7 @@ public final class TrustStore implements AutoCloseable {
       }
     } catch (IOException | RuntimeException e) {
       caSource.forget();
-      log.warn("CA bundle {} could not be reloaded, keeping the previous one: {}", opts.caLocation, e.getMessage());
+      log.warn("CA bundle {} could not be reloaded, keeping the previous one: {}", opts.caLocation, describe(e));
     }
   }
 
@@ -430,15 +430,19 @@ public final class TrustStore implements AutoCloseable {
         }
         if (fromCopy != null) {
           state = state.withCrls(fromCopy, null, opts.cacheSize);
-          log.warn("CRL {} unavailable ({}); using the copy in the state directory", opts.crlLocation, e.getMessage());
+          log.warn("CRL {} unavailable ({}); using the copy in the state directory", opts.crlLocation, describe(e));
         } else {
-          state = state.withCrls(List.of(), e.getMessage(), opts.cacheSize);
-          log.error("CRL {} unavailable: {} (crl_failure_mode={})", opts.crlLocation, e.getMessage(), opts.crlFailureMode);
+          state = state.withCrls(List.of(), describe(e), opts.cacheSize);
+          log.error("CRL {} unavailable: {} (crl_failure_mode={})", opts.crlLocation, describe(e), opts.crlFailureMode);
         }
       } else {
-        log.warn("CRL {} could not be refreshed, keeping the previous one: {}", opts.crlLocation, e.getMessage());
+        log.warn("CRL {} could not be refreshed, keeping the previous one: {}", opts.crlLocation, describe(e));
       }
     }
+  }
+
+  private static String describe(Exception e) {
+    return e.getMessage() != null ? e.getMessage() : e.toString();
   }
 
   /** A URL CRL is fetched every refresh interval, from shortly before nextUpdate on, and after failures. */
