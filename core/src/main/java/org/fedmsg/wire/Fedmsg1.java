@@ -1,0 +1,273 @@
+package org.fedmsg.wire;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import org.fedmsg.crypto.Pem;
+import org.fedmsg.crypto.Profile;
+import org.fedmsg.crypto.SignatureAlgorithm;
+import org.fedmsg.crypto.Signer;
+import org.fedmsg.crypto.TrustStore;
+import org.fedmsg.crypto.VerificationResult;
+import org.fedmsg.crypto.VerificationResult.Reason;
+import org.fedmsg.json.CanonicalJson;
+import org.fedmsg.policy.Decision;
+import org.fedmsg.policy.TopicPolicy;
+
+/**
+ * fedmsg/1, the reference Python fedmsg's format: two frames (topic, body); the body is the
+ * canonical JSON of the message dict with {@code crypto: "x509"}, a {@code signature} (RSA PKCS#1
+ * v1.5 SHA-1 over the canonical JSON of the dict without {@code signature} and {@code
+ * certificate}) and the signer's {@code certificate} (base64 of its PEM), both base64 wrapped at
+ * 76 columns with a trailing newline. See {@code docs/wire-format.md}.
+ *
+ * <p>Receivers never verify the raw body bytes: relays re-serialise bodies, so the body is parsed
+ * ({@link CanonicalJson#parse(byte[])}) and re-canonicalised.
+ *
+ * <p>All methods are static, thread-safe and leave their arguments unmodified.
+ */
+public final class Fedmsg1 {
+  /** The fields a signature adds that the signature does not cover. */
+  static final Set<String> CREDENTIALS = Set.of("signature", "certificate");
+
+  /** Per-signer {@code certificate} field: base64 of a 1-2 KiB PEM, the same for every message. */
+  private static final Cache<Signer, String> CERTIFICATE_FIELDS =
+      Caffeine.newBuilder().weakKeys().maximumSize(256).build();
+
+  private Fedmsg1() {}
+
+  /* --------------- signing --------------- */
+
+  /**
+   * Signs a message dict as the reference does ({@code fedmsg.crypto.x509.sign}): a copy of {@code
+   * unsigned} plus {@code crypto: "x509"}, {@code signature} and {@code certificate}.
+   * Deterministic: the same key and dict give the same bytes.
+   *
+   * @param unsigned the message (usually {@code topic, msg, timestamp, msg_id, i, username});
+   *     not modified; an existing {@code crypto} field is overwritten
+   * @param signer an RSA signer (any key size, as the reference)
+   * @return a new signed dict
+   * @throws IllegalArgumentException if {@code unsigned} already has a {@code signature} or {@code
+   *     certificate} (the reference would sign those too, which no receiver could check), or holds
+   *     values canonical JSON cannot encode
+   * @throws IllegalStateException if the signer's key is not RSA
+   * @throws NullPointerException if an argument is null
+   */
+  public static ObjectNode sign(ObjectNode unsigned, Signer signer) {
+    Objects.requireNonNull(unsigned, "unsigned");
+    Objects.requireNonNull(signer, "signer");
+    if (unsigned.has("signature") || unsigned.has("certificate")) {
+      throw new IllegalArgumentException("the message is already signed (has signature or certificate)");
+    }
+    ObjectNode signed = unsigned.deepCopy();
+    signed.put("crypto", "x509");
+    byte[] signature = signer.signRsaSha1(CanonicalJson.encode(signed));
+    signed.put("signature", Pem.base64Wrapped76(signature));
+    signed.put("certificate", CERTIFICATE_FIELDS.get(signer,
+        s -> Pem.base64Wrapped76(s.certificatePem().getBytes(StandardCharsets.US_ASCII))));
+    return signed;
+  }
+
+  /**
+   * The body frame for a signed dict: its canonical JSON, exactly what the reference publisher
+   * sends.
+   *
+   * @return ASCII bytes, a fresh array
+   * @throws IllegalArgumentException if the dict holds values canonical JSON cannot encode
+   */
+  public static byte[] wireBody(ObjectNode signed) {
+    return CanonicalJson.encode(Objects.requireNonNull(signed, "signed"));
+  }
+
+  /**
+   * Signs and encodes in one step: {@code wireBody(sign(unsigned, signer))}.
+   *
+   * @throws IllegalArgumentException as {@link #sign}
+   * @throws IllegalStateException as {@link #sign}
+   */
+  public static byte[] signToWire(ObjectNode unsigned, Signer signer) {
+    return wireBody(sign(unsigned, signer));
+  }
+
+  /* --------------- verification --------------- */
+
+  /**
+   * Verifies a received fedmsg/1 body as the reference's {@code fedmsg.crypto.validate} does, in
+   * its order: {@code crypto} field (missing: {@code x509} if there is a certificate; {@code gpg}
+   * or unknown: {@code UNSUPPORTED_CRYPTO}), {@code signature} and {@code certificate} present
+   * ({@code UNSIGNED}), base64 and certificate well-formed ({@code MALFORMED}), chain, validity
+   * and revocation ({@link TrustStore}, legacy profile), RSA-SHA1 signature over the
+   * re-canonicalised body without {@code signature}/{@code certificate}, then the policy ({@code
+   * NOT_AUTHORIZED}). No topic-frame or replay checks: those are {@link MessageVerifier}'s.
+   *
+   * @param body the parsed body (e.g. from {@link CanonicalJson#parse(byte[])})
+   * @param trust the CA bundle and CRL
+   * @param policy who may emit which topic; null allows every signer every topic (the reference
+   *     with an empty {@code routing_policy} and {@code routing_nitpicky: false})
+   * @param at the instant at which certificates and CRL are judged
+   * @return the result; never null; never throws for bad input
+   * @throws NullPointerException if {@code trust} or {@code at} is null
+   */
+  public static VerificationResult verify(JsonNode body, TrustStore trust, TopicPolicy policy, Instant at) {
+    Objects.requireNonNull(trust, "trust");
+    Objects.requireNonNull(at, "at");
+    VerificationResult r = checkSignature(body, trust, at);
+    if (!(r instanceof VerificationResult.Valid v)) {
+      return r;
+    }
+    return authorize(policy, body.get("topic"), v);
+  }
+
+  /** Everything up to and including the signature; the signer on success. */
+  static VerificationResult checkSignature(JsonNode node, TrustStore trust, Instant at) {
+    if (!(node instanceof ObjectNode body)) {
+      return VerificationResult.invalid(Reason.MALFORMED, "body is not a JSON object");
+    }
+    JsonNode crypto = body.get("crypto");
+    if (crypto != null) {
+      if (!crypto.isTextual()) {
+        return VerificationResult.invalid(Reason.UNSUPPORTED_CRYPTO, "crypto field is not a string");
+      }
+      if (crypto.textValue().equals("gpg")) {
+        return VerificationResult.invalid(Reason.UNSUPPORTED_CRYPTO, "crypto 'gpg' is not accepted");
+      }
+      if (!crypto.textValue().equals("x509")) {
+        return VerificationResult.invalid(Reason.UNSUPPORTED_CRYPTO, "unknown crypto backend");
+      }
+    } else if (!body.has("certificate")) {
+      // the reference's guess for pre-0.7.3 messages: a bare signature means gpg
+      return body.has("signature")
+          ? VerificationResult.invalid(Reason.UNSUPPORTED_CRYPTO, "signature without certificate (gpg) is not accepted")
+          : VerificationResult.invalid(Reason.UNSIGNED, "no signature");
+    }
+    JsonNode sigField = body.get("signature");
+    JsonNode certField = body.get("certificate");
+    if (sigField == null || certField == null) {
+      return VerificationResult.invalid(Reason.UNSIGNED, sigField == null ? "no signature field" : "no certificate field");
+    }
+    if (!sigField.isTextual() || !certField.isTextual()) {
+      return VerificationResult.invalid(Reason.MALFORMED, "signature and certificate must be strings");
+    }
+    byte[] signature;
+    List<X509Certificate> chain;
+    try {
+      signature = Pem.base64DecodeLenient(sigField.textValue());
+    } catch (IllegalArgumentException e) {
+      return VerificationResult.invalid(Reason.MALFORMED, "signature is not base64: " + e.getMessage());
+    }
+    String certText = certField.textValue();
+    if (certText.indexOf('-') >= 0) {
+      // base64 of PEM never contains '-'; plain PEM here is not what the reference accepts
+      return VerificationResult.invalid(Reason.MALFORMED, "certificate is not base64");
+    }
+    try {
+      chain = trust.parseCertificatesCached(certText);
+    } catch (IllegalArgumentException e) {
+      return VerificationResult.invalid(Reason.MALFORMED, "certificate is not a base64 PEM certificate: " + e.getMessage());
+    } catch (RuntimeException e) {
+      return VerificationResult.invalid(Reason.MALFORMED, "certificate cannot be read: " + e);
+    }
+    byte[] signedBytes;
+    try {
+      signedBytes = CanonicalJson.encodeWithout(body, CREDENTIALS);
+    } catch (IllegalArgumentException e) {
+      return VerificationResult.invalid(Reason.MALFORMED, "body cannot be canonicalised: " + e.getMessage());
+    }
+    // the reference reads only the first certificate of the PEM: no intermediates in fedmsg/1
+    List<X509Certificate> leaf = chain.size() == 1 ? chain : List.of(chain.get(0));
+    return trust.verify(leaf, SignatureAlgorithm.RSA_SHA1, signedBytes, signature, at, Profile.LEGACY);
+  }
+
+  /** The policy step shared by both formats. */
+  static VerificationResult authorize(TopicPolicy policy, JsonNode topicNode, VerificationResult.Valid valid) {
+    if (policy == null) {
+      return valid;
+    }
+    String topic;
+    if (topicNode == null || topicNode.isNull()) {
+      topic = null;
+    } else if (topicNode.isTextual()) {
+      topic = topicNode.textValue();
+    } else {
+      return VerificationResult.invalid(Reason.MALFORMED, "topic is not a string");
+    }
+    Decision d;
+    try {
+      d = policy.decide(topic, valid.signer().commonName());
+    } catch (RuntimeException e) {
+      return VerificationResult.invalid(Reason.NOT_AUTHORIZED, "policy failed: " + e);
+    }
+    return d.allowed() ? valid : VerificationResult.invalid(Reason.NOT_AUTHORIZED, d.explanation());
+  }
+
+  /* --------------- archives --------------- */
+
+  /**
+   * Undoes what datanommer/datagrepper do to archived messages (reference {@code
+   * fix_datagrepper_message}): if both {@code source_name} and {@code source_version} are
+   * present, removes them, removes {@code headers} if it is empty or falsy, and turns a numeric
+   * {@code timestamp} back into an integer (truncating, as Python's {@code int()}). Otherwise
+   * the message is returned unchanged (as a copy).
+   *
+   * @param archived an archived message; not modified
+   * @return a fixed-up deep copy
+   * @throws NullPointerException if {@code archived} is null
+   */
+  public static ObjectNode archiveFixup(ObjectNode archived) {
+    ObjectNode m = Objects.requireNonNull(archived, "archived").deepCopy();
+    if (!m.has("source_name") || !m.has("source_version")) {
+      return m;
+    }
+    m.remove("source_name");
+    m.remove("source_version");
+    if (m.has("headers") && isFalsy(m.get("headers"))) {
+      m.remove("headers");
+    }
+    JsonNode ts = m.get("timestamp");
+    if (ts != null && ts.isNumber() && !ts.isIntegralNumber()) {
+      double d = ts.doubleValue();
+      if (Double.isFinite(d)) {
+        BigInteger i = new BigDecimal(d).toBigInteger();
+        m.set("timestamp", i.bitLength() < 63 ? JsonNodeFactory.instance.numberNode(i.longValue())
+            : JsonNodeFactory.instance.numberNode(i));
+      }
+    } else if (ts != null && ts.isTextual()) {
+      try {
+        m.set("timestamp", JsonNodeFactory.instance.numberNode(new BigInteger(ts.textValue().strip())));
+      } catch (NumberFormatException e) {
+        // the reference would raise here; leave the field as it is and let the signature decide
+      }
+    }
+    return m;
+  }
+
+  /** Python truthiness of a JSON value. */
+  private static boolean isFalsy(JsonNode n) {
+    if (n.isNull()) {
+      return true;
+    }
+    if (n.isContainerNode()) {
+      return n.isEmpty();
+    }
+    if (n.isTextual()) {
+      return n.textValue().isEmpty();
+    }
+    if (n.isBoolean()) {
+      return !n.booleanValue();
+    }
+    if (n.isNumber()) {
+      return n.isIntegralNumber() ? n.bigIntegerValue().signum() == 0 : n.doubleValue() == 0.0;
+    }
+    return false;
+  }
+}

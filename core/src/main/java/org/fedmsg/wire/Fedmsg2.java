@@ -1,0 +1,148 @@
+package org.fedmsg.wire;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import org.fedmsg.crypto.SignatureAlgorithm;
+import org.fedmsg.crypto.Signer;
+import org.fedmsg.json.CanonicalJson;
+
+/**
+ * fedmsg/2, the native format: three frames {@code [topic, body, signature]}. The publisher
+ * serialises the body once; the detached signature covers the exact bytes of topic and body
+ * (with a domain-separation prefix and the algorithm name), so relays and archives forward the
+ * frames verbatim and the signature survives every hop. The body carries {@code epoch} (random
+ * per publisher start) and {@code seq} (1, 2, ... within an epoch) under the signature, for gap
+ * and replay detection. Algorithms: RSA-SHA256 (≥ 2048 bits), ECDSA P-256 SHA-256, Ed25519, from
+ * the key type. Byte layout in {@code docs/wire-format.md}; receivers use {@link MessageVerifier}.
+ *
+ * <p>All methods are static and thread-safe.
+ */
+public final class Fedmsg2 {
+  /** Domain separation: signed bytes start with these 9 bytes ({@code "fedmsg/2"} and a NUL). */
+  static final byte[] DOMAIN = "fedmsg/2\0".getBytes(StandardCharsets.US_ASCII);
+
+  /** Per-signer DER chain: the same for every message. */
+  private static final Cache<Signer, byte[]> CHAINS = Caffeine.newBuilder().weakKeys().maximumSize(256).build();
+
+  private Fedmsg2() {}
+
+  /**
+   * Signs and frames a message.
+   *
+   * @param topic the full topic; becomes frame 0 (UTF-8)
+   * @param body the envelope: must hold {@code topic} equal to {@code topic}, a non-empty string
+   *     {@code epoch} and an integer {@code seq} ≥ 1 (see {@link Stamper}); not modified
+   * @param signer an RSA (≥ 2048 bits), EC P-256 or Ed25519 signer
+   * @return the three frames, fresh arrays: topic, body (canonical JSON), signature frame
+   * @throws IllegalArgumentException if the body lacks or has malformed {@code topic}, {@code
+   *     epoch} or {@code seq}, or cannot be encoded
+   * @throws IllegalStateException if the signer's key is RSA below 2048 bits, or signing fails
+   * @throws NullPointerException if an argument is null
+   */
+  public static byte[][] encode(String topic, ObjectNode body, Signer signer) {
+    Objects.requireNonNull(topic, "topic");
+    Objects.requireNonNull(body, "body");
+    Objects.requireNonNull(signer, "signer");
+    JsonNode t = body.get("topic");
+    if (t == null || !t.isTextual() || !t.textValue().equals(topic)) {
+      throw new IllegalArgumentException("body topic must equal the topic '" + topic + "'");
+    }
+    String problem = envelopeProblem(body);
+    if (problem != null) {
+      throw new IllegalArgumentException(problem);
+    }
+    byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
+    byte[] bodyBytes = CanonicalJson.encode(body);
+    SignatureAlgorithm alg = signer.algorithm();
+    byte[] signature = signer.sign(signedBytes(alg, topicBytes, bodyBytes));
+    byte[] chain = CHAINS.get(signer, s -> SignatureFrame.chainBytes(s.chain()));
+    return new byte[][] {topicBytes, bodyBytes, SignatureFrame.encode(alg.wireName(), signature, chain)};
+  }
+
+  /**
+   * The bytes a fedmsg/2 signature covers: {@code "fedmsg/2\0"}, the algorithm's wire name
+   * prefixed by its length (1 byte), the topic frame prefixed by its length (4 bytes, big-endian),
+   * the body frame prefixed by its length (4 bytes, big-endian).
+   */
+  static byte[] signedBytes(SignatureAlgorithm alg, byte[] topic, byte[] body) {
+    byte[] name = alg.wireName().getBytes(StandardCharsets.US_ASCII);
+    ByteBuffer b = ByteBuffer.allocate(DOMAIN.length + 1 + name.length + 4 + topic.length + 4 + body.length);
+    b.put(DOMAIN).put((byte) name.length).put(name)
+        .putInt(topic.length).put(topic)
+        .putInt(body.length).put(body);
+    return b.array();
+  }
+
+  /** Why a fedmsg/2 body's {@code epoch}/{@code seq} are unusable, or null if they are fine. */
+  static String envelopeProblem(JsonNode body) {
+    JsonNode epoch = body.get("epoch");
+    if (epoch == null || !epoch.isTextual() || epoch.textValue().isEmpty() || epoch.textValue().length() > 64) {
+      return "epoch must be a string of 1 to 64 characters";
+    }
+    JsonNode seq = body.get("seq");
+    if (seq == null || !seq.isIntegralNumber() || !seq.canConvertToLong() || seq.longValue() < 1) {
+      return "seq must be an integer from 1 to 2^63-1";
+    }
+    return null;
+  }
+
+  /**
+   * Stamps bodies with a publisher's {@code epoch} and the next {@code seq}. Create one per
+   * publisher start ({@link #start()}); the epoch is 16 random lower-case hex digits.
+   *
+   * <p>Thread-safe: sequence numbers are handed out atomically, but a caller that publishes from
+   * several threads must send in stamping order for receivers to see no gaps.
+   */
+  public static final class Stamper {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private final String epoch;
+    private final AtomicLong seq = new AtomicLong();
+
+    private Stamper(String epoch) {
+      this.epoch = epoch;
+    }
+
+    /** A stamper with a fresh random epoch, starting at {@code seq} 1. */
+    public static Stamper start() {
+      byte[] r = new byte[8];
+      RANDOM.nextBytes(r);
+      return new Stamper(HexFormat.of().formatHex(r));
+    }
+
+    /**
+     * A stamper with a given epoch (tests, or resuming a known epoch).
+     *
+     * @throws IllegalArgumentException if {@code epoch} is empty or longer than 64 characters
+     */
+    public static Stamper withEpoch(String epoch) {
+      if (epoch == null || epoch.isEmpty() || epoch.length() > 64) {
+        throw new IllegalArgumentException("epoch must be a string of 1 to 64 characters");
+      }
+      return new Stamper(epoch);
+    }
+
+    /** This publisher's epoch. */
+    public String epoch() {
+      return epoch;
+    }
+
+    /**
+     * Sets {@code epoch} and the next {@code seq} on {@code body}, in place.
+     *
+     * @return {@code body}
+     */
+    public ObjectNode stamp(ObjectNode body) {
+      body.put("epoch", epoch);
+      body.put("seq", seq.incrementAndGet());
+      return body;
+    }
+  }
+}
