@@ -29,6 +29,11 @@ public final class BusOptions {
   final Clock clock;
   final String username;
   final Duration activeConnectTimeout;
+  final org.fedmsg.config.FedmsgConfig config;
+  final org.fedmsg.crypto.Signer signer;
+  final boolean signMessages;
+  final org.fedmsg.wire.MessageVerifier verifier;
+  final org.fedmsg.policy.TopicPolicy publishPolicy;
 
   private BusOptions(Builder b) {
     this.topicPrefix = b.topicPrefix;
@@ -47,6 +52,11 @@ public final class BusOptions {
     this.clock = b.clock;
     this.username = b.username;
     this.activeConnectTimeout = b.activeConnectTimeout;
+    this.config = b.config;
+    this.signer = b.signer;
+    this.signMessages = b.signMessages || b.signer != null;
+    this.verifier = b.verifier;
+    this.publishPolicy = b.publishPolicy;
   }
 
   public static Builder builder() {
@@ -109,6 +119,11 @@ public final class BusOptions {
     private Clock clock = Clock.systemUTC();
     private String username = System.getProperty("user.name", "unknown");
     private Duration activeConnectTimeout = Duration.ofSeconds(5);
+    private org.fedmsg.config.FedmsgConfig config;
+    private org.fedmsg.crypto.Signer signer;
+    private boolean signMessages;
+    private org.fedmsg.wire.MessageVerifier verifier;
+    private org.fedmsg.policy.TopicPolicy publishPolicy;
 
     private Builder() {}
 
@@ -211,6 +226,8 @@ public final class BusOptions {
      * wire format and validation. Call it first, then override what the program decides itself.
      */
     public Builder apply(org.fedmsg.config.FedmsgConfig config) {
+      this.config = Objects.requireNonNull(config, "config");
+      this.signMessages = config.signMessages();
       topicPrefix(config.topicPrefix());
       environment(config.environment());
       config.name().ifPresent(this::name);
@@ -231,10 +248,49 @@ public final class BusOptions {
     }
 
     /**
+     * Signs every published message with this signer (fedmsg/1: RSA keys only; fedmsg/2: RSA
+     * 2048+, P-256 or Ed25519). Without it, a bus configured with {@code sign_messages: true}
+     * loads the key its {@code certnames} name for it (see {@link Certnames}).
+     */
+    public Builder signer(org.fedmsg.crypto.Signer signer) {
+      this.signer = Objects.requireNonNull(signer, "signer");
+      return this;
+    }
+
+    /** Whether to sign published messages (config {@code sign_messages}). */
+    public Builder signMessages(boolean signMessages) {
+      this.signMessages = signMessages;
+      return this;
+    }
+
+    /**
+     * The verifier received messages must pass when {@code validateSignatures} is on. Without
+     * it, a bus built from a configuration creates one from {@code ca_cert_location},
+     * {@code crl_location}, the policy and {@code replay_window}.
+     */
+    public Builder verifier(org.fedmsg.wire.MessageVerifier verifier) {
+      this.verifier = Objects.requireNonNull(verifier, "verifier");
+      return this;
+    }
+
+    /**
+     * The policy a publisher checks its own topics against before sending, failing fast with
+     * {@link org.fedmsg.policy.PolicyViolationException}. Without it, a bus built from a
+     * configuration with a {@code policy:} section or {@code policy_file} uses that.
+     */
+    public Builder publishPolicy(org.fedmsg.policy.TopicPolicy policy) {
+      this.publishPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
      * @throws IllegalStateException when a publisher name is set but has no endpoints (and the
      *     bus is not active)
      */
     public BusOptions build() {
+      if (wireFormat == WireFormat.FEDMSG2 && signer == null && !signMessages && (name != null || active)) {
+        throw new IllegalStateException("wire_format fedmsg2 needs signing: set sign_messages or a signer");
+      }
       if (name != null && !active && !endpoints.containsKey(name)) {
         throw new IllegalStateException("publisher name '" + name + "' has no entry in endpoints");
       }

@@ -11,6 +11,7 @@ import org.fedmsg.crypto.VerificationResult.Reason;
  * @param received multipart messages read from subscribing sockets, good or bad
  * @param delivered messages that passed every check and matched at least one subscription
  * @param handlerErrors exceptions thrown by handlers
+ * @param gaps fedmsg/2 messages known lost: sequence numbers publishers skipped on the way here
  * @param rejectedByReason rejections per reason (reasons never seen are absent)
  * @param rejectedByCause rejections per {@code REASON/cause}
  */
@@ -20,6 +21,7 @@ public record BusStats(
     long received,
     long delivered,
     long handlerErrors,
+    long gaps,
     Map<Reason, Long> rejectedByReason,
     Map<String, Long> rejectedByCause) {
 

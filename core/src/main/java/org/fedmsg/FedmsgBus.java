@@ -30,6 +30,10 @@ final class FedmsgBus implements Bus {
   private final ZmqPublisher publisher;
   private final AtomicLong counter = new AtomicLong();
   private final Receiver receiver;
+  private final org.fedmsg.crypto.Signer signer;
+  private final org.fedmsg.policy.TopicPolicy publishPolicy;
+  private final org.fedmsg.wire.Fedmsg2.Stamper stamper = org.fedmsg.wire.Fedmsg2.Stamper.start();
+  private final List<AutoCloseable> owned = new java.util.ArrayList<>();
   private final List<HandlerSubscription> subscriptions = new CopyOnWriteArrayList<>();
   private final Map<String, Set<String>> probes = new ConcurrentHashMap<>();
   private final LongAdder published = new LongAdder();
@@ -43,7 +47,13 @@ final class FedmsgBus implements Bus {
 
   FedmsgBus(BusOptions options) {
     this.options = options;
-    this.receiver = new Receiver(options);
+    boolean publishing = options.active || options.name != null;
+    this.signer = publishing ? BusSecurity.resolveSigner(options) : null;
+    this.publishPolicy = publishing ? BusSecurity.resolvePublishPolicy(options) : null;
+    if (publishing && options.wireFormat == WireFormat.FEDMSG2 && signer == null) {
+      throw new ConfigException("wire_format fedmsg2 needs a signing key (sign_messages and certnames)");
+    }
+    this.receiver = new Receiver(options, BusSecurity.resolveVerifier(options, owned));
     // Sockets are destroyed with the context's linger: use the configured one so that
     // messages queued just before close() still leave.
     context.setLinger(options.socketOptions.lingerMs());
@@ -74,15 +84,23 @@ final class FedmsgBus implements Bus {
       throw new IllegalStateException("this bus has no publisher: set a name with endpoints, or active");
     }
     String fullTopic = Topic.build(options.topicPrefix, options.environment, modname, topic);
+    if (publishPolicy != null && signer != null) {
+      publishPolicy.requireAllowed(fullTopic, signer.commonName());
+    }
     ObjectNode body = envelope(fullTopic, Json.payload(msg), counter.incrementAndGet());
-    byte[][] frames = encode(fullTopic, body);
-    awaitRelayIfActive();
-    if (!publisher.send(frames)) {
-      publishFailures.increment();
-      throw new TransportException("ZeroMQ refused the message on " + fullTopic + " (high-water mark reached or closed)");
+    byte[][] frames;
+    synchronized (stamper) {
+      // fedmsg/2 sequence numbers must reach the socket in the order they were stamped.
+      frames = encode(fullTopic, body);
+      awaitRelayIfActive();
+      if (!publisher.send(frames)) {
+        publishFailures.increment();
+        throw new TransportException("ZeroMQ refused the message on " + fullTopic + " (hand-off queue full or closed)");
+      }
     }
     published.increment();
-    return new Message(fullTopic, body, frames[1], options.wireFormat, null);
+    String signedBy = signer == null ? null : signer.commonName();
+    return new Message(fullTopic, body, frames[1], options.wireFormat, signedBy);
   }
 
   private ObjectNode envelope(String fullTopic, JsonNode msg, long i) {
@@ -97,8 +115,19 @@ final class FedmsgBus implements Bus {
     return body;
   }
 
+  /** The frames for a body; signs it (adding the signature fields to {@code body}) when signing. */
   private byte[][] encode(String fullTopic, ObjectNode body) {
-    return new byte[][] {fullTopic.getBytes(StandardCharsets.UTF_8), Json.canonical(body)};
+    if (options.wireFormat == WireFormat.FEDMSG2) {
+      stamper.stamp(body);
+      return org.fedmsg.wire.Fedmsg2.encode(fullTopic, body, signer);
+    }
+    byte[] topicFrame = fullTopic.getBytes(StandardCharsets.UTF_8);
+    if (signer == null) {
+      return new byte[][] {topicFrame, Json.canonical(body)};
+    }
+    ObjectNode signed = org.fedmsg.wire.Fedmsg1.sign(body, signer);
+    body.setAll(signed);
+    return new byte[][] {topicFrame, org.fedmsg.wire.Fedmsg1.wireBody(signed)};
   }
 
   private void awaitRelayIfActive() {
@@ -220,7 +249,7 @@ final class FedmsgBus implements Bus {
   public BusStats stats() {
     RejectionLog rejections = receiver.rejections();
     return new BusStats(published.sum(), publishFailures.sum(), receiver.received(), delivered.sum(),
-        handlerErrors.sum(), rejections.byReason(), rejections.byCause());
+        handlerErrors.sum(), receiver.gaps(), rejections.byReason(), rejections.byCause());
   }
 
   @Override
@@ -238,6 +267,13 @@ final class FedmsgBus implements Bus {
       publisher.close();
     }
     context.close();
+    for (AutoCloseable resource : owned) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        LOG.warn("closing {}: {}", resource, e.toString());
+      }
+    }
   }
 
   private final class HandlerSubscription implements Subscription {

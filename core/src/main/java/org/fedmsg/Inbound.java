@@ -7,36 +7,45 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
+import org.fedmsg.crypto.VerificationResult;
 import org.fedmsg.crypto.VerificationResult.Reason;
+import org.fedmsg.wire.MessageVerifier;
 
 /**
  * The receiving pipeline shared by subscribers and relays: frames → checked {@link Message} or
  * {@link Rejection}. Never throws for bad input.
+ *
+ * <p>Two frames are fedmsg/1, three fedmsg/2. The frames are decoded once; a fedmsg/1 body is
+ * then verified from the parsed tree (re-canonicalised, never the raw bytes), a fedmsg/2
+ * message from its exact frames.
  */
 final class Inbound {
-  /** What a receiver does once the frames are decoded: verify, or accept unverified. */
-  interface Verifier {
-    /** Returns the signer's common name, or a rejection; must not throw. */
-    Object verify(String topic, ObjectNode body, List<byte[]> frames);
-  }
-
-  /** The outcome: exactly one of message and rejection is set. */
-  record Outcome(Message message, Rejection rejection, boolean probe) {
+  /** The outcome: exactly one of message and rejection is set (a probe answer has a message). */
+  record Outcome(Message message, Rejection rejection, boolean probe, long missed) {
     static Outcome reject(Reason reason, String cause, String detail, String topic) {
-      return new Outcome(null, new Rejection(reason, cause, detail, topic), false);
+      return new Outcome(null, new Rejection(reason, cause, detail, topic), false, 0);
+    }
+
+    static Outcome accept(Message message, long missed) {
+      return new Outcome(message, null, false, missed);
     }
   }
 
-  private final Verifier verifier;
+  private final boolean validate;
+  private final MessageVerifier verifier;
 
-  Inbound(Verifier verifier) {
+  /** @param verifier required for validation; when validating without one every message is rejected */
+  Inbound(boolean validate, MessageVerifier verifier) {
+    this.validate = validate;
     this.verifier = verifier;
   }
 
   Outcome check(List<byte[]> frames) {
-    if (frames.size() != 2 || frames.contains(null)) {
-      return Outcome.reject(Reason.MALFORMED, "frame-count",
-          "expected 2 frames (topic, body), got " + (frames.contains(null) ? "more than 16" : frames.size()), "");
+    int count = frames.size();
+    if (count != 2 && count != 3 || frames.contains(null)) {
+      return Outcome.reject(Reason.MALFORMED, "frame-count", "expected 2 frames (fedmsg/1) or 3 (fedmsg/2), got "
+          + (frames.contains(null) ? "more than 16" : count), "");
     }
     String topic = utf8(frames.get(0));
     if (topic == null) {
@@ -54,21 +63,40 @@ final class Inbound {
     }
     if (!(parsed instanceof ObjectNode body)) {
       return Outcome.reject(Reason.MALFORMED, "not-object",
-          "body is JSON " + parsed.getNodeType().name().toLowerCase(java.util.Locale.ROOT) + ", not an object", topic);
+          "body is JSON " + parsed.getNodeType().name().toLowerCase(Locale.ROOT) + ", not an object", topic);
     }
     JsonNode bodyTopic = body.get("topic");
     if (bodyTopic == null || !bodyTopic.isTextual() || !bodyTopic.textValue().equals(topic)) {
       return Outcome.reject(Reason.TOPIC_MISMATCH, "topic-mismatch",
           "frame topic '" + topic + "' differs from body topic " + (bodyTopic == null ? "(none)" : bodyTopic), topic);
     }
-    if (topic.contains(ZmqPublisher.PROBE_MARKER)) {
-      return new Outcome(new Message(topic, body, raw, WireFormat.FEDMSG1, null), null, true);
+    WireFormat format = count == 2 ? WireFormat.FEDMSG1 : WireFormat.FEDMSG2;
+    if (count == 2 && topic.contains(ZmqPublisher.PROBE_MARKER)) {
+      return new Outcome(new Message(topic, body, raw, format, null), null, true, 0);
     }
-    Object verdict = verifier.verify(topic, body, frames);
-    if (verdict instanceof Rejection rejection) {
-      return new Outcome(null, rejection, false);
+    if (!validate) {
+      return Outcome.accept(new Message(topic, body, raw, format, null), 0);
     }
-    return new Outcome(new Message(topic, body, raw, WireFormat.FEDMSG1, (String) verdict), null, false);
+    if (verifier == null) {
+      return count == 2 && !body.has("signature")
+          ? Outcome.reject(Reason.UNSIGNED, "unsigned", "message carries no signature", topic)
+          : Outcome.reject(Reason.UNTRUSTED_CHAIN, "no-trust", "no CA is configured to verify signatures", topic);
+    }
+    long missed = 0;
+    VerificationResult result;
+    if (count == 2) {
+      result = verifier.verify(topic, body);
+    } else {
+      MessageVerifier.Verdict verdict = verifier.check(frames);
+      result = verdict.result();
+      missed = verdict.missed();
+    }
+    if (result instanceof VerificationResult.Invalid invalid) {
+      return Outcome.reject(invalid.reason(), invalid.reason().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+          invalid.detail(), topic);
+    }
+    String signer = ((VerificationResult.Valid) result).signer().commonName();
+    return Outcome.accept(new Message(topic, body, raw, format, signer), missed);
   }
 
   /** Strict UTF-8 decoding: null when the bytes are not valid UTF-8. */

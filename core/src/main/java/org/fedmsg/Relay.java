@@ -24,9 +24,10 @@ public final class Relay implements AutoCloseable {
   private final ZmqSubscriber inbound;
   private final Receiver receiver;
   private final LongAdder forwarded = new LongAdder();
+  private final List<AutoCloseable> owned = new java.util.ArrayList<>();
 
   private Relay(BusOptions options, List<String> outboundEndpoints) {
-    this.receiver = new Receiver(options);
+    this.receiver = new Receiver(options, BusSecurity.resolveVerifier(options, owned));
     context.setLinger(options.socketOptions.lingerMs());
     try {
       this.outbound = ZmqPublisher.open(context, options.socketOptions, "relay_outbound", outboundEndpoints, false);
@@ -91,5 +92,12 @@ public final class Relay implements AutoCloseable {
     inbound.close();
     outbound.close();
     context.close();
+    for (AutoCloseable resource : owned) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        LOG.warn("closing {}: {}", resource, e.toString());
+      }
+    }
   }
 }

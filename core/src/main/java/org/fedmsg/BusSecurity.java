@@ -1,0 +1,103 @@
+package org.fedmsg;
+
+import java.util.Locale;
+import org.fedmsg.config.FedmsgConfig;
+import org.fedmsg.crypto.CrlFailureMode;
+import org.fedmsg.crypto.TrustOptions;
+import org.fedmsg.crypto.TrustStore;
+import org.fedmsg.policy.PolicyException;
+import org.fedmsg.policy.TopicNamespace;
+import org.fedmsg.policy.TopicPolicy;
+import org.fedmsg.wire.MessageVerifier;
+
+/** Builds the trust store, policy and verifier a bus needs from its {@code fedmsg.d} configuration. */
+final class BusSecurity {
+  private BusSecurity() {}
+
+  /**
+   * The topic policy: {@code policy_file} when set, else the {@code policy:} section and the
+   * reference's {@code routing_policy}/{@code routing_nitpicky}.
+   *
+   * @throws ConfigException when the policy cannot be loaded
+   */
+  static TopicPolicy policy(FedmsgConfig config) {
+    try {
+      if (config.policyFile().isPresent()) {
+        return TopicPolicy.load(config.policyFile().get(),
+            new TopicNamespace(config.topicPrefix(), config.environment()));
+      }
+      return TopicPolicy.fromConfig(config.effective());
+    } catch (PolicyException e) {
+      throw new ConfigException("policy: " + e.getMessage(), e);
+    }
+  }
+
+  /** A trust store over {@code ca_cert_location}, {@code crl_location} and the algorithm and CRL settings. */
+  static TrustStore trustStore(FedmsgConfig config) {
+    try {
+      TrustOptions.Builder trust = TrustOptions.builder()
+          .ca(config.caCertLocation())
+          .crl(config.crlLocation().orElse(null))
+          .minRsaBits(config.cryptoMinRsaBits())
+          .crlGracePeriod(config.crlGracePeriod())
+          .crlFailureMode(CrlFailureMode.valueOf(config.crlFailureMode().toUpperCase(Locale.ROOT)));
+      config.stateDir().ifPresent(dir -> trust.stateDirectory(dir.resolve("trust")));
+      return TrustStore.create(trust.build());
+    } catch (RuntimeException e) {
+      throw new ConfigException("cannot set up signature verification: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The verifier a receiving component uses: the one given, else (when validating and a
+   * configuration is known) one built from it, whose trust store is added to {@code owned} so
+   * that the component closes it; null when validation is off.
+   */
+  static MessageVerifier resolveVerifier(BusOptions options, java.util.List<AutoCloseable> owned) {
+    if (!options.validateSignatures) {
+      return null;
+    }
+    if (options.verifier != null) {
+      return options.verifier;
+    }
+    if (options.config == null) {
+      return null;
+    }
+    TrustStore trust = trustStore(options.config);
+    owned.add(trust);
+    return verifier(options.config, trust, options.clock);
+  }
+
+  /** The signer a publisher uses: the one given, else the configured one when signing is on. */
+  static org.fedmsg.crypto.Signer resolveSigner(BusOptions options) {
+    if (options.signer != null) {
+      return options.signer;
+    }
+    if (!options.signMessages || options.config == null) {
+      return null;
+    }
+    return Certnames.signer(options.config, options.name, options.active);
+  }
+
+  /** The policy a publisher checks its own topics against, or null. */
+  static TopicPolicy resolvePublishPolicy(BusOptions options) {
+    if (options.publishPolicy != null) {
+      return options.publishPolicy;
+    }
+    if (options.config == null
+        || options.config.policyFile().isEmpty() && options.config.policy().isEmpty()) {
+      return null;
+    }
+    return policy(options.config);
+  }
+
+  /** A verifier with the configuration's trust store, policy and replay window. */
+  static MessageVerifier verifier(FedmsgConfig config, TrustStore trust, java.time.Clock clock) {
+    return MessageVerifier.builder()
+        .trust(trust)
+        .policy(policy(config))
+        .clock(clock)
+        .replayWindow(config.replayWindow())
+        .build();
+  }
+}

@@ -1,0 +1,170 @@
+package org.fedmsg;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.fedmsg.crypto.Signer;
+import org.fedmsg.crypto.TrustOptions;
+import org.fedmsg.crypto.TrustStore;
+import org.fedmsg.crypto.VerificationResult.Reason;
+import org.fedmsg.policy.PolicyViolationException;
+import org.fedmsg.policy.TopicNamespace;
+import org.fedmsg.policy.TopicPolicy;
+import org.fedmsg.testing.Fixtures;
+import org.fedmsg.testing.TestPki;
+import org.fedmsg.wire.MessageVerifier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** End to end on loopback with the reference's test PKI: signed, revoked, unsigned and unauthorized publishers. */
+@Timeout(60)
+class SignedBusTest {
+  private static final String APP01 = "shell-app01.phx2.fedoraproject.org";
+  private static final String APP02 = "shell-app02.phx2.fedoraproject.org";
+  private static final String POLICY = """
+      default: allow
+      rules:
+        - topics: ["pkgdb.*"]
+          signers: ["shell-app01.*"]
+          effect: allow
+      """;
+
+  @TempDir Path dir;
+  private Path ssldir;
+  private TrustStore trust;
+
+  @BeforeEach
+  void pki() {
+    ssldir = Fixtures.copyTestCerts(dir.resolve("pki"));
+    trust = TrustStore.create(TrustOptions.builder().ca(ssldir.resolve("ca.crt")).crl(ssldir.resolve("crl.pem")).build());
+  }
+
+  @AfterEach
+  void close() {
+    trust.close();
+  }
+
+  private Bus publisher(String name, Signer signer, WireFormat format) {
+    BusOptions.Builder b = BusOptions.builder().name(name).endpoint(name, List.of("tcp://127.0.0.1:*"))
+        .validateSignatures(false).wireFormat(format);
+    if (signer != null) {
+      b.signer(signer);
+    }
+    return Bus.create(b.build());
+  }
+
+  private Bus subscriber(List<String> endpoints, TopicPolicy policy) {
+    return Bus.create(BusOptions.builder().endpoint("all", endpoints)
+        .verifier(MessageVerifier.builder().trust(trust).policy(policy).build()).build());
+  }
+
+  @Test
+  void signedRevokedUnsignedAndUnauthorized_onlyValidArriveAndDropsAreCounted() throws Exception {
+    TopicPolicy policy = TopicPolicy.parse(POLICY, "test-policy", TopicNamespace.DEFAULT);
+    try (Bus good = publisher("good", Signer.load(ssldir, APP01), WireFormat.FEDMSG1);
+        Bus revoked = publisher("revoked", Signer.load(ssldir, "dummy-revoked"), WireFormat.FEDMSG1);
+        Bus unsigned = publisher("unsigned", null, WireFormat.FEDMSG1);
+        Bus other = publisher("other", Signer.load(ssldir, APP02), WireFormat.FEDMSG1);
+        Bus sub = subscriber(List.of(good.publisherEndpoint(), revoked.publisherEndpoint(),
+            unsigned.publisherEndpoint(), other.publisherEndpoint()), policy)) {
+      BlockingQueue<Message> got = new LinkedBlockingQueue<>();
+      assertThat(sub.subscribe("", got::add).awaitReady(Duration.ofSeconds(10))).isTrue();
+
+      for (int n = 0; n < 20; n++) {
+        good.publish("pkgdb", "package.update", Map.of("n", n));
+        revoked.publish("pkgdb", "package.update", Map.of("n", n));
+        unsigned.publish("pkgdb", "package.update", Map.of("n", n));
+        other.publish("pkgdb", "package.update", Map.of("n", n));
+      }
+      for (int n = 0; n < 20; n++) {
+        Message m = got.poll(10, TimeUnit.SECONDS);
+        assertThat(m).isNotNull();
+        assertThat(m.signer()).hasValue(APP01);
+        assertThat(m.msg().get("n").intValue()).isEqualTo(n);
+      }
+      Eventually.assertThat(() -> sub.stats().rejected() == 60, "60 rejections counted");
+      BusStats stats = sub.stats();
+      assertThat(stats.rejected(Reason.CERT_REVOKED)).isEqualTo(20);
+      assertThat(stats.rejected(Reason.UNSIGNED)).isEqualTo(20);
+      assertThat(stats.rejected(Reason.NOT_AUTHORIZED)).isEqualTo(20);
+      assertThat(got.poll(200, TimeUnit.MILLISECONDS)).isNull();
+    }
+  }
+
+  @Test
+  void publisherHoldingThePolicy_failsFastOnAnotherServicesTopic() {
+    TopicPolicy policy = TopicPolicy.parse(POLICY, "test-policy", TopicNamespace.DEFAULT);
+    try (Bus other = Bus.create(BusOptions.builder().name("other").endpoint("other", List.of("tcp://127.0.0.1:*"))
+        .signer(Signer.load(ssldir, APP02)).publishPolicy(policy).build())) {
+      assertThatThrownBy(() -> other.publish("pkgdb", "package.update", Map.of()))
+          .isInstanceOf(PolicyViolationException.class)
+          .hasMessageContaining("rules[0]");
+      assertThat(other.stats().published()).isZero();
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void relayWithValidation_dropsForgedAndForwardsSigned() throws Exception {
+    TopicPolicy policy = TopicPolicy.parse(POLICY, "test-policy", TopicNamespace.DEFAULT);
+    MessageVerifier relayVerifier = MessageVerifier.builder().trust(trust).policy(policy).build();
+    try (Relay relay = Relay.start(BusOptions.builder().endpoint("relay_outbound", List.of("tcp://127.0.0.1:*"))
+            .relayInbound("tcp://127.0.0.1:*").verifier(relayVerifier).build());
+        Bus sub = Bus.create(BusOptions.builder().endpoint("relay_outbound", List.of(relay.outboundEndpoint()))
+            .validateSignatures(false).build())) {
+      BlockingQueue<Message> got = new LinkedBlockingQueue<>();
+      assertThat(sub.subscribe("", got::add).awaitReady(Duration.ofSeconds(10))).isTrue();
+      BusOptions.Builder active = BusOptions.builder().active(true).relayInbound(relay.inboundEndpoint())
+          .validateSignatures(false);
+      try (Bus good = Bus.create(active.signer(Signer.load(ssldir, APP01)).build())) {
+        good.publish("pkgdb", "package.update", Map.of("ok", true));
+      }
+      try (Bus other = Bus.create(BusOptions.builder().active(true).relayInbound(relay.inboundEndpoint())
+          .validateSignatures(false).signer(Signer.load(ssldir, APP02)).build())) {
+        other.publish("pkgdb", "package.update", Map.of("ok", false));
+      }
+      Message m = got.poll(10, TimeUnit.SECONDS);
+      assertThat(m).isNotNull();
+      assertThat(m.msg().get("ok").booleanValue()).isTrue();
+      Eventually.assertThat(() -> relay.stats().rejected(Reason.NOT_AUTHORIZED) == 1, "relay counted the drop");
+      assertThat(got.poll(300, TimeUnit.MILLISECONDS)).isNull();
+    }
+  }
+
+  @Test
+  void fedmsg2_strongKeys_arriveWithSignerAndWeakKeyIsRefusedAtPublish() throws Exception {
+    TestPki.Issued ca = TestPki.rootCa("fedmsg test ca").build();
+    TrustStore strongTrust = TrustStore.create(TrustOptions.builder().caCertificates(List.of(ca.certificate())).build());
+    for (TestPki.KeyType type : List.of(TestPki.KeyType.EC_P256, TestPki.KeyType.ED25519, TestPki.KeyType.RSA_2048)) {
+      TestPki.Issued leaf = ca.issue("bodhi-app01.example.org").keyType(type).build();
+      try (Bus pub = publisher("bodhi", Signer.of(leaf.privateKey(), leaf.chain()), WireFormat.FEDMSG2);
+          Bus sub = Bus.create(BusOptions.builder().endpoint("bodhi", List.of(pub.publisherEndpoint()))
+              .verifier(MessageVerifier.builder().trust(strongTrust).build()).build())) {
+        BlockingQueue<Message> got = new LinkedBlockingQueue<>();
+        assertThat(sub.subscribe("", got::add).awaitReady(Duration.ofSeconds(10))).isTrue();
+        pub.publish("bodhi", "update.request", Map.of("type", type.name()));
+        Message m = got.poll(10, TimeUnit.SECONDS);
+        assertThat(m).as(type.name()).isNotNull();
+        assertThat(m.format()).isEqualTo(WireFormat.FEDMSG2);
+        assertThat(m.signer()).hasValue("bodhi-app01.example.org");
+        assertThat(m.msg().get("type").textValue()).isEqualTo(type.name());
+      }
+    }
+    strongTrust.close();
+    try (Bus weak = publisher("weak", Signer.load(ssldir, APP01), WireFormat.FEDMSG2)) {
+      assertThatThrownBy(() -> weak.publish("pkgdb", "package.update", Map.of()))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("2048");
+    }
+  }
+}
