@@ -23,6 +23,8 @@ import org.fedmsg.crypto.VerificationResult;
 import org.fedmsg.crypto.VerificationResult.Reason;
 import org.fedmsg.json.CanonicalJson;
 import org.fedmsg.policy.TopicPolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Checks received messages of either wire format, in this order, each failure with its own
@@ -47,6 +49,7 @@ import org.fedmsg.policy.TopicPolicy;
  * }</pre>
  */
 public final class MessageVerifier {
+  private static final Logger log = LoggerFactory.getLogger(MessageVerifier.class);
   /** Default replay window: ten minutes either side of now. */
   public static final Duration DEFAULT_REPLAY_WINDOW = Duration.ofMinutes(10);
   /** Default bound on remembered message ids. */
@@ -105,7 +108,7 @@ public final class MessageVerifier {
    */
   public Verdict check(List<byte[]> frames) {
     try {
-      if (frames == null || frames.contains(null) || (frames.size() != 2 && frames.size() != 3)) {
+      if (frames == null || (frames.size() != 2 && frames.size() != 3) || hasNull(frames)) {
         return new Verdict(VerificationResult.invalid(Reason.MALFORMED,
             "expected 2 (fedmsg/1) or 3 (fedmsg/2) frames, got " + (frames == null ? "none" : frames.size())),
             null, null, null, 0);
@@ -113,8 +116,18 @@ public final class MessageVerifier {
       return frames.size() == 2 ? checkFedmsg1(frames) : checkFedmsg2(frames);
     } catch (RuntimeException e) {
       // a bug or a resource problem, never a reason to let bad input escape as an exception
+      log.warn("unexpected failure while verifying a message", e);
       return new Verdict(VerificationResult.invalid(Reason.MALFORMED, "verification failed: " + e), null, null, null, 0);
     }
+  }
+
+  private static boolean hasNull(List<byte[]> frames) {
+    for (byte[] f : frames) {
+      if (f == null) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** {@code check(frames).result()}. */
@@ -154,6 +167,7 @@ public final class MessageVerifier {
       }
       return Fedmsg1.authorize(policy, topic, v);
     } catch (RuntimeException e) {
+      log.warn("unexpected failure while verifying a message", e);
       return VerificationResult.invalid(Reason.MALFORMED, "verification failed: " + e);
     }
   }
