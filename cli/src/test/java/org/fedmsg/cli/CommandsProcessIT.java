@@ -85,7 +85,9 @@ class CommandsProcessIT {
     String output = new String(quickstart.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(quickstart.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(quickstart.exitValue()).as(output).isZero();
-    assertThat(output).contains("3 sent, 3 delivered");
+    assertThat(output).contains("3 sent, 3 delivered, 3 rejected")
+        .contains("BAD_SIGNATURE").contains("UNSIGNED").contains("NOT_AUTHORIZED")
+        .contains("publisher holding the policy refused to send");
     assertThat(dir.resolve("fedmsg.d/quickstart.yaml")).exists();
   }
 }
