@@ -83,8 +83,8 @@ class MalformedInputTest {
   }
 
   @Test
-  void threeFrames_rejectedAsFrameCount() throws Exception {
-    assertThat(rejectionOf(TOPIC.getBytes(UTF_8), GOOD, GOOD).cause()).isEqualTo("frame-count");
+  void fourFrames_rejectedAsFrameCount() throws Exception {
+    assertThat(rejectionOf(TOPIC.getBytes(UTF_8), GOOD, GOOD, GOOD).cause()).isEqualTo("frame-count");
   }
 
   @Test
