@@ -49,6 +49,8 @@ public final class TrustStore implements AutoCloseable {
   private final TrustSource crlSource;
   private final ScheduledExecutorService refresher;
   private final Cache<Object, List<X509Certificate>> parsed;
+  /** Chain list instance (identity, weak) to its digest: repeated chains from parseCertificatesCached skip hashing. */
+  private final Cache<List<X509Certificate>, long[]> chainDigests;
   private final AtomicLong lastDegradedWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
   private volatile TrustState state;
 
@@ -59,6 +61,7 @@ public final class TrustStore implements AutoCloseable {
     this.caSource = opts.caLocation != null ? new TrustSource(opts.caLocation, "ca", http, opts.stateDirectory) : null;
     this.crlSource = opts.crlLocation != null ? new TrustSource(opts.crlLocation, "crl", http, opts.stateDirectory) : null;
     this.parsed = Caffeine.newBuilder().maximumSize(Math.max(16, opts.cacheSize)).build();
+    this.chainDigests = Caffeine.newBuilder().weakKeys().maximumSize(Math.max(16, opts.cacheSize)).build();
     boolean crlConfigured = opts.crlLocation != null || opts.crls != null;
     List<X509Certificate> anchors = opts.caCertificates != null ? opts.caCertificates : List.of();
     List<X509CRL> crls = opts.crls != null ? opts.crls : List.of();
@@ -236,7 +239,20 @@ public final class TrustStore implements AutoCloseable {
         v.crlUsableUntil(), v.degraded(), v.degradedDetail());
   }
 
-  private static TrustState.Key cacheKey(List<X509Certificate> chain, Profile profile) {
+  private TrustState.Key cacheKey(List<X509Certificate> chain, Profile profile) {
+    // only immutable lists may be memoised by identity: a mutable one could change under us
+    boolean memo = chain == List.copyOf(chain);
+    long[] h = memo ? chainDigests.getIfPresent(chain) : null;
+    if (h == null) {
+      h = chainDigest(chain);
+      if (memo) {
+        chainDigests.put(chain, h);
+      }
+    }
+    return new TrustState.Key(h[0], h[1], h[2], h[3], profile);
+  }
+
+  private static long[] chainDigest(List<X509Certificate> chain) {
     MessageDigest md;
     try {
       md = MessageDigest.getInstance("SHA-256");
@@ -247,7 +263,7 @@ public final class TrustStore implements AutoCloseable {
       throw new IllegalArgumentException(e);
     }
     ByteBuffer h = ByteBuffer.wrap(md.digest());
-    return new TrustState.Key(h.getLong(), h.getLong(), h.getLong(), h.getLong(), profile);
+    return new long[] {h.getLong(), h.getLong(), h.getLong(), h.getLong()};
   }
 
   private void warnIfDegraded(ChainValidator.Verified v) {
