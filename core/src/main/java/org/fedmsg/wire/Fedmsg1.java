@@ -44,6 +44,9 @@ public final class Fedmsg1 {
   private static final Cache<Signer, String> CERTIFICATE_FIELDS =
       Caffeine.newBuilder().weakKeys().maximumSize(256).build();
 
+  /** Parsed certificate fields (the parsed certificates are the trust store's, per store). */
+  private static final CertificateFieldCache CERTIFICATES = new CertificateFieldCache();
+
   private Fedmsg1() {}
 
   /* --------------- signing --------------- */
@@ -171,7 +174,7 @@ public final class Fedmsg1 {
       return VerificationResult.invalid(Reason.MALFORMED, "certificate is not base64");
     }
     try {
-      chain = trust.parseCertificatesCached(certText);
+      chain = CERTIFICATES.parse(trust, certText);
     } catch (IllegalArgumentException e) {
       return VerificationResult.invalid(Reason.MALFORMED, "certificate is not a base64 PEM certificate: " + e.getMessage());
     } catch (RuntimeException e) {

@@ -238,6 +238,11 @@ public final class MessageVerifier {
     } catch (RuntimeException e) {
       return fail2(Reason.MALFORMED, "certificate chain: " + e.getMessage(), topic, body);
     }
+    if (!StrictCertificates.isExactDer(chain, sf.chain)) {
+      // the certificate parser repairs or ignores some non-canonical encodings; fedmsg/2 accepts
+      // only exact DER, so that the chain bytes are not malleable
+      return fail2(Reason.MALFORMED, "certificate chain is not in canonical DER", topic, body);
+    }
     Instant at = instant();
     VerificationResult r = trust.verify(chain, alg.get(), Fedmsg2.signedBytes(alg.get(), topicBytes, bodyBytes),
         sf.signature, at, Profile.STRONG);
