@@ -5,7 +5,6 @@ import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
 import java.util.Set;
@@ -253,14 +252,6 @@ final class ChainValidator {
     try {
       crl.verify(key);
       return true;
-    } catch (Exception e) {
-      return false;
-    }
-  }
-
-  static boolean sameCertificate(X509Certificate a, X509Certificate b) {
-    try {
-      return Arrays.equals(a.getEncoded(), b.getEncoded());
     } catch (Exception e) {
       return false;
     }

@@ -16,7 +16,14 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1EncodableVector;
+import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1Sequence;
+import org.bouncycastle.asn1.ASN1TaggedObject;
+import org.bouncycastle.asn1.DERSequence;
+import org.bouncycastle.asn1.DERTaggedObject;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMException;
@@ -94,15 +101,61 @@ public final class Pem {
   public static X509Certificate certificateFromDer(byte[] der) {
     Objects.requireNonNull(der, "der");
     try {
-      CertificateFactory cf = CertificateFactory.getInstance("X.509");
-      var cert = cf.generateCertificate(new ByteArrayInputStream(der));
-      if (!(cert instanceof X509Certificate)) {
-        throw new IllegalArgumentException("not an X.509 certificate");
-      }
-      return (X509Certificate) cert;
+      return parse(CertificateFactory.getInstance("X.509"), der);
     } catch (CertificateException | RuntimeException e) {
+      byte[] asV3 = withVersion3(der);
+      if (asV3 != null) {
+        try {
+          return parse(CertificateFactory.getInstance("X.509"), asV3);
+        } catch (CertificateException | RuntimeException ignored) {
+          // fall through to the original error
+        }
+      }
       throw new IllegalArgumentException("malformed certificate: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * OpenSSL loads certificates whose version field says "v4" or more (the reference's
+   * {@code expired_ca.crt} does); the JDK refuses them. We read them as v3: the re-encoded
+   * to-be-signed part no longer matches its own signature, which only matters if something is
+   * verified against it (a trust anchor's self-signature never is; anything else then fails).
+   * Returns null if the certificate is not of that kind.
+   */
+  private static byte[] withVersion3(byte[] der) {
+    try {
+      ASN1Sequence cert = ASN1Sequence.getInstance(der);
+      ASN1Sequence tbs = ASN1Sequence.getInstance(cert.getObjectAt(0));
+      ASN1Encodable first = tbs.getObjectAt(0);
+      if (!(first instanceof ASN1TaggedObject) || ((ASN1TaggedObject) first).getTagNo() != 0) {
+        return null;
+      }
+      ASN1Integer version = ASN1Integer.getInstance(((ASN1TaggedObject) first).getExplicitBaseObject());
+      if (version.getValue().intValue() <= 2) {
+        return null;
+      }
+      ASN1EncodableVector tbsV = new ASN1EncodableVector();
+      tbsV.add(new DERTaggedObject(true, 0, new ASN1Integer(2)));
+      for (int i = 1; i < tbs.size(); i++) {
+        tbsV.add(tbs.getObjectAt(i));
+      }
+      ASN1EncodableVector certV = new ASN1EncodableVector();
+      certV.add(new DERSequence(tbsV));
+      for (int i = 1; i < cert.size(); i++) {
+        certV.add(cert.getObjectAt(i));
+      }
+      return new DERSequence(certV).getEncoded("DER");
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static X509Certificate parse(CertificateFactory cf, byte[] der) throws CertificateException {
+    var cert = cf.generateCertificate(new ByteArrayInputStream(der));
+    if (!(cert instanceof X509Certificate)) {
+      throw new CertificateException("not an X.509 certificate");
+    }
+    return (X509Certificate) cert;
   }
 
   /**

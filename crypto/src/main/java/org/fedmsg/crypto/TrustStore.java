@@ -49,6 +49,8 @@ public final class TrustStore implements AutoCloseable {
   private final TrustSource crlSource;
   private final ScheduledExecutorService refresher;
   private final Cache<Object, List<X509Certificate>> parsed;
+  /** Chain list instance (identity, weak) to its digest: repeated chains from parseCertificatesCached skip hashing. */
+  private final Cache<List<X509Certificate>, long[]> chainDigests;
   private final AtomicLong lastDegradedWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
   private volatile TrustState state;
 
@@ -59,6 +61,7 @@ public final class TrustStore implements AutoCloseable {
     this.caSource = opts.caLocation != null ? new TrustSource(opts.caLocation, "ca", http, opts.stateDirectory) : null;
     this.crlSource = opts.crlLocation != null ? new TrustSource(opts.crlLocation, "crl", http, opts.stateDirectory) : null;
     this.parsed = Caffeine.newBuilder().maximumSize(Math.max(16, opts.cacheSize)).build();
+    this.chainDigests = Caffeine.newBuilder().weakKeys().maximumSize(Math.max(16, opts.cacheSize)).build();
     boolean crlConfigured = opts.crlLocation != null || opts.crls != null;
     List<X509Certificate> anchors = opts.caCertificates != null ? opts.caCertificates : List.of();
     List<X509CRL> crls = opts.crls != null ? opts.crls : List.of();
@@ -93,7 +96,7 @@ public final class TrustStore implements AutoCloseable {
         if (text == null) {
           throw new UncheckedIOException("cannot load CA bundle from " + options.caLocation, e);
         }
-        log.warn("CA bundle {} unavailable ({}); using the copy in the state directory", options.caLocation, e.getMessage());
+        log.warn("CA bundle {} unavailable ({}); using the copy in the state directory", options.caLocation, describe(e));
       }
       List<X509Certificate> cas = Pem.readCertificates(text);
       store.state = store.state.withCa(cas, null, options.cacheSize);
@@ -184,8 +187,13 @@ public final class TrustStore implements AutoCloseable {
 
   /** Returns a {@link ChainValidator.Verified} or an Invalid result. */
   private Object checkChain(List<X509Certificate> chain, Instant at, Profile profile) {
-    if (chain == null || chain.isEmpty() || chain.contains(null)) {
+    if (chain == null || chain.isEmpty()) {
       return VerificationResult.invalid(Reason.UNSIGNED, "no certificate");
+    }
+    for (X509Certificate c : chain) {
+      if (c == null) {
+        return VerificationResult.invalid(Reason.MALFORMED, "null certificate in chain");
+      }
     }
     TrustState s = state;
     TrustState.Key key;
@@ -231,7 +239,20 @@ public final class TrustStore implements AutoCloseable {
         v.crlUsableUntil(), v.degraded(), v.degradedDetail());
   }
 
-  private static TrustState.Key cacheKey(List<X509Certificate> chain, Profile profile) {
+  private TrustState.Key cacheKey(List<X509Certificate> chain, Profile profile) {
+    // only immutable lists may be memoised by identity: a mutable one could change under us
+    boolean memo = chain == List.copyOf(chain);
+    long[] h = memo ? chainDigests.getIfPresent(chain) : null;
+    if (h == null) {
+      h = chainDigest(chain);
+      if (memo) {
+        chainDigests.put(chain, h);
+      }
+    }
+    return new TrustState.Key(h[0], h[1], h[2], h[3], profile);
+  }
+
+  private static long[] chainDigest(List<X509Certificate> chain) {
     MessageDigest md;
     try {
       md = MessageDigest.getInstance("SHA-256");
@@ -242,7 +263,7 @@ public final class TrustStore implements AutoCloseable {
       throw new IllegalArgumentException(e);
     }
     ByteBuffer h = ByteBuffer.wrap(md.digest());
-    return new TrustState.Key(h.getLong(), h.getLong(), h.getLong(), h.getLong(), profile);
+    return new long[] {h.getLong(), h.getLong(), h.getLong(), h.getLong()};
   }
 
   private void warnIfDegraded(ChainValidator.Verified v) {
@@ -395,7 +416,7 @@ public final class TrustStore implements AutoCloseable {
       }
     } catch (IOException | RuntimeException e) {
       caSource.forget();
-      log.warn("CA bundle {} could not be reloaded, keeping the previous one: {}", opts.caLocation, e.getMessage());
+      log.warn("CA bundle {} could not be reloaded, keeping the previous one: {}", opts.caLocation, describe(e));
     }
   }
 
@@ -425,15 +446,19 @@ public final class TrustStore implements AutoCloseable {
         }
         if (fromCopy != null) {
           state = state.withCrls(fromCopy, null, opts.cacheSize);
-          log.warn("CRL {} unavailable ({}); using the copy in the state directory", opts.crlLocation, e.getMessage());
+          log.warn("CRL {} unavailable ({}); using the copy in the state directory", opts.crlLocation, describe(e));
         } else {
-          state = state.withCrls(List.of(), e.getMessage(), opts.cacheSize);
-          log.error("CRL {} unavailable: {} (crl_failure_mode={})", opts.crlLocation, e.getMessage(), opts.crlFailureMode);
+          state = state.withCrls(List.of(), describe(e), opts.cacheSize);
+          log.error("CRL {} unavailable: {} (crl_failure_mode={})", opts.crlLocation, describe(e), opts.crlFailureMode);
         }
       } else {
-        log.warn("CRL {} could not be refreshed, keeping the previous one: {}", opts.crlLocation, e.getMessage());
+        log.warn("CRL {} could not be refreshed, keeping the previous one: {}", opts.crlLocation, describe(e));
       }
     }
+  }
+
+  private static String describe(Exception e) {
+    return e.getMessage() != null ? e.getMessage() : e.toString();
   }
 
   /** A URL CRL is fetched every refresh interval, from shortly before nextUpdate on, and after failures. */
