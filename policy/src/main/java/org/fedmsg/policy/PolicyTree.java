@@ -13,6 +13,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * A document tree that remembers where each node came from, so that every policy error can name
@@ -85,8 +86,21 @@ final class PolicyTree {
       JsonLocation at = e.getLocation();
       int line = at == null ? 0 : at.getLineNr();
       int col = at == null ? 0 : at.getColumnNr();
+      String problem = firstLine(e.getOriginalMessage());
+      // SnakeYAML's location is the start of the construct being scanned; its "problem mark"
+      // is where the text actually went wrong, which is what an operator needs.
+      if (e.getCause() instanceof MarkedYAMLException) {
+        MarkedYAMLException y = (MarkedYAMLException) e.getCause();
+        if (y.getProblemMark() != null) {
+          line = y.getProblemMark().getLine() + 1;
+          col = y.getProblemMark().getColumn() + 1;
+        }
+        if (y.getProblem() != null) {
+          problem = y.getProblem();
+        }
+      }
       throw new PolicyException(source, Math.max(line, 0), Math.max(col, 0), "",
-          "YAML syntax error: " + firstLine(e.getOriginalMessage()), e);
+          "YAML syntax error: " + problem, e);
     } catch (IOException e) {
       throw new PolicyException(source, 0, 0, "", "cannot read: " + e, e);
     }

@@ -1,0 +1,212 @@
+package org.fedmsg.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+import org.fedmsg.policy.CompiledPolicy;
+import org.fedmsg.policy.Decision;
+import org.fedmsg.policy.LintFinding;
+import org.fedmsg.policy.PolicyException;
+import org.fedmsg.policy.PolicyLinter;
+import org.fedmsg.policy.TopicNamespace;
+import org.fedmsg.policy.TopicPolicy;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code fedmsg policy}: ask the topic policy a question ({@code check}) or look for mistakes in
+ * it ({@code lint}). Exit codes: 0 allowed / no findings, 1 denied / findings, 2 usage or
+ * configuration error.
+ */
+@Command(
+    name = "policy",
+    mixinStandardHelpOptions = true,
+    description = "Check and lint the topic-authorization policy.",
+    subcommands = {PolicyCommand.Check.class, PolicyCommand.Lint.class})
+public final class PolicyCommand implements Callable<Integer> {
+  /** Where the policy file is looked for when {@code --policy} is not given. */
+  public static final String DEFAULT_POLICY = "/etc/fedmsg/policy.yaml";
+
+  static final int OK = 0;
+  static final int DENIED = 1;
+  static final int CONFIG_ERROR = 2;
+
+  @Spec CommandSpec spec;
+
+  /** Without a subcommand: print the usage and fail as a usage error. */
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return CONFIG_ERROR;
+  }
+
+  /** Options shared by both subcommands. */
+  static class PolicyOptions {
+    @Option(names = "--policy", paramLabel = "FILE", description = "Policy file (default: ${DEFAULT-VALUE}).",
+        defaultValue = DEFAULT_POLICY)
+    Path policy;
+
+    @Option(names = "--topic-prefix", paramLabel = "P", defaultValue = "org.fedoraproject",
+        description = "topic_prefix that relative patterns resolve against (default: ${DEFAULT-VALUE}).")
+    String topicPrefix;
+
+    @Option(names = "--environment", paramLabel = "E", defaultValue = "dev",
+        description = "environment that relative patterns resolve against (default: ${DEFAULT-VALUE}).")
+    String environment;
+
+    CompiledPolicy load() {
+      TopicNamespace ns;
+      try {
+        ns = new TopicNamespace(topicPrefix, environment);
+      } catch (IllegalArgumentException e) {
+        throw new PolicyException("command line", 0, 0, "", e.getMessage(), e);
+      }
+      return TopicPolicy.load(policy, ns);
+    }
+  }
+
+  /** {@code fedmsg policy check --topic T --signer CN}. */
+  @Command(name = "check", mixinStandardHelpOptions = true,
+      description = "Print whether SIGNER may emit TOPIC, and the rule or default that decides. "
+          + "Exit 0 allowed, 1 denied, 2 usage or policy error.")
+  static final class Check implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @CommandLine.Mixin PolicyOptions options = new PolicyOptions();
+
+    @Option(names = "--topic", required = true, paramLabel = "T",
+        description = "Full topic, e.g. org.fedoraproject.prod.pkgdb.package.create.")
+    String topic;
+
+    @Option(names = "--signer", required = true, paramLabel = "CN", description = "Certificate common name.")
+    String signer;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      CompiledPolicy policy;
+      try {
+        policy = options.load();
+      } catch (PolicyException e) {
+        err.println("policy: " + e.getMessage());
+        return CONFIG_ERROR;
+      }
+      Decision d = policy.decide(topic, signer);
+      out.println((d.allowed() ? "ALLOW" : "DENY") + "  " + d.explanation());
+      out.println("decided by: " + d.decidedBy());
+      if (d.rule() != null) {
+        out.println("rule: " + d.rule().text());
+      }
+      out.flush();
+      return d.allowed() ? OK : DENIED;
+    }
+  }
+
+  /** {@code fedmsg policy lint}. */
+  @Command(name = "lint", mixinStandardHelpOptions = true,
+      description = "Report rules that never match, shadowed or redundant rules, topics that break the "
+          + "naming rules and, with --cert-dir, signers that match no issued certificate. "
+          + "Exit 0 clean, 1 findings, 2 usage or policy error.")
+  static final class Lint implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @CommandLine.Mixin PolicyOptions options = new PolicyOptions();
+
+    @Option(names = "--cert-dir", paramLabel = "DIR",
+        description = "Directory of issued certificates (*.crt); signer patterns are checked against their CNs.")
+    Path certDir;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      CompiledPolicy policy;
+      List<String> names = null;
+      try {
+        policy = options.load();
+        if (certDir != null) {
+          names = commonNames(certDir, err);
+        }
+      } catch (PolicyException e) {
+        err.println("policy: " + e.getMessage());
+        return CONFIG_ERROR;
+      } catch (IOException e) {
+        err.println("policy: cannot read the certificate directory " + certDir + ": " + e);
+        return CONFIG_ERROR;
+      }
+      List<LintFinding> findings = PolicyLinter.lint(policy, names);
+      for (LintFinding f : findings) {
+        out.println(options.policy + ": " + f);
+      }
+      out.println(findings.isEmpty()
+          ? options.policy + ": no problems found (" + policy.rules().size() + " rules)"
+          : findings.size() + " problem(s) in " + options.policy);
+      out.flush();
+      return findings.isEmpty() ? OK : DENIED;
+    }
+  }
+
+  /**
+   * The first CN of every {@code *.crt} in {@code dir}. Files in the easy-rsa layout start with an
+   * {@code openssl x509 -text} dump, so reading starts at the PEM block. Unreadable files are
+   * reported on {@code err} and skipped.
+   */
+  static List<String> commonNames(Path dir, PrintWriter err) throws IOException {
+    List<String> names = new ArrayList<>();
+    CertificateFactory factory;
+    try {
+      factory = CertificateFactory.getInstance("X.509");
+    } catch (CertificateException e) {
+      throw new IllegalStateException("the JDK has no X.509 support", e);
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.crt")) {
+      for (Path file : files) {
+        String text = Files.readString(file, StandardCharsets.US_ASCII);
+        int begin = text.indexOf("-----BEGIN CERTIFICATE-----");
+        if (begin < 0) {
+          err.println("policy: " + file + ": no PEM certificate, skipped");
+          continue;
+        }
+        try (InputStream in = new java.io.ByteArrayInputStream(
+            text.substring(begin).getBytes(StandardCharsets.US_ASCII))) {
+          X509Certificate cert = (X509Certificate) factory.generateCertificate(in);
+          String cn = firstCommonName(cert);
+          if (cn != null) {
+            names.add(cn);
+          }
+        } catch (CertificateException | InvalidNameException e) {
+          err.println("policy: " + file + ": unreadable certificate, skipped: " + e.getMessage());
+        }
+      }
+    }
+    return names;
+  }
+
+  private static String firstCommonName(X509Certificate cert) throws InvalidNameException {
+    // LdapName lists RDNs from the last to the first; the reference uses the first CN attribute.
+    List<Rdn> rdns = new LdapName(cert.getSubjectX500Principal().getName()).getRdns();
+    for (int i = rdns.size() - 1; i >= 0; i--) {
+      if (rdns.get(i).getType().equalsIgnoreCase("CN")) {
+        return rdns.get(i).getValue().toString();
+      }
+    }
+    return null;
+  }
+}
