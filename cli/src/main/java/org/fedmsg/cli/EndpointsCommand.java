@@ -90,7 +90,9 @@ public final class EndpointsCommand implements Callable<Integer> {
         service = e.service();
         out.printf("  %s%n", service);
       }
-      out.printf("    %-40s curve %s%n", e.url(), e.curveKeyFingerprint().orElse("-"));
+      Duration since = Duration.between(res.since(e), clock.instant());
+      out.printf("    %-40s curve %-23s age %s%n", e.url(), e.curveKeyFingerprint().orElse("-"),
+          human(since.isNegative() ? Duration.ZERO : since));
     }
     for (Problem p : res.problems()) {
       out.printf("  ! %s %s: %s%n", p.kind(), p.subject(), p.detail());

@@ -3,6 +3,7 @@ package org.fedmsg.discovery;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -17,9 +18,11 @@ import java.util.Optional;
  * @param resolvedAt when the answer was obtained
  * @param ttl how long the answer may be cached, when the source says so (the smallest DNS TTL, the
  *     earliest expiry of a directory registration); empty means "use the refresh interval"
+ * @param since for endpoints whose statement is older than the resolution, when it was made (a directory
+ *     registration's {@code issued_at}); endpoints not in the map date from {@code resolvedAt}
  */
-public record Resolution(
-    String source, List<Endpoint> endpoints, List<Problem> problems, Instant resolvedAt, Optional<Duration> ttl) {
+public record Resolution(String source, List<Endpoint> endpoints, List<Problem> problems, Instant resolvedAt,
+    Optional<Duration> ttl, Map<Endpoint, Instant> since) {
 
   /**
    * Validates and copies.
@@ -36,6 +39,31 @@ public record Resolution(
     if (ttl.isPresent() && ttl.get().isNegative()) {
       throw new IllegalArgumentException("ttl must not be negative");
     }
+    since = Map.copyOf(since);
+  }
+
+  /**
+   * A resolution whose endpoints all date from {@code resolvedAt}.
+   *
+   * @param source the label of the resolver
+   * @param endpoints the endpoints
+   * @param problems the problems
+   * @param resolvedAt when the answer was obtained
+   * @param ttl the cache lifetime, if the source gives one
+   */
+  public Resolution(String source, List<Endpoint> endpoints, List<Problem> problems, Instant resolvedAt,
+      Optional<Duration> ttl) {
+    this(source, endpoints, problems, resolvedAt, ttl, Map.of());
+  }
+
+  /**
+   * When the statement behind an endpoint was made: its {@code since} entry, else {@code resolvedAt}.
+   *
+   * @param endpoint one of {@link #endpoints()}
+   * @return the instant
+   */
+  public Instant since(Endpoint endpoint) {
+    return since.getOrDefault(endpoint, resolvedAt);
   }
 
   /**

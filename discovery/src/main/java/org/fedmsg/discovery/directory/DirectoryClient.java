@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.fedmsg.crypto.SignerIdentity;
 import org.fedmsg.crypto.VerificationResult;
 import org.fedmsg.discovery.Problem;
@@ -200,35 +201,65 @@ public final class DirectoryClient implements AutoCloseable {
     return out;
   }
 
+  /**
+   * One request with the "lazy pirate" pattern: a fresh REQ socket per attempt, retried until the timeout
+   * runs out. A fresh connection occasionally never completes on a busy host, and a REQ socket cannot be
+   * reused after a lost reply; retrying is safe because registering the same registration twice is
+   * idempotent and queries are read-only.
+   */
   private Optional<JsonNode> request(String server, JsonNode request, List<Problem> problems) {
-    try (ZMQ.Socket socket = context.createSocket(SocketType.REQ)) {
-      socket.setLinger(0);
-      socket.setSendTimeOut((int) timeout.toMillis());
-      socket.setReceiveTimeOut((int) timeout.toMillis());
-      try {
-        socket.connect(server);
-      } catch (RuntimeException e) {
-        problems.add(problem(Problem.Kind.UNREACHABLE, server, "cannot connect: " + e.getMessage()));
-        return Optional.empty();
-      }
-      if (!socket.send(request.toString().getBytes(StandardCharsets.UTF_8))) {
-        problems.add(problem(Problem.Kind.TIMEOUT, server, "could not send within " + timeout.toMillis() + " ms"));
-        return Optional.empty();
-      }
-      byte[] reply = socket.recv();
-      if (reply == null) {
+    byte[] body = request.toString().getBytes(StandardCharsets.UTF_8);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long attemptMillis = Math.max(250, timeout.toMillis() / 4);
+    while (true) {
+      long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+      if (left <= 0) {
         problems.add(problem(Problem.Kind.TIMEOUT, server, "no reply within " + timeout.toMillis() + " ms"));
         return Optional.empty();
       }
-      try {
-        return Optional.of(JSON.readTree(reply));
-      } catch (IOException e) {
-        problems.add(problem(Problem.Kind.UNREACHABLE, server, "unreadable reply: " + e.getMessage()));
+      Attempt a = attempt(server, body, (int) Math.min(left, attemptMillis));
+      if (a.reply != null) {
+        try {
+          return Optional.of(JSON.readTree(a.reply));
+        } catch (IOException e) {
+          problems.add(problem(Problem.Kind.UNREACHABLE, server, "unreadable reply: " + e.getMessage()));
+          return Optional.empty();
+        }
+      }
+      if (a.error != null) {
+        problems.add(problem(Problem.Kind.UNREACHABLE, server, a.error));
         return Optional.empty();
       }
+    }
+  }
+
+  /** The reply, or an error that retrying cannot fix, or neither (no reply in time). */
+  private static final class Attempt {
+    final byte[] reply;
+    final String error;
+
+    Attempt(byte[] reply, String error) {
+      this.reply = reply;
+      this.error = error;
+    }
+  }
+
+  private Attempt attempt(String server, byte[] body, int millis) {
+    try (ZMQ.Socket socket = context.createSocket(SocketType.REQ)) {
+      socket.setLinger(0);
+      socket.setSendTimeOut(millis);
+      socket.setReceiveTimeOut(millis);
+      try {
+        socket.connect(server);
+      } catch (RuntimeException e) {
+        return new Attempt(null, "cannot connect: " + e.getMessage());
+      }
+      if (!socket.send(body)) {
+        return new Attempt(null, null);
+      }
+      return new Attempt(socket.recv(), null);
     } catch (RuntimeException e) {
-      problems.add(problem(Problem.Kind.UNREACHABLE, server, e.toString()));
-      return Optional.empty();
+      return new Attempt(null, e.toString());
     }
   }
 

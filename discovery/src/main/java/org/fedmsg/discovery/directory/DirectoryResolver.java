@@ -4,7 +4,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.fedmsg.discovery.Endpoint;
 import org.fedmsg.discovery.EndpointResolver;
@@ -36,6 +38,7 @@ final class DirectoryResolver implements EndpointResolver {
     DirectoryClient.QueryResult result = client.query(null);
     Instant now = clock.instant();
     List<Endpoint> endpoints = new ArrayList<>();
+    Map<Endpoint, Instant> since = new HashMap<>();
     Optional<Duration> ttl = Optional.empty();
     for (DirectoryClient.Verified v : result.registrations()) {
       Registration r = v.registration().registration();
@@ -45,10 +48,11 @@ final class DirectoryResolver implements EndpointResolver {
         Endpoint e = new Endpoint(r.service(), url, r.curveServerKey(), label);
         if (!endpoints.contains(e)) {
           endpoints.add(e);
+          since.put(e, r.issuedAt());
         }
       }
     }
-    return new Resolution(label, endpoints, result.problems(), now, ttl);
+    return new Resolution(label, endpoints, result.problems(), now, ttl, since);
   }
 
   @Override

@@ -167,6 +167,7 @@ public final class DirectoryServer implements AutoCloseable {
         byte[] identity = msg.pop().getData();
         msg.pop();
         byte[] body = msg.pop().getData();
+        LOG.debug("Directory {}: request of {} bytes", endpoint, body.length);
         ObjectNode reply;
         try {
           reply = handle(body);

@@ -71,6 +71,7 @@ class DirectoryReplicasTest {
       assertThat(res.problems()).isEmpty();
       assertThat(res.endpoints()).containsExactly(
           new Endpoint("bodhi.app01", "tcp://bodhi-app01.example.test:3000", Optional.of(KEY), "directory"));
+      assertThat(res.since(res.endpoints().get(0))).isEqualTo(one.registrations().get(0).registration().issuedAt());
       assertThat(res.ttl()).hasValueSatisfying(t -> assertThat(t).isBetween(Duration.ofMinutes(4), Duration.ofMinutes(5)));
     }
   }
