@@ -84,6 +84,14 @@ final class ZmqSubscriber implements AutoCloseable {
 
   /** Connects to a publisher; idempotent. */
   void connect(String url) {
+    connect(url, null);
+  }
+
+  /**
+   * Connects to a publisher whose CURVE public key is {@code curveServerKey} (Z85), or a plain
+   * one when it is null; idempotent.
+   */
+  void connect(String url, String curveServerKey) {
     if (connected.add(url)) {
       submit(() -> {
         try {

@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
         LoggerCommand.class,
         TailCommand.class,
         RelayCommand.class,
+        SignCommand.class,
+        VerifyCommand.class,
         ConfigCommand.class,
         PolicyCommand.class,
         EndpointsCommand.class,
@@ -29,6 +31,8 @@ public final class Main implements Runnable {
   /** The command line with every subcommand, as tests and {@link #main} use it. */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Main());
+    // `--routing-policy @FILE` is ours to read, not a picocli argument file.
+    cli.setExpandAtFiles(false);
     // `fedmsg certs ...` is the same command as `fedmsg-certs ...`.
     cli.getSubcommands().get("fedmsg-certs").getCommandSpec().aliases("certs");
     return cli;
