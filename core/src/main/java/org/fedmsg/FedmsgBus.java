@@ -344,7 +344,8 @@ final class FedmsgBus implements Bus {
       long deadline = System.nanoTime() + timeout.toNanos();
       try {
         synchronized (seen) {
-          while (seen.size() < sub.connections().size()) {
+          // With no publisher known yet (discovery still looking) nothing can be confirmed.
+          while (sub.connections().isEmpty() || seen.size() < sub.connections().size()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
               return false;

@@ -51,7 +51,16 @@ public record SocketOptions(
     }
   }
 
+  /**
+   * How long a ZMTP handshake may take before the connection is dropped and retried. JeroMQ very
+   * occasionally leaves a freshly accepted loopback connection without its handshake (seen about
+   * once in ten quickstart runs on a loaded machine); a short limit turns that stall into a
+   * reconnect a second later instead of a silent, permanent loss of the connection.
+   */
+  static final int HANDSHAKE_IVL_MILLIS = 1000;
+
   private void applyCommon(ZMQ.Socket socket) {
+    socket.setHandshakeIvl(HANDSHAKE_IVL_MILLIS);
     if (highWaterMark > 0) {
       socket.setSndHWM(highWaterMark);
       socket.setRcvHWM(highWaterMark);

@@ -13,7 +13,8 @@ public interface Subscription extends AutoCloseable {
    * subscription (see {@code docs/architecture.md}, "Start-up without sleeping"); a reference
    * Python publisher never does, so against one this waits for the full timeout.
    *
-   * @return true when every connected publisher confirmed within {@code timeout}
+   * @return true when at least one publisher is connected and every connected publisher
+   *     confirmed within {@code timeout}
    */
   boolean awaitReady(Duration timeout) throws InterruptedException;
 

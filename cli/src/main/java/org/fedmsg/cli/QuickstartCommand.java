@@ -23,7 +23,16 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.fedmsg.certs.ThrowawayPki;
 import org.fedmsg.config.ConfigLoader;
+import java.time.Clock;
+import java.util.Optional;
 import org.fedmsg.crypto.Signer;
+import org.fedmsg.crypto.TrustOptions;
+import org.fedmsg.crypto.TrustStore;
+import org.fedmsg.discovery.directory.DirectoryClient;
+import org.fedmsg.discovery.directory.DirectoryRegistrar;
+import org.fedmsg.discovery.directory.DirectoryServer;
+import org.fedmsg.discovery.directory.RegistrationPolicy;
+import org.fedmsg.discovery.directory.RegistrationVerifier;
 import org.fedmsg.policy.PolicyViolationException;
 import org.fedmsg.policy.TopicPolicy;
 import org.fedmsg.wire.Fedmsg1;
@@ -68,7 +77,7 @@ public final class QuickstartCommand implements Callable<Integer> {
     // A fresh throw-away PKI each run, made by the fedmsg-certs code path.
     Path pkiDir = dir.resolve("pki");
     deleteTree(pkiDir);
-    ThrowawayPki pki = ThrowawayPki.create(pkiDir, HOST, List.of("shell", "pkgdb", "bodhi"));
+    ThrowawayPki pki = ThrowawayPki.create(pkiDir, HOST, List.of("shell", "pkgdb", "bodhi", "relay"));
     out.println("quickstart: throw-away CA and service certificates in " + pki.ssldir());
 
     // 1. The relay binds ephemeral loopback ports; the config is written with the real ones.
@@ -77,13 +86,29 @@ public final class QuickstartCommand implements Callable<Integer> {
         .relayInbound("tcp://127.0.0.1:*")
         .validateSignatures(false)
         .build();
-    try (Relay relay = Relay.start(relayOptions)) {
-      Path configFile = writeConfig(dir, relay, pki);
+    // 2. The directory service: the relay registers its outbound endpoint there, signed with
+    //    its own certificate, and the tail finds it there (discovery type: directory).
+    Path registrationPolicy = Files.writeString(dir.resolve("registration-policy.yaml"),
+        "# Which certificate may register which service name in the directory.\n"
+        + "default: deny\nrules:\n  - topics: [relay_outbound]\n    signers: [\""
+        + pki.certnames().get("relay." + HOST) + "\"]\n    effect: allow\n");
+    try (TrustStore trust = TrustStore.create(TrustOptions.builder().ca(pki.caCertificate()).crl(pki.crl()).build());
+        DirectoryServer directory = DirectoryServer.start("tcp://127.0.0.1:*",
+            new RegistrationVerifier(trust, RegistrationPolicy.load(registrationPolicy), Clock.systemUTC()), null);
+        Relay relay = Relay.start(relayOptions);
+        DirectoryRegistrar registrar = new DirectoryRegistrar(
+            new DirectoryClient(List.of(directory.endpoint()), Optional.empty(), Duration.ofSeconds(2), "quickstart"),
+            Signer.load(pki.ssldir(), pki.certnames().get("relay." + HOST)), "relay_outbound",
+            List.of(relay.outboundEndpoint()), Optional.empty(), DirectoryRegistrar.DEFAULT_LIFETIME,
+            Clock.systemUTC())) {
+      registrar.start();
+      out.println("quickstart: directory service " + directory.endpoint() + "; relay_outbound registered there");
+      Path configFile = writeConfig(dir, relay, pki, directory.endpoint(), registrationPolicy);
       FedmsgConfig config = ConfigLoader.builder().sources(List.of(configFile)).build().load();
       out.println("quickstart: configuration " + configFile);
       out.println("quickstart: relay inbound " + relay.inboundEndpoint() + ", outbound " + relay.outboundEndpoint());
 
-      // 2. The tail: subscribes to every endpoint of the config (the relay's outbound).
+      // 3. The tail: finds the relay's outbound endpoint through the directory.
       BlockingQueue<Message> received = new LinkedBlockingQueue<>();
       BusListener report = new BusListener() {
         @Override
@@ -130,7 +155,7 @@ public final class QuickstartCommand implements Callable<Integer> {
           out.println("quickstart: the forged, unsigned and unauthorized messages were not all rejected");
           return 1;
         }
-        out.println("quickstart: done. Try: bin/fedmsg tail --config " + configFile);
+        out.println("quickstart: done. With --follow it keeps running; meanwhile try: bin/fedmsg tail --config " + configFile);
         return 0;
       }
     }
@@ -178,11 +203,14 @@ public final class QuickstartCommand implements Callable<Integer> {
   /** Sends two frames from a plain socket, as a forger would, once the relay has subscribed. */
   private static void sendRaw(String relayInbound, String topic, byte[] body) {
     try (ZContext context = new ZContext()) {
+      context.setLinger(2000);  // sockets are closed with the context's linger: let the message leave
       ZMQ.Socket socket = context.createSocket(SocketType.XPUB);
-      socket.setLinger(2000);
+      socket.setHandshakeIvl(1000);
       socket.connect(relayInbound);
-      socket.setReceiveTimeOut(5000);
-      socket.recv();  // the relay's subscription: now it is listening
+      socket.setReceiveTimeOut(10_000);
+      if (socket.recv() == null) {  // the relay's subscription: now it is listening
+        throw new IllegalStateException("the relay at " + relayInbound + " did not subscribe");
+      }
       socket.sendMore(topic);
       socket.send(body);
     }
@@ -199,15 +227,19 @@ public final class QuickstartCommand implements Callable<Integer> {
     }
   }
 
-  private static Path writeConfig(Path dir, Relay relay, ThrowawayPki pki) throws IOException {
+  private static Path writeConfig(Path dir, Relay relay, ThrowawayPki pki, String directory,
+      Path registrationPolicy) throws IOException {
     Path file = dir.resolve("fedmsg.d").resolve("quickstart.yaml");
     String yaml = "# Written by `fedmsg quickstart`: a throw-away local bus on loopback.\n"
         + "topic_prefix: org.fedoraproject\n"
         + "environment: dev\n"
         + "relay_inbound: \"" + relay.inboundEndpoint() + "\"\n"
-        + "endpoints:\n"
-        + "  relay_outbound:\n"
-        + "    - \"" + relay.outboundEndpoint() + "\"\n"
+        + "# Subscribers find publishers in the directory service (registrations signed by the services).\n"
+        + "discovery:\n"
+        + "  - type: directory\n"
+        + "    servers: [\"" + directory + "\"]\n"
+        + "    policy: \"" + registrationPolicy + "\"\n"
+        + "discovery_refresh: 1s\n"
         + "sign_messages: true\n"
         + "validate_signatures: true\n"
         + "ssldir: \"" + pki.ssldir() + "\"\n"

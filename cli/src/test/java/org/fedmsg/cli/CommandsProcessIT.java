@@ -87,7 +87,8 @@ class CommandsProcessIT {
     assertThat(quickstart.exitValue()).as(output).isZero();
     assertThat(output).contains("3 sent, 3 delivered, 3 rejected")
         .contains("BAD_SIGNATURE").contains("UNSIGNED").contains("NOT_AUTHORIZED")
-        .contains("publisher holding the policy refused to send");
+        .contains("publisher holding the policy refused to send")
+        .contains("relay_outbound registered there");
     assertThat(dir.resolve("fedmsg.d/quickstart.yaml")).exists();
   }
 }
