@@ -65,6 +65,15 @@ public interface Consumer {
   /** Called once after the last {@link #consume} (or after a failed drain). Must not block for long. */
   default void stop() {}
 
+  /**
+   * This consumer's queue capacity; 0 (the default) means the hub's ({@code hub.queue_size},
+   * default 10,000). A consumer that must never lose a message to a burst asks for more; one
+   * whose messages go stale fast asks for fewer.
+   */
+  default int queueSize() {
+    return 0;
+  }
+
   /** The name shown in statistics, heartbeats and logs (default: the class's simple name). */
   default String name() {
     return getClass().getSimpleName();

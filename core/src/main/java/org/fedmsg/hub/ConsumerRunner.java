@@ -31,6 +31,7 @@ final class ConsumerRunner {
   private final RateLimit dropLog = new RateLimit();
   private final RateLimit failLog = new RateLimit();
   private volatile boolean stopping;
+  private volatile boolean abort;
 
   ConsumerRunner(Consumer consumer, List<String> topics, int capacity) {
     this.consumer = consumer;
@@ -67,7 +68,7 @@ final class ConsumerRunner {
   }
 
   private void run() {
-    while (true) {
+    while (!abort) {
       Message message;
       try {
         message = queue.poll(100, TimeUnit.MILLISECONDS);
@@ -92,15 +93,14 @@ final class ConsumerRunner {
               quiet > 0 ? " (" + quiet + " more failures since the last report)" : "", e);
         }
       }
-      if (Thread.currentThread().isInterrupted()) {
-        break;
-      }
     }
   }
 
   /**
    * Stops taking messages, lets the worker finish the queue within {@code timeout}, then calls
-   * {@link Consumer#stop()}. Messages still queued after the timeout are counted as dropped.
+   * {@link Consumer#stop()}. After the timeout the worker is interrupted and takes no further
+   * message; what is still queued is counted as dropped. A consumer that ignores the interrupt
+   * may still be inside {@link Consumer#consume} when its {@code stop()} is called.
    *
    * @return true when the queue was drained in time
    */
@@ -111,6 +111,7 @@ final class ConsumerRunner {
       worker.join(Math.max(1, timeout.toMillis()));
       if (worker.isAlive()) {
         drained = false;
+        abort = true;
         worker.interrupt();
         worker.join(1000);
       }

@@ -399,8 +399,10 @@ public final class Hub implements AutoCloseable {
         consumer.stop();
         return null;
       }
-      LOG.info("consumer {} started on {}", name, topics);
-      return new ConsumerRunner(consumer, topics, capacity);
+      int own = consumer.queueSize();
+      int size = own > 0 ? own : capacity;
+      LOG.info("consumer {} started on {} (queue {})", name, topics, size);
+      return new ConsumerRunner(consumer, topics, size);
     }
   }
 
