@@ -15,7 +15,6 @@ import java.util.concurrent.Callable;
 import org.fedmsg.Bus;
 import org.fedmsg.BusException;
 import org.fedmsg.BusOptions;
-import org.fedmsg.config.Durations;
 import org.fedmsg.config.FedmsgConfig;
 import org.fedmsg.status.Heartbeat;
 import org.fedmsg.status.PublisherStatus;
@@ -89,9 +88,7 @@ public final class StatusCommand implements Callable<Integer> {
 
   /** 2.5 heartbeat intervals: at least two heartbeats from every live publisher fit in it. */
   static Duration defaultWindow(FedmsgConfig config) {
-    Duration interval = config.get("heartbeat_interval")
-        .map(v -> v.isNumber() ? Durations.ofSeconds(v.decimalValue()) : Durations.parse(v.asText()))
-        .orElse(Heartbeat.DEFAULT_INTERVAL);
+    Duration interval = Heartbeat.configuredInterval(config);
     if (interval.isZero()) {
       interval = Heartbeat.DEFAULT_INTERVAL;
     }

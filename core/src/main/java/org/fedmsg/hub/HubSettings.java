@@ -57,7 +57,7 @@ final class HubSettings {
 
   /** {@code heartbeat_interval}, default 10 s; zero disables heartbeats. */
   static Duration heartbeatInterval(FedmsgConfig config) {
-    return duration(config, "heartbeat_interval", Heartbeat.DEFAULT_INTERVAL);
+    return Heartbeat.configuredInterval(config);
   }
 
   private static Duration duration(FedmsgConfig config, String key, Duration fallback) {

@@ -71,7 +71,8 @@ public final class Heartbeat implements AutoCloseable {
    *     {@code endpoints} key so that {@code fedmsg status} can match it
    * @param interval time between heartbeats, positive
    * @param extra more top-level body fields (an object node), called on the heartbeat thread
-   *     before each heartbeat; may return null
+   *     before each heartbeat; its fields replace the defaults of the same name, except
+   *     {@code name}; may return null
    * @throws IllegalArgumentException if {@code interval} is not positive or {@code name} is empty
    * @throws IllegalStateException if {@code bus} has no publisher
    */
@@ -97,6 +98,24 @@ public final class Heartbeat implements AutoCloseable {
     Heartbeat heartbeat = new Heartbeat(bus, name, interval, extra, clock);
     heartbeat.timer.scheduleAtFixedRate(heartbeat::beat, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     return heartbeat;
+  }
+
+  /**
+   * The configured interval, {@code heartbeat_interval} (default 10 s; zero means no heartbeat).
+   *
+   * @throws org.fedmsg.ConfigException if the value is not a duration
+   */
+  public static Duration configuredInterval(org.fedmsg.config.FedmsgConfig config) {
+    java.util.Optional<JsonNode> v = config.get("heartbeat_interval");
+    if (v.isEmpty()) {
+      return DEFAULT_INTERVAL;
+    }
+    try {
+      return v.get().isNumber() ? org.fedmsg.config.Durations.ofSeconds(v.get().decimalValue())
+          : org.fedmsg.config.Durations.parse(v.get().asText());
+    } catch (IllegalArgumentException e) {
+      throw new org.fedmsg.ConfigException("key 'heartbeat_interval': " + e.getMessage());
+    }
   }
 
   /** The heartbeat topic of service {@code name}: {@code Topic.build(prefix, env, name, "_heartbeat")}. */
@@ -134,8 +153,10 @@ public final class Heartbeat implements AutoCloseable {
     body.put("interval_s", interval.toMillis() / 1000.0);
     JsonNode more = extra.get();
     if (more != null && more.isObject()) {
+      // extra fields may correct the defaults (a relay's heartbeat travels through its own
+      // inbound socket, but its endpoint is the outbound one); the name stays the topic's
       more.properties().forEach(e -> {
-        if (!body.has(e.getKey())) {
+        if (!e.getKey().equals("name")) {
           body.set(e.getKey(), e.getValue());
         }
       });
