@@ -51,18 +51,17 @@ public final class Hub implements AutoCloseable {
   private final List<Subscription> subscriptions;
   private final Map<String, String> notStarted;
   private final Duration drainTimeout;
-  private final Heartbeat heartbeat;
+  private volatile Heartbeat heartbeat;
   private final Object closeLock = new Object();
   private boolean closed;
 
   private Hub(Bus bus, List<ConsumerRunner> runners, List<Subscription> subscriptions, Map<String, String> notStarted,
-      Duration drainTimeout, Heartbeat heartbeat) {
+      Duration drainTimeout) {
     this.bus = bus;
     this.runners = runners;
     this.subscriptions = subscriptions;
     this.notStarted = notStarted;
     this.drainTimeout = drainTimeout;
-    this.heartbeat = heartbeat;
   }
 
   /** A builder; consumers are found via {@link java.util.ServiceLoader} unless {@link Builder#discover(boolean)} says not to. */
@@ -155,8 +154,9 @@ public final class Hub implements AutoCloseable {
       }
       closed = true;
     }
-    if (heartbeat != null) {
-      heartbeat.close();
+    Heartbeat beat = heartbeat;
+    if (beat != null) {
+      beat.close();
     }
     subscriptions.forEach(Subscription::close);
     long deadline = System.nanoTime() + drainTimeout.toNanos();
@@ -326,17 +326,19 @@ public final class Hub implements AutoCloseable {
       if (runners.isEmpty()) {
         LOG.warn("no consumer is running: {}", notStarted.isEmpty() ? "none found" : notStarted);
       }
-      Hub[] self = new Hub[1];
-      Heartbeat heartbeat = null;
+      Hub hub = new Hub(bus, List.copyOf(runners), List.copyOf(subscriptions),
+          Collections.unmodifiableMap(notStarted), drain);
       if (!beat.isZero() && bus.publisherEndpoint() != null) {
         String name = options.name() != null ? options.name() : "hub";
-        heartbeat = Heartbeat.start(bus, name, beat, () -> self[0] == null ? null : self[0].heartbeatExtra());
+        try {
+          hub.heartbeat = Heartbeat.start(bus, name, beat, hub::heartbeatExtra);
+        } catch (RuntimeException e) {
+          hub.close();
+          throw e;
+        }
       } else if (!beat.isZero()) {
         LOG.info("no heartbeat: the hub does not publish (give it a name with endpoints)");
       }
-      Hub hub = new Hub(bus, List.copyOf(runners), List.copyOf(subscriptions),
-          Collections.unmodifiableMap(notStarted), drain, heartbeat);
-      self[0] = hub;
       return hub;
     }
 
