@@ -85,6 +85,27 @@ class StatusCommandTest {
   }
 
   @Test
+  void call_validating_signedHeartbeatAliveWithSignerUnsignedOneSilent() throws Exception {
+    Path ssldir = org.fedmsg.testing.Fixtures.copyTestCerts(dir.resolve("pki"));
+    String signerName = "shell-app01.phx2.fedoraproject.org";
+    try (Bus signed = Bus.create(BusOptions.builder().name("signed").endpoint("signed", List.of("tcp://127.0.0.1:*"))
+            .validateSignatures(false).signer(org.fedmsg.crypto.Signer.load(ssldir, signerName)).build());
+        Bus unsigned = publisher("unsigned");
+        Heartbeat a = Heartbeat.start(signed, "signed", Duration.ofMillis(200), () -> null);
+        Heartbeat b = Heartbeat.start(unsigned, "unsigned", Duration.ofMillis(200), () -> null)) {
+      int code = run("endpoints:\n  signed: \"" + signed.publisherEndpoint() + "\"\n  unsigned: \""
+          + unsigned.publisherEndpoint() + "\"\nvalidate_signatures: true\n"
+          + "ca_cert_location: \"" + ssldir.resolve("ca.crt") + "\"\n"
+          + "crl_location: \"" + ssldir.resolve("crl.pem") + "\"\n", "--timeout", "3");
+      assertThat(code).as(err.toString()).isEqualTo(1);
+      assertThat(out.toString()).containsPattern("alive +signed +" + java.util.regex.Pattern.quote(signerName))
+          .containsPattern("silent +unsigned").contains("1 alive, 1 silent");
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
   void call_noEndpoints_exitTwo() throws Exception {
     int code = run("endpoints: {}\n", "--timeout", "1");
     assertThat(code).isEqualTo(2);
