@@ -87,29 +87,36 @@ public final class HubCommand implements Callable<Integer> {
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
+    // On SIGTERM the JVM ends when the hooks have run: report from the hook itself.
     Thread hook = new Thread(() -> {
-      hub.close();
+      stopAndReport(hub, out);
       stopped.countDown();
     }, "fedmsg-hub-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     boolean ready = hub.awaitReady(Duration.ofSeconds(5));
     out.println("hub: running " + hub.consumers() + " on " + hub.bus().connectedEndpoints().size() + " endpoint(s)"
         + (hub.notStarted().isEmpty() ? "" : "; not started: " + hub.notStarted())
-        + (hub.heartbeat().isPresent() ? "; heartbeat every " + Durations.format(hub.heartbeat().get().interval()) : "")
+        + hub.heartbeat().map(h -> "; heartbeat every " + Durations.format(h.interval()) + " as " + h.name()
+            + " from " + hub.bus().publisherEndpoint()).orElse("")
         + (ready ? "" : " (not every publisher confirmed the subscriptions yet)"));
     out.flush();
     if (timeout == null) {
       stopped.await();
     } else if (!stopped.await((long) (timeout * 1000), TimeUnit.MILLISECONDS)) {
       Runtime.getRuntime().removeShutdownHook(hook);
-      hub.close();
+      stopAndReport(hub, out);
     }
+    return 0;
+  }
+
+  /** Closes the hub (draining the queues) and prints every consumer's counters. */
+  private static void stopAndReport(Hub hub, PrintWriter out) {
+    hub.close();
     for (ConsumerStats s : hub.stats()) {
       out.printf("consumer %s: received=%d consumed=%d failed=%d dropped=%d%n", s.name(), s.received(),
           s.consumed(), s.failed(), s.dropped());
     }
     out.printf("bus: received=%d rejected=%d%n", hub.busStats().received(), hub.busStats().rejected());
     out.flush();
-    return 0;
   }
 }
