@@ -27,6 +27,7 @@ public record PublisherStatus(String name, String signer, String endpoint, Strin
     body = body.deepCopy();
   }
 
+  /** A copy of the last heartbeat's payload. */
   @Override
   public ObjectNode body() {
     return body.deepCopy();

@@ -168,6 +168,18 @@ class HubTest {
     assertThatThrownBy(() -> Hub.builder().enable(" ")).isInstanceOf(IllegalArgumentException.class);
   }
 
+  @Test
+  void start_badHubSettings_configException() throws Exception {
+    assertThatThrownBy(() -> hub(config("hub.queue_size: 0")).heartbeatInterval(Duration.ZERO).start())
+        .isInstanceOf(org.fedmsg.ConfigException.class).hasMessageContaining("hub.queue_size");
+    assertThatThrownBy(() -> config("heartbeat_interval: soon"))
+        .isInstanceOf(org.fedmsg.ConfigException.class).hasMessageContaining("heartbeat_interval");
+    assertThatThrownBy(() -> config("hub.consumers: 42"))
+        .isInstanceOf(org.fedmsg.ConfigException.class).hasMessageContaining("hub.consumers");
+    assertThat(config("hub.consumers: [a.B]\nhub.queue_size: 5\nhub.drain_timeout: 1s\nheartbeat_interval: 0")
+        .warnings()).isEmpty();
+  }
+
   /* --------------- queues, drops, failures --------------- */
 
   @Test
