@@ -34,6 +34,7 @@ public final class BusOptions {
   final boolean signMessages;
   final org.fedmsg.wire.MessageVerifier verifier;
   final org.fedmsg.policy.TopicPolicy publishPolicy;
+  final org.fedmsg.discovery.Discovery discovery;
 
   private BusOptions(Builder b) {
     this.topicPrefix = b.topicPrefix;
@@ -57,6 +58,7 @@ public final class BusOptions {
     this.signMessages = b.signMessages || b.signer != null;
     this.verifier = b.verifier;
     this.publishPolicy = b.publishPolicy;
+    this.discovery = b.discovery;
   }
 
   public static Builder builder() {
@@ -124,6 +126,7 @@ public final class BusOptions {
     private boolean signMessages;
     private org.fedmsg.wire.MessageVerifier verifier;
     private org.fedmsg.policy.TopicPolicy publishPolicy;
+    private org.fedmsg.discovery.Discovery discovery;
 
     private Builder() {}
 
@@ -280,6 +283,18 @@ public final class BusOptions {
      */
     public Builder publishPolicy(org.fedmsg.policy.TopicPolicy policy) {
       this.publishPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * Where the subscriber finds publishers. Without it, a bus built from a configuration
+     * follows the configuration's {@code discovery} sources (default: the {@code endpoints} map),
+     * connecting to publishers as they appear and dropping those that vanish; a bus built only
+     * with {@link #endpoint} connects to those endpoints. The bus starts the discovery's
+     * periodic refresh; the caller keeps ownership and closes it.
+     */
+    public Builder discovery(org.fedmsg.discovery.Discovery discovery) {
+      this.discovery = Objects.requireNonNull(discovery, "discovery");
       return this;
     }
 

@@ -42,6 +42,7 @@ final class FedmsgBus implements Bus {
   private final LongAdder handlerErrors = new LongAdder();
   private final Object subscriberLock = new Object();
   private volatile ZmqSubscriber subscriber;
+  private org.fedmsg.discovery.directory.DirectoryRegistrar registrar;
   private volatile boolean activeReady;
   private volatile boolean closed;
 
@@ -64,7 +65,12 @@ final class FedmsgBus implements Bus {
         this.publisher = ZmqPublisher.open(context, options.socketOptions, name, candidates, options.active);
       } catch (RuntimeException e) {
         context.close();
+        closeOwned();
         throw e;
+      }
+      this.registrar = BusDiscovery.registrar(options, signer, publisher.endpoint());
+      if (registrar != null) {
+        registrar.start();
       }
     } else {
       this.publisher = null;
@@ -175,11 +181,32 @@ final class FedmsgBus implements Bus {
       }
       if (subscriber == null) {
         ZmqSubscriber created = new ZmqSubscriber(context, options.socketOptions, null, this::onFrames, "bus");
-        options.endpoints.forEach((service, urls) -> {
-          if (!service.equals("relay_inbound")) {
-            urls.forEach(created::connect);
+        org.fedmsg.discovery.Discovery found;
+        try {
+          found = BusDiscovery.open(options, ownedTrustStore());
+        } catch (RuntimeException e) {
+          created.close();
+          throw e;
+        }
+        if (found == null) {
+          options.endpoints.forEach((service, urls) -> {
+            if (!service.equals("relay_inbound")) {
+              urls.forEach(created::connect);
+            }
+          });
+        } else {
+          found.addListener(change -> {
+            // A discovery given by the caller outlives this bus: ignore it once closed.
+            if (!closed) {
+              BusDiscovery.apply(created, change);
+            }
+          });
+          found.current();
+          found.start();
+          if (options.discovery == null) {
+            owned.add(found);
           }
-        });
+        }
         subscriber = created;
       }
       return subscriber;
@@ -237,6 +264,15 @@ final class FedmsgBus implements Bus {
     }
   }
 
+  private org.fedmsg.crypto.TrustStore ownedTrustStore() {
+    for (AutoCloseable resource : owned) {
+      if (resource instanceof org.fedmsg.crypto.TrustStore trust) {
+        return trust;
+      }
+    }
+    return null;
+  }
+
   private static String randomHex() {
     byte[] bytes = new byte[8];
     RANDOM.nextBytes(bytes);
@@ -260,6 +296,9 @@ final class FedmsgBus implements Bus {
       }
       closed = true;
     }
+    if (registrar != null) {
+      registrar.close();
+    }
     if (subscriber != null) {
       subscriber.close();
     }
@@ -267,6 +306,10 @@ final class FedmsgBus implements Bus {
       publisher.close();
     }
     context.close();
+    closeOwned();
+  }
+
+  private void closeOwned() {
     for (AutoCloseable resource : owned) {
       try {
         resource.close();

@@ -39,6 +39,7 @@ final class ZmqPublisher implements AutoCloseable {
   static final String PROBE_MARKER = "._heartbeat.probe.";
   private static final Logger LOG = LoggerFactory.getLogger(ZmqPublisher.class);
   private static final int HANDOFF_HWM = 100_000;
+  private static final int POLL_MILLIS = 250;
 
   private final ZContext context;
   private final ZMQ.Socket socket;
@@ -176,10 +177,13 @@ final class ZmqPublisher implements AutoCloseable {
     try {
       boolean running = true;
       while (running) {
-        if (poller.poll(1000) < 0) {
+        int ready = poller.poll(POLL_MILLIS);
+        if (ready < 0) {
           break;
         }
-        if (poller.pollin(1)) {
+        // On a timeout the socket is read anyway: if a wake-up was ever missed, a subscription
+        // waits at most one poll interval instead of forever.
+        if (ready == 0 || poller.pollin(1)) {
           drainSubscriptions();
         }
         if (poller.pollin(0)) {

@@ -164,8 +164,15 @@ final class ZmqSubscriber implements AutoCloseable {
     poller.register(socket, ZMQ.Poller.POLLIN);
     try {
       while (!closed) {
-        if (poller.poll(1000) < 0) {
+        int ready = poller.poll(250);
+        if (ready < 0) {
           break;
+        }
+        if (ready == 0) {
+          // Read anyway on a timeout: a missed wake-up then costs one poll interval, not a stall.
+          runCommands();
+          receiveAvailable();
+          continue;
         }
         if (poller.pollin(0)) {
           while (wakeReceiver.recv(ZMQ.DONTWAIT) != null) {

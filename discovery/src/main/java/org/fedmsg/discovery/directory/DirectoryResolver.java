@@ -39,11 +39,11 @@ final class DirectoryResolver implements EndpointResolver {
     Instant now = clock.instant();
     List<Endpoint> endpoints = new ArrayList<>();
     Map<Endpoint, Instant> since = new HashMap<>();
+    // No TTL: a registration's expiry is an upper bound, not a freshness promise. A service can
+    // withdraw, or a new one register, at any time, so the directory is asked on every refresh.
     Optional<Duration> ttl = Optional.empty();
     for (DirectoryClient.Verified v : result.registrations()) {
       Registration r = v.registration().registration();
-      Duration left = Duration.between(now, r.expiresAt());
-      ttl = Optional.of(ttl.map(t -> t.compareTo(left) < 0 ? t : left).orElse(left));
       for (String url : r.endpoints()) {
         Endpoint e = new Endpoint(r.service(), url, r.curveServerKey(), label);
         if (!endpoints.contains(e)) {

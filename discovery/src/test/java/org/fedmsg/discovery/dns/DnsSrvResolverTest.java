@@ -1,5 +1,7 @@
 package org.fedmsg.discovery.dns;
 
+import org.fedmsg.testing.Dnsmasq;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;

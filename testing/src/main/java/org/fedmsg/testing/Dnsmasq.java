@@ -1,4 +1,4 @@
-package org.fedmsg.discovery.dns;
+package org.fedmsg.testing;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -24,7 +24,7 @@ import org.xbill.DNS.Type;
  * A real dnsmasq on a loopback port, serving the lines the test gives it. Skips the test (assumption) only
  * when no dnsmasq binary is installed.
  */
-final class Dnsmasq implements AutoCloseable {
+public final class Dnsmasq implements AutoCloseable {
 
   private static final List<String> CANDIDATES = List.of("/usr/sbin/dnsmasq", "/usr/bin/dnsmasq", "/sbin/dnsmasq");
   private static final String READY = "_ready.fedmsg.test";
@@ -39,30 +39,30 @@ final class Dnsmasq implements AutoCloseable {
     this.port = port;
   }
 
-  static String binary() {
+  public static String binary() {
     String found = CANDIDATES.stream().filter(p -> Files.isExecutable(Path.of(p))).findFirst().orElse(null);
     assumeTrue(found != null, "dnsmasq is not installed (apt-get install -y dnsmasq-base); DNS tests skipped");
     return found;
   }
 
   /** Starts dnsmasq on a free loopback port with these configuration lines. */
-  static Dnsmasq start(Path dir, String... lines) throws Exception {
+  public static Dnsmasq start(Path dir, String... lines) throws Exception {
     binary();
     Dnsmasq d = new Dnsmasq(dir, freePort());
     d.launch(List.of(lines));
     return d;
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
-  String address() {
+  public String address() {
     return "127.0.0.1:" + port;
   }
 
   /** Stops it and starts it again on the same port with new lines (dnsmasq rereads srv/txt only at start). */
-  void restart(String... lines) throws Exception {
+  public void restart(String... lines) throws Exception {
     stop();
     launch(List.of(lines));
   }
@@ -125,7 +125,7 @@ final class Dnsmasq implements AutoCloseable {
   }
 
   /** A port free for both UDP and TCP on loopback at the time of the call. */
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     for (int i = 0; i < 20; i++) {
       try (ServerSocket tcp = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
         int p = tcp.getLocalPort();

@@ -1,0 +1,118 @@
+package org.fedmsg;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.fedmsg.config.DiscoverySource;
+import org.fedmsg.config.FedmsgConfig;
+import org.fedmsg.crypto.Signer;
+import org.fedmsg.crypto.TrustStore;
+import org.fedmsg.discovery.Discovery;
+import org.fedmsg.discovery.Endpoint;
+import org.fedmsg.discovery.EndpointChange;
+import org.fedmsg.discovery.ResolverContext;
+import org.fedmsg.discovery.directory.DirectoryClient;
+import org.fedmsg.discovery.directory.DirectoryRegistrar;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Connects a bus to discovery: which publishers a subscriber connects to (and, as they come and
+ * go, connects to or drops), and the registration a publisher keeps with the directory service.
+ */
+final class BusDiscovery {
+  private static final Logger LOG = LoggerFactory.getLogger(BusDiscovery.class);
+
+  private BusDiscovery() {}
+
+  /**
+   * The discovery a subscriber of this bus follows: the one given, else one built from the
+   * configuration's {@code discovery} list (default: the {@code endpoints} map); null for a bus
+   * built without configuration, which connects to its static endpoints.
+   *
+   * @throws ConfigException for a malformed {@code discovery} section
+   */
+  static Discovery open(BusOptions options, TrustStore trust) {
+    if (options.discovery != null) {
+      return options.discovery;
+    }
+    FedmsgConfig config = options.config;
+    if (config == null) {
+      return null;
+    }
+    ResolverContext.Builder context = ResolverContext.builder().config(config.effective()).clock(options.clock);
+    if (trust != null) {
+      context.service(TrustStore.class, trust);
+    }
+    try {
+      Path state = config.stateDir().map(dir -> dir.resolve("discovery")).orElse(null);
+      return Discovery.fromConfig(context.build(), state);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("discovery: " + e.getMessage(), e);
+    }
+  }
+
+  /** Connects to what is new and drops what vanished (unless another source still lists its URL). */
+  static void apply(ZmqSubscriber subscriber, EndpointChange change) {
+    for (Endpoint gone : change.removed()) {
+      boolean stillListed = change.current().endpoints().stream().anyMatch(e -> e.url().equals(gone.url()));
+      if (!stillListed) {
+        LOG.info("discovery: {} ({}) is gone; disconnecting", gone.url(), gone.source());
+        subscriber.disconnect(gone.url());
+      }
+    }
+    for (Endpoint added : change.added()) {
+      LOG.info("discovery: connecting to {} of {} ({})", added.url(), added.service(), added.source());
+      subscriber.connect(added.url(), added.curveServerKey().orElse(null));
+    }
+  }
+
+  /**
+   * A registrar that keeps this publisher registered with every directory replica of the
+   * configuration, or null when there is no directory source (or nothing to sign with).
+   */
+  static DirectoryRegistrar registrar(BusOptions options, Signer signer, String boundEndpoint) {
+    FedmsgConfig config = options.config;
+    if (config == null || signer == null || options.name == null || options.active) {
+      return null;
+    }
+    for (DiscoverySource source : config.discovery()) {
+      if (!source.type().equals("directory")) {
+        continue;
+      }
+      List<String> servers = new ArrayList<>();
+      source.settings().path("servers").forEach(s -> servers.add(s.asText()));
+      if (servers.isEmpty()) {
+        continue;
+      }
+      Duration lifetime = org.fedmsg.discovery.Durations.parse("discovery[type=directory].registration_lifetime",
+          source.settings().path("registration_lifetime"), DirectoryRegistrar.DEFAULT_LIFETIME);
+      String advertised = advertised(boundEndpoint, options.endpoints.getOrDefault(options.name, List.of()));
+      DirectoryClient client = new DirectoryClient(servers, Optional.empty(), Duration.ofSeconds(2), "registrar");
+      return new DirectoryRegistrar(client, signer, options.name, List.of(advertised), Optional.empty(),
+          lifetime, options.clock);
+    }
+    return null;
+  }
+
+  /**
+   * The address to register: the bound endpoint, except that a wildcard bind ({@code tcp://*:N})
+   * is advertised under the configured host name with the real port.
+   */
+  static String advertised(String bound, List<String> configured) {
+    if (!bound.startsWith("tcp://0.0.0.0:") && !bound.startsWith("tcp://*:")) {
+      return bound;
+    }
+    String port = bound.substring(bound.lastIndexOf(':') + 1);
+    for (String url : configured) {
+      int colon = url.lastIndexOf(':');
+      String host = url.substring("tcp://".length(), colon);
+      if (!host.equals("*") && !host.equals("0.0.0.0")) {
+        return "tcp://" + host + ":" + port;
+      }
+    }
+    return "tcp://" + Certnames.shortHostname() + ":" + port;
+  }
+}
