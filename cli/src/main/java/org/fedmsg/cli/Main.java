@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
         LoggerCommand.class,
         TailCommand.class,
         RelayCommand.class,
+        HubCommand.class,
+        StatusCommand.class,
         SignCommand.class,
         VerifyCommand.class,
         ConfigCommand.class,

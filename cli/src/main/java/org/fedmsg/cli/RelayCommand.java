@@ -1,14 +1,18 @@
 package org.fedmsg.cli;
 
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.fedmsg.BusOptions;
 import org.fedmsg.ConfigException;
 import org.fedmsg.Relay;
 import org.fedmsg.TransportException;
+import org.fedmsg.config.FedmsgConfig;
+import org.fedmsg.status.Heartbeat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code fedmsg relay}: SUB binds relay_inbound, PUB binds relay_outbound, frames forwarded verbatim. */
@@ -17,19 +21,38 @@ import picocli.CommandLine.Spec;
         "endpoints.relay_outbound, and forward every accepted message verbatim until stopped."})
 public final class RelayCommand implements Callable<Integer> {
   @Mixin ConfigOptions configOptions;
+  @Option(names = "--heartbeat", description = {"Send relay_outbound._heartbeat every heartbeat_interval",
+      "(default 10s) through the relay itself, for `fedmsg status`."})
+  boolean heartbeat;
+
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws InterruptedException {
     Relay relay;
+    RelayHeartbeat beat = null;
     try {
-      relay = Relay.start(BusOptions.builder().apply(configOptions.load()).name(null).active(false).build());
-    } catch (ConfigException | TransportException e) {
+      FedmsgConfig config = configOptions.load();
+      relay = Relay.start(BusOptions.builder().apply(config).name(null).active(false).build());
+      if (heartbeat) {
+        Duration interval = heartbeatInterval(config);
+        try {
+          beat = RelayHeartbeat.start(relay, BusOptions.builder().apply(config), interval);
+        } catch (RuntimeException e) {
+          relay.close();
+          throw e;
+        }
+      }
+    } catch (ConfigException | TransportException | IllegalArgumentException | IllegalStateException e) {
       spec.commandLine().getErr().println("fedmsg relay: " + e.getMessage());
       return 2;
     }
     CountDownLatch stop = new CountDownLatch(1);
+    RelayHeartbeat started = beat;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (started != null) {
+        started.close();
+      }
       relay.close();
       stop.countDown();
     }));
@@ -38,5 +61,14 @@ public final class RelayCommand implements Callable<Integer> {
     spec.commandLine().getOut().flush();
     stop.await();
     return 0;
+  }
+
+  /** {@code heartbeat_interval}, which must not be zero when {@code --heartbeat} asks for one. */
+  static Duration heartbeatInterval(FedmsgConfig config) {
+    Duration interval = Heartbeat.configuredInterval(config);
+    if (interval.isZero()) {
+      throw new IllegalArgumentException("--heartbeat needs a non-zero heartbeat_interval");
+    }
+    return interval;
   }
 }

@@ -94,6 +94,10 @@ final class ConfigSchema {
     key("crypto_allowed_digests", Kind.STRING_OR_LIST, null);
     key("trust_state_dir", Kind.STRING, null);
     key("modname_rule", Kind.MODNAME_RULE, F.textNode("auto"));
+    key("heartbeat_interval", Kind.DURATION, F.textNode("10s"));
+    key("hub.consumers", Kind.STRING_OR_LIST, null);
+    key("hub.queue_size", Kind.INTEGER, F.numberNode(10_000));
+    key("hub.drain_timeout", Kind.DURATION, F.textNode("5s"));
     // Reference keys that have no effect here (Python runtime, STOMP, gpg, unused caches).
     for (String k : List.of("io_threads", "post_init_sleep", "timeout", "zmq_enabled", "zmq_strict",
         "crypto_backend", "crypto_validate_backends", "crl_cache", "crl_cache_expiry", "ca_cert_cache",

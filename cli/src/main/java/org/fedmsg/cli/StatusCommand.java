@@ -1,0 +1,147 @@
+package org.fedmsg.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.fedmsg.Bus;
+import org.fedmsg.BusException;
+import org.fedmsg.BusOptions;
+import org.fedmsg.config.FedmsgConfig;
+import org.fedmsg.status.Heartbeat;
+import org.fedmsg.status.PublisherStatus;
+import org.fedmsg.status.StatusCollector;
+import org.fedmsg.status.StatusReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code fedmsg status}: which publishers are alive, from their heartbeats. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = {"Subscribe to every configured endpoint, listen for heartbeats (validated like any message)",
+        "and print which publishers are alive and which configured services are silent.",
+        "Exit 0 when every configured service sent a heartbeat, 1 otherwise, 2 on bad configuration."})
+public final class StatusCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Mixin ConfigOptions configOptions;
+
+  @Option(names = "--timeout", paramLabel = "SECONDS",
+      description = "Listen this long at most (default: 2.5 x heartbeat_interval); stops early once all are heard.")
+  Double timeout;
+
+  @Option(names = "--json", description = "One JSON object: {\"alive\": [...], \"silent\": [...], \"all_alive\"}.")
+  boolean json;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    FedmsgConfig config;
+    BusOptions options;
+    Duration window;
+    try {
+      config = configOptions.load();
+      options = BusOptions.builder().apply(config).name(null).active(false).build();
+      window = timeout != null ? Duration.ofMillis((long) (timeout * 1000)) : defaultWindow(config);
+    } catch (BusException | IllegalArgumentException | IllegalStateException e) {
+      err.println("fedmsg status: " + e.getMessage());
+      return 2;
+    }
+    Map<String, List<String>> configured = new LinkedHashMap<>(options.endpoints());
+    configured.remove("relay_inbound");
+    if (configured.isEmpty()) {
+      err.println("fedmsg status: no endpoints configured: nothing to check");
+      return 2;
+    }
+    StatusReport report;
+    long started = System.nanoTime();
+    try (Bus bus = Bus.create(options);
+        StatusCollector collector = StatusCollector.start(bus, options.topicPrefix(), options.environment())) {
+      collector.awaitAll(configured, window);
+      report = collector.report(configured);
+    } catch (BusException e) {
+      err.println("fedmsg status: " + e.getMessage());
+      return 2;
+    }
+    Duration listened = Duration.ofNanos(System.nanoTime() - started);
+    if (json) {
+      out.println(JSON.writeValueAsString(toJson(report, configured, listened)));
+    } else {
+      print(out, report, configured, listened);
+    }
+    out.flush();
+    return report.allAlive() ? 0 : 1;
+  }
+
+  /** 2.5 heartbeat intervals: at least two heartbeats from every live publisher fit in it. */
+  static Duration defaultWindow(FedmsgConfig config) {
+    Duration interval = Heartbeat.configuredInterval(config);
+    if (interval.isZero()) {
+      interval = Heartbeat.DEFAULT_INTERVAL;
+    }
+    return interval.multipliedBy(5).dividedBy(2);
+  }
+
+  private static void print(PrintWriter out, StatusReport report, Map<String, List<String>> configured,
+      Duration listened) {
+    Instant now = report.at();
+    for (PublisherStatus p : report.alive()) {
+      JsonNode body = p.body();
+      out.printf("alive   %-20s %-36s %-26s age %5s  published=%s received=%s rejected=%s uptime=%ss%n",
+          p.name(), p.signerName().orElse("-"), p.endpoint().isEmpty() ? "-" : p.endpoint(), seconds(p.age(now)),
+          body.path("published").asText("?"), body.path("received").asText("?"),
+          body.path("rejected").asText("?"), body.path("uptime_s").asText("?"));
+      body.path("consumers").properties().forEach(e -> out.printf(
+          "          consumer %-20s received=%s consumed=%s failed=%s dropped=%s backlog=%s%n", e.getKey(),
+          e.getValue().path("received").asText("?"), e.getValue().path("consumed").asText("?"),
+          e.getValue().path("failed").asText("?"), e.getValue().path("dropped").asText("?"),
+          e.getValue().path("backlog").asText("?")));
+    }
+    for (String name : report.silent()) {
+      out.printf("silent  %-20s %-36s %s%n", name, "-", String.join(",", configured.get(name)));
+    }
+    out.printf("%d alive, %d silent (listened %s)%n", report.alive().size(), report.silent().size(),
+        seconds(listened));
+  }
+
+  private static ObjectNode toJson(StatusReport report, Map<String, List<String>> configured, Duration listened) {
+    ObjectNode root = JSON.createObjectNode();
+    ArrayNode alive = root.putArray("alive");
+    for (PublisherStatus p : report.alive()) {
+      ObjectNode a = alive.addObject();
+      a.put("name", p.name());
+      a.put("signer", p.signer());
+      a.put("endpoint", p.endpoint());
+      a.put("topic", p.topic());
+      a.put("age_s", p.age(report.at()).toMillis() / 1000.0);
+      a.put("heartbeats", p.heartbeats());
+      a.set("heartbeat", p.body());
+    }
+    ArrayNode silent = root.putArray("silent");
+    for (String name : report.silent()) {
+      ObjectNode s = silent.addObject();
+      s.put("name", name);
+      configured.get(name).forEach(s.putArray("endpoints")::add);
+    }
+    root.put("all_alive", report.allAlive());
+    root.put("listened_s", listened.toMillis() / 1000.0);
+    return root;
+  }
+
+  private static String seconds(Duration d) {
+    return String.format(Locale.ROOT, "%.1fs", d.toMillis() / 1000.0);
+  }
+}

@@ -1,0 +1,122 @@
+package org.fedmsg.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.fedmsg.Bus;
+import org.fedmsg.BusOptions;
+import org.fedmsg.config.ConfigLoader;
+import org.fedmsg.hub.Hub;
+import org.fedmsg.status.Heartbeat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(60)
+class StatusCommandTest {
+  @TempDir Path dir;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private static Bus publisher(String name) {
+    return Bus.create(BusOptions.builder().name(name).endpoint(name, List.of("tcp://127.0.0.1:*"))
+        .validateSignatures(false).build());
+  }
+
+  private int run(String yaml, String... args) throws Exception {
+    Path cfg = dir.resolve("fedmsg.yaml");
+    Files.writeString(cfg, yaml);
+    String[] all = new String[args.length + 3];
+    all[0] = "status";
+    all[1] = "--config";
+    all[2] = cfg.toString();
+    System.arraycopy(args, 0, all, 3, args.length);
+    return Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(all);
+  }
+
+  @Test
+  void call_everyConfiguredPublisherBeats_exitZero() throws Exception {
+    try (Bus alpha = publisher("alpha");
+        Heartbeat beat = Heartbeat.start(alpha, "alpha", Duration.ofMillis(200), () -> null)) {
+      int code = run("endpoints:\n  alpha: \"" + alpha.publisherEndpoint() + "\"\nvalidate_signatures: false\n",
+          "--timeout", "20");
+      assertThat(code).as(err.toString()).isZero();
+      assertThat(out.toString()).contains("alive   alpha", alpha.publisherEndpoint(), "1 alive, 0 silent");
+    }
+  }
+
+  @Test
+  void call_oneSilent_exitOneAndNamesIt() throws Exception {
+    try (Bus alpha = publisher("alpha"); Bus beta = publisher("beta");
+        Heartbeat beat = Heartbeat.start(alpha, "alpha", Duration.ofMillis(200), () -> null)) {
+      int code = run("endpoints:\n  alpha: \"" + alpha.publisherEndpoint() + "\"\n  beta: \""
+          + beta.publisherEndpoint() + "\"\nvalidate_signatures: false\n", "--timeout", "2", "--json");
+      assertThat(code).isEqualTo(1);
+      JsonNode report = new ObjectMapper().readTree(out.toString());
+      assertThat(report.get("all_alive").booleanValue()).isFalse();
+      assertThat(report.get("silent").get(0).get("name").textValue()).isEqualTo("beta");
+      assertThat(report.get("silent").get(0).get("endpoints").get(0).textValue()).isEqualTo(beta.publisherEndpoint());
+      assertThat(report.get("alive").get(0).get("name").textValue()).isEqualTo("alpha");
+      assertThat(report.get("alive").get(0).get("heartbeat").get("endpoint").textValue())
+          .isEqualTo(alpha.publisherEndpoint());
+    }
+  }
+
+  @Test
+  void call_hubHeartbeat_showsConsumerCounters() throws Exception {
+    Path hubCfg = dir.resolve("hub.yaml");
+    Files.writeString(hubCfg, "name: hub\nendpoints:\n  hub: tcp://127.0.0.1:*\nvalidate_signatures: false\n"
+        + "heartbeat_interval: 200ms\nfedmsg.consumers.log.enabled: true\n");
+    LogConsumer.out = new PrintWriter(new StringWriter());
+    try (Hub hub = Hub.builder().config(ConfigLoader.builder().explicit(hubCfg).build().load()).start()) {
+      int code = run("endpoints:\n  hub: \"" + hub.bus().publisherEndpoint() + "\"\nvalidate_signatures: false\n",
+          "--timeout", "20");
+      assertThat(code).as(err.toString()).isZero();
+      assertThat(out.toString()).contains("alive   hub", "consumer LogConsumer", "dropped=0");
+    }
+  }
+
+  @Test
+  void call_validating_signedHeartbeatAliveWithSignerUnsignedOneSilent() throws Exception {
+    Path ssldir = org.fedmsg.testing.Fixtures.copyTestCerts(dir.resolve("pki"));
+    String signerName = "shell-app01.phx2.fedoraproject.org";
+    try (Bus signed = Bus.create(BusOptions.builder().name("signed").endpoint("signed", List.of("tcp://127.0.0.1:*"))
+            .validateSignatures(false).signer(org.fedmsg.crypto.Signer.load(ssldir, signerName)).build());
+        Bus unsigned = publisher("unsigned");
+        Heartbeat a = Heartbeat.start(signed, "signed", Duration.ofMillis(200), () -> null);
+        Heartbeat b = Heartbeat.start(unsigned, "unsigned", Duration.ofMillis(200), () -> null)) {
+      int code = run("endpoints:\n  signed: \"" + signed.publisherEndpoint() + "\"\n  unsigned: \""
+          + unsigned.publisherEndpoint() + "\"\nvalidate_signatures: true\n"
+          + "ca_cert_location: \"" + ssldir.resolve("ca.crt") + "\"\n"
+          + "crl_location: \"" + ssldir.resolve("crl.pem") + "\"\n", "--timeout", "3");
+      assertThat(code).as(err.toString()).isEqualTo(1);
+      assertThat(out.toString()).containsPattern("alive +signed +" + java.util.regex.Pattern.quote(signerName))
+          .containsPattern("silent +unsigned").contains("1 alive, 1 silent");
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void call_noEndpoints_exitTwo() throws Exception {
+    int code = run("endpoints: {}\n", "--timeout", "1");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("no endpoints configured");
+  }
+
+  @Test
+  void defaultWindow_twoAndAHalfIntervals() throws Exception {
+    assertThat(StatusCommand.defaultWindow(org.fedmsg.config.FedmsgConfig.of(
+        new ObjectMapper().readTree("{\"heartbeat_interval\": \"4s\"}")))).isEqualTo(Duration.ofSeconds(10));
+    assertThat(StatusCommand.defaultWindow(org.fedmsg.config.FedmsgConfig.of(new ObjectMapper().readTree("{}"))))
+        .isEqualTo(Duration.ofSeconds(25));
+  }
+}

@@ -1,0 +1,25 @@
+package org.fedmsg.status;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The result of listening for heartbeats.
+ *
+ * @param at when the report was made
+ * @param alive publishers that sent at least one heartbeat, by name
+ * @param silent configured services (keys of {@code endpoints}) none of whose heartbeats arrived
+ */
+public record StatusReport(Instant at, List<PublisherStatus> alive, List<String> silent) {
+  public StatusReport {
+    Objects.requireNonNull(at, "at");
+    alive = List.copyOf(alive);
+    silent = List.copyOf(silent);
+  }
+
+  /** True when no configured service is silent. */
+  public boolean allAlive() {
+    return silent.isEmpty();
+  }
+}

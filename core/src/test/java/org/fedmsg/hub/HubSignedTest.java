@@ -1,0 +1,92 @@
+package org.fedmsg.hub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.fedmsg.hub.Recorder.eventually;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.fedmsg.Bus;
+import org.fedmsg.BusOptions;
+import org.fedmsg.config.FedmsgConfig;
+import org.fedmsg.crypto.Signer;
+import org.fedmsg.crypto.TrustOptions;
+import org.fedmsg.crypto.TrustStore;
+import org.fedmsg.crypto.VerificationResult.Reason;
+import org.fedmsg.policy.TopicNamespace;
+import org.fedmsg.policy.TopicPolicy;
+import org.fedmsg.testing.Fixtures;
+import org.fedmsg.wire.MessageVerifier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The hub's bus checks signatures and the policy before any consumer sees a message. */
+@Timeout(60)
+class HubSignedTest {
+  private static final String APP01 = "shell-app01.phx2.fedoraproject.org";
+  private static final String APP02 = "shell-app02.phx2.fedoraproject.org";
+  private static final String POLICY = """
+      default: allow
+      rules:
+        - topics: ["pkgdb.*"]
+          signers: ["shell-app01.*"]
+          effect: allow
+      """;
+
+  @TempDir Path dir;
+  private Path ssldir;
+  private TrustStore trust;
+
+  @BeforeEach
+  void pki() {
+    ssldir = Fixtures.copyTestCerts(dir.resolve("pki"));
+    trust = TrustStore.create(TrustOptions.builder().ca(ssldir.resolve("ca.crt")).crl(ssldir.resolve("crl.pem")).build());
+  }
+
+  @AfterEach
+  void close() {
+    trust.close();
+  }
+
+  private static Bus publisher(String name, Signer signer) {
+    BusOptions.Builder b = BusOptions.builder().name(name).endpoint(name, List.of("tcp://127.0.0.1:*"))
+        .validateSignatures(false);
+    if (signer != null) {
+      b.signer(signer);
+    }
+    return Bus.create(b.build());
+  }
+
+  @Test
+  void validatingHub_unsignedAndUnauthorizedRejectedBeforeConsumers() throws Exception {
+    TopicPolicy policy = TopicPolicy.parse(POLICY, "test-policy", TopicNamespace.DEFAULT);
+    Recorder consumer = new Recorder("pkgdb-watcher", "watch.enabled", "org.fedoraproject.dev.pkgdb.*");
+    try (Bus good = publisher("good", Signer.load(ssldir, APP01));
+        Bus other = publisher("other", Signer.load(ssldir, APP02));
+        Bus unsigned = publisher("unsigned", null);
+        Hub hub = Hub.builder().discover(false).heartbeatInterval(Duration.ZERO)
+            .config(FedmsgConfig.of(new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"watch.enabled\": true}")))
+            .busOptions(BusOptions.builder()
+                .endpoint("good", List.of(good.publisherEndpoint()))
+                .endpoint("other", List.of(other.publisherEndpoint()))
+                .endpoint("unsigned", List.of(unsigned.publisherEndpoint()))
+                .verifier(MessageVerifier.builder().trust(trust).policy(policy).build()).build())
+            .consumer(consumer).start()) {
+      assertThat(hub.awaitReady(Duration.ofSeconds(10))).isTrue();
+      for (int n = 0; n < 5; n++) {
+        unsigned.publish("pkgdb", "package.update", Map.of("n", n));
+        other.publish("pkgdb", "package.update", Map.of("n", n));
+        good.publish("pkgdb", "package.update", Map.of("n", n));
+      }
+      eventually(() -> hub.busStats().rejected() == 10 && consumer.consumed.size() == 5, "5 accepted, 10 rejected");
+      assertThat(hub.busStats().rejected(Reason.UNSIGNED)).isEqualTo(5);
+      assertThat(hub.busStats().rejected(Reason.NOT_AUTHORIZED)).isEqualTo(5);
+      assertThat(consumer.consumed).allSatisfy(m -> assertThat(m.signer()).hasValue(APP01));
+      assertThat(hub.stats("pkgdb-watcher").received()).isEqualTo(5);
+    }
+  }
+}
