@@ -33,7 +33,7 @@ class CommandsProcessIT {
     return new ProcessBuilder(command);
   }
 
-  private static String readLineMatching(BufferedReader reader, Pattern pattern) throws IOException {
+  static String readLineMatching(BufferedReader reader, Pattern pattern) throws IOException {
     for (String line; (line = reader.readLine()) != null; ) {
       if (pattern.matcher(line).find()) {
         return line;

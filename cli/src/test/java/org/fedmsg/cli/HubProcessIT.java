@@ -2,9 +2,9 @@ package org.fedmsg.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.fedmsg.cli.CommandsProcessIT.fedmsg;
+import static org.fedmsg.cli.CommandsProcessIT.readLineMatching;
 
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,15 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** relay --heartbeat, hub with the example consumer, logger, status, then SIGTERM to the hub: as separate processes. */
 @Timeout(180)
 class HubProcessIT {
-  private static String readLineMatching(BufferedReader reader, Pattern pattern) throws IOException {
-    for (String line; (line = reader.readLine()) != null; ) {
-      if (pattern.matcher(line).find()) {
-        return line;
-      }
-    }
-    throw new AssertionError("stream ended before a line matching " + pattern);
-  }
-
   @Test
   void relayHubLoggerStatus_sigtermDrainsAndReports(@TempDir Path dir) throws Exception {
     Path relayCfg = dir.resolve("relay.yaml");
