@@ -30,7 +30,8 @@ final class BusDiscovery {
   /**
    * The discovery a subscriber of this bus follows: the one given, else one built from the
    * configuration's {@code discovery} list (default: the {@code endpoints} map); null for a bus
-   * built without configuration, which connects to its static endpoints.
+   * built without configuration, or whose endpoints the program set after the configuration,
+   * which connects to its static endpoints.
    *
    * @throws ConfigException for a malformed {@code discovery} section
    */
@@ -39,7 +40,7 @@ final class BusDiscovery {
       return options.discovery;
     }
     FedmsgConfig config = options.config;
-    if (config == null) {
+    if (config == null || options.endpointsOverridden) {
       return null;
     }
     ResolverContext.Builder context = ResolverContext.builder().config(config.effective()).clock(options.clock);

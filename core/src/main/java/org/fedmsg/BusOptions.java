@@ -35,6 +35,7 @@ public final class BusOptions {
   final org.fedmsg.wire.MessageVerifier verifier;
   final org.fedmsg.policy.TopicPolicy publishPolicy;
   final org.fedmsg.discovery.Discovery discovery;
+  final boolean endpointsOverridden;
 
   private BusOptions(Builder b) {
     this.topicPrefix = b.topicPrefix;
@@ -59,6 +60,7 @@ public final class BusOptions {
     this.verifier = b.verifier;
     this.publishPolicy = b.publishPolicy;
     this.discovery = b.discovery;
+    this.endpointsOverridden = b.endpointsOverridden;
   }
 
   public static Builder builder() {
@@ -127,6 +129,7 @@ public final class BusOptions {
     private org.fedmsg.wire.MessageVerifier verifier;
     private org.fedmsg.policy.TopicPolicy publishPolicy;
     private org.fedmsg.discovery.Discovery discovery;
+    private boolean endpointsOverridden;
 
     private Builder() {}
 
@@ -156,6 +159,7 @@ public final class BusOptions {
         requireText(url, "endpoint of " + service);
       }
       this.endpoints.put(service, List.copyOf(urls));
+      this.endpointsOverridden = true;
       return this;
     }
 
@@ -247,6 +251,8 @@ public final class BusOptions {
       wireFormat(WireFormat.parse(config.wireFormat()));
       validateSignatures(config.validateSignatures());
       modnameRule(ModnameRule.parse(config.modnameRule()));
+      // Endpoints set after this call are the program's choice and win over discovery.
+      endpointsOverridden = false;
       return this;
     }
 

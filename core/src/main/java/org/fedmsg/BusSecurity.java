@@ -15,16 +15,19 @@ final class BusSecurity {
   private BusSecurity() {}
 
   /**
-   * The topic policy: {@code policy_file} when set, else the {@code policy:} section and the
-   * reference's {@code routing_policy}/{@code routing_nitpicky}.
+   * The topic policy: {@code policy_file} when set (watched: a valid change takes effect at
+   * once, a broken one keeps the policy in force; the watcher is added to {@code owned}), else
+   * the {@code policy:} section and the reference's {@code routing_policy}/{@code routing_nitpicky}.
    *
    * @throws ConfigException when the policy cannot be loaded
    */
-  static TopicPolicy policy(FedmsgConfig config) {
+  static TopicPolicy policy(FedmsgConfig config, java.util.List<AutoCloseable> owned) {
     try {
       if (config.policyFile().isPresent()) {
-        return TopicPolicy.load(config.policyFile().get(),
-            new TopicNamespace(config.topicPrefix(), config.environment()));
+        org.fedmsg.policy.ReloadingPolicy watched = org.fedmsg.policy.ReloadingPolicy.watch(
+            config.policyFile().get(), new TopicNamespace(config.topicPrefix(), config.environment()));
+        owned.add(watched);
+        return watched;
       }
       return TopicPolicy.fromConfig(config.effective());
     } catch (PolicyException e) {
@@ -65,7 +68,7 @@ final class BusSecurity {
     }
     TrustStore trust = trustStore(options.config);
     owned.add(trust);
-    return verifier(options.config, trust, options.clock);
+    return verifier(options.config, trust, options.clock, owned);
   }
 
   /** The signer a publisher uses: the one given, else the configured one when signing is on. */
@@ -80,7 +83,7 @@ final class BusSecurity {
   }
 
   /** The policy a publisher checks its own topics against, or null. */
-  static TopicPolicy resolvePublishPolicy(BusOptions options) {
+  static TopicPolicy resolvePublishPolicy(BusOptions options, java.util.List<AutoCloseable> owned) {
     if (options.publishPolicy != null) {
       return options.publishPolicy;
     }
@@ -88,14 +91,15 @@ final class BusSecurity {
         || options.config.policyFile().isEmpty() && options.config.policy().isEmpty()) {
       return null;
     }
-    return policy(options.config);
+    return policy(options.config, owned);
   }
 
   /** A verifier with the configuration's trust store, policy and replay window. */
-  static MessageVerifier verifier(FedmsgConfig config, TrustStore trust, java.time.Clock clock) {
+  static MessageVerifier verifier(FedmsgConfig config, TrustStore trust, java.time.Clock clock,
+      java.util.List<AutoCloseable> owned) {
     return MessageVerifier.builder()
         .trust(trust)
-        .policy(policy(config))
+        .policy(policy(config, owned))
         .clock(clock)
         .replayWindow(config.replayWindow())
         .build();

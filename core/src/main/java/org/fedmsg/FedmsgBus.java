@@ -50,7 +50,7 @@ final class FedmsgBus implements Bus {
     this.options = options;
     boolean publishing = options.active || options.name != null;
     this.signer = publishing ? BusSecurity.resolveSigner(options) : null;
-    this.publishPolicy = publishing ? BusSecurity.resolvePublishPolicy(options) : null;
+    this.publishPolicy = publishing ? BusSecurity.resolvePublishPolicy(options, owned) : null;
     if (publishing && options.wireFormat == WireFormat.FEDMSG2 && signer == null) {
       throw new ConfigException("wire_format fedmsg2 needs a signing key (sign_messages and certnames)");
     }

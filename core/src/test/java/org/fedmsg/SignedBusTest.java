@@ -167,4 +167,41 @@ class SignedBusTest {
           .isInstanceOf(IllegalStateException.class).hasMessageContaining("2048");
     }
   }
+
+  @Test
+  void policyFileInConfig_changeTakesEffectWithoutRestart() throws Exception {
+    Path policyFile = java.nio.file.Files.writeString(dir.resolve("policy.yaml"),
+        "default: deny\nrules:\n  - topics: [\"pkgdb.*\"]\n    signers: [\"shell-app01.*\"]\n    effect: allow\n");
+    com.fasterxml.jackson.databind.node.ObjectNode tree = Json.object()
+        .put("ca_cert_location", ssldir.resolve("ca.crt").toString())
+        .put("crl_location", ssldir.resolve("crl.pem").toString())
+        .put("policy_file", policyFile.toString());
+    try (Bus pub = publisher("good", Signer.load(ssldir, APP01), WireFormat.FEDMSG1);
+        Bus sub = Bus.create(BusOptions.builder().apply(org.fedmsg.config.FedmsgConfig.of(tree))
+            .endpoints(Map.of("good", List.of(pub.publisherEndpoint()))).build())) {
+      BlockingQueue<Message> got = new LinkedBlockingQueue<>();
+      assertThat(sub.subscribe("", got::add).awaitReady(Duration.ofSeconds(10))).isTrue();
+      pub.publish("pkgdb", "package.update", Map.of("n", 1));
+      assertThat(got.poll(10, TimeUnit.SECONDS)).isNotNull();
+
+      // The operator takes pkgdb's topics away from shell-app01: no restart.
+      java.nio.file.Files.writeString(policyFile,
+          "default: deny\nrules:\n  - topics: [\"pkgdb.*\"]\n    signers: [\"pkgdb-*\"]\n    effect: allow\n");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (sub.stats().rejected(Reason.NOT_AUTHORIZED) == 0 && System.nanoTime() < deadline) {
+        pub.publish("pkgdb", "package.update", Map.of("n", 2));
+        got.poll(100, TimeUnit.MILLISECONDS);
+      }
+      assertThat(sub.stats().rejected(Reason.NOT_AUTHORIZED)).isPositive();
+
+      // A broken file keeps the policy in force.
+      java.nio.file.Files.writeString(policyFile, "rules: [ this is not yaml");
+      Thread.sleep(300);
+      got.clear();
+      long before = sub.stats().rejected(Reason.NOT_AUTHORIZED);
+      pub.publish("pkgdb", "package.update", Map.of("n", 3));
+      assertThat(got.poll(500, TimeUnit.MILLISECONDS)).isNull();
+      Eventually.assertThat(() -> sub.stats().rejected(Reason.NOT_AUTHORIZED) == before + 1, "still denied");
+    }
+  }
 }
