@@ -35,9 +35,7 @@ public final class EndpointsCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--config", required = true, paramLabel = "FILE",
-      description = "YAML or JSON configuration holding 'discovery' and 'endpoints'.")
-  Path config;
+  @picocli.CommandLine.Mixin ConfigOptions configOptions;
 
   private final Clock clock;
 
@@ -56,13 +54,11 @@ public final class EndpointsCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     List<EndpointResolver> resolvers;
     try {
-      JsonNode tree = new ObjectMapper(new YAMLFactory()).readTree(config.toFile());
-      if (tree == null || !tree.isObject()) {
-        throw new IllegalArgumentException("the file does not hold a map of settings");
-      }
+      // The same fedmsg.d files, merged the same way, as every other command reads.
+      JsonNode tree = configOptions.load().effective();
       resolvers = Resolvers.create(ResolverContext.builder().config(tree).clock(clock).build());
-    } catch (IOException | RuntimeException e) {
-      err.println("fedmsg endpoints: cannot use " + config + ": " + e.getMessage());
+    } catch (RuntimeException e) {
+      err.println("fedmsg endpoints: cannot use the configuration: " + e.getMessage());
       return 2;
     }
     boolean failed = false;

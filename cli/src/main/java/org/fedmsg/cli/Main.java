@@ -36,8 +36,23 @@ public final class Main implements Runnable {
     // `--routing-policy @FILE` is ours to read, not a picocli argument file.
     cli.setExpandAtFiles(false);
     // `fedmsg certs ...` is the same command as `fedmsg-certs ...`.
-    cli.getSubcommands().get("fedmsg-certs").getCommandSpec().aliases("certs");
+    CommandLine certs = cli.getSubcommands().get("fedmsg-certs");
+    certs.getCommandSpec().aliases("certs");
+    // Under `fedmsg`, --dir defaults to the configured ssldir (fedmsg-certs alone, which does
+    // not read the bus configuration, uses $FEDMSG_SSLDIR or /etc/pki/fedmsg).
+    certs.setDefaultValueProvider(Main::configuredSsldir);
     return cli;
+  }
+
+  private static String configuredSsldir(CommandLine.Model.ArgSpec arg) {
+    if (!(arg instanceof CommandLine.Model.OptionSpec option) || !option.longestName().equals("--dir")) {
+      return null;
+    }
+    try {
+      return org.fedmsg.config.ConfigLoader.builder().build().load().ssldir().toString();
+    } catch (RuntimeException e) {
+      return null;  // an unreadable configuration leaves the command's own default
+    }
   }
 
   public static void main(String[] args) {
