@@ -25,6 +25,7 @@ final class RejectionLog {
   private final Map<String, LongAdder> byCause = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> lastLogged = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> suppressed = new ConcurrentHashMap<>();
+  private final LongAdder linesLogged = new LongAdder();
 
   RejectionLog(Clock clock) {
     this.clock = clock;
@@ -44,12 +45,18 @@ final class RejectionLog {
       suppressed.computeIfAbsent(key, k -> new LongAdder()).increment();
       return;
     }
+    linesLogged.increment();
     LongAdder dropped = suppressed.get(key);
     long quiet = dropped == null ? 0 : dropped.sumThenReset();
     AUDIT.warn("rejected message: reason={} cause={} topic={} signer={} msg_id={} detail={}{}",
         rejection.reason(), rejection.cause(), rejection.topic().isEmpty() ? "-" : rejection.topic(),
         signer == null ? "-" : signer, msgId == null ? "-" : msgId, rejection.detail(),
         quiet > 0 ? " (" + quiet + " more like it not logged)" : "");
+  }
+
+  /** Audit lines written so far (for tests of the rate limit). */
+  long linesLogged() {
+    return linesLogged.sum();
   }
 
   long count(Reason reason) {
