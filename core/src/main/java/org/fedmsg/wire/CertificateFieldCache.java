@@ -16,7 +16,7 @@ import org.fedmsg.crypto.TrustStore;
 final class CertificateFieldCache {
   private static final int SAMPLES = 64;
 
-  private final Cache<Key, List<X509Certificate>> cache = Caffeine.newBuilder().weakValues().maximumSize(4096).build();
+  private final Cache<Key, List<X509Certificate>> cache = Caffeine.newBuilder().executor(Runnable::run).weakValues().maximumSize(4096).build();
 
   /**
    * The certificates of {@code text}, parsed by {@code trust}.

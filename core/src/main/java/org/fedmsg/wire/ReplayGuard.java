@@ -26,6 +26,8 @@ final class ReplayGuard {
     this.window = window;
     Ticker ticker = () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
     this.seen = Caffeine.newBuilder()
+        // Maintenance runs on the verifying thread: no hand-off to a pool on every message.
+        .executor(Runnable::run)
         .maximumSize(maxIds)
         .expireAfterWrite(window.multipliedBy(2))
         .ticker(ticker)

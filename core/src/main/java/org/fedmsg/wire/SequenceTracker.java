@@ -17,7 +17,7 @@ final class SequenceTracker {
   private final Cache<String, Long> last;
 
   SequenceTracker(long maxPublishers) {
-    this.last = Caffeine.newBuilder().maximumSize(maxPublishers).expireAfterAccess(Duration.ofDays(1)).build();
+    this.last = Caffeine.newBuilder().executor(Runnable::run).maximumSize(maxPublishers).expireAfterAccess(Duration.ofDays(1)).build();
   }
 
   /** Records {@code seq}; returns the number of messages missed before it, or {@link #REPLAY}. */

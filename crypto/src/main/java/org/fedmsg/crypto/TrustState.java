@@ -33,7 +33,7 @@ final class TrustState {
     this.crlConfigured = crlConfigured;
     this.crls = List.copyOf(crls);
     this.crlProblem = crlProblem;
-    this.verified = Caffeine.newBuilder().maximumSize(cacheSize).build();
+    this.verified = Caffeine.newBuilder().executor(Runnable::run).maximumSize(cacheSize).build();
   }
 
   List<X509Certificate> anchors() {

@@ -60,8 +60,8 @@ public final class TrustStore implements AutoCloseable {
         : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NORMAL).build();
     this.caSource = opts.caLocation != null ? new TrustSource(opts.caLocation, "ca", http, opts.stateDirectory) : null;
     this.crlSource = opts.crlLocation != null ? new TrustSource(opts.crlLocation, "crl", http, opts.stateDirectory) : null;
-    this.parsed = Caffeine.newBuilder().maximumSize(Math.max(16, opts.cacheSize)).build();
-    this.chainDigests = Caffeine.newBuilder().weakKeys().maximumSize(Math.max(16, opts.cacheSize)).build();
+    this.parsed = Caffeine.newBuilder().executor(Runnable::run).maximumSize(Math.max(16, opts.cacheSize)).build();
+    this.chainDigests = Caffeine.newBuilder().executor(Runnable::run).weakKeys().maximumSize(Math.max(16, opts.cacheSize)).build();
     boolean crlConfigured = opts.crlLocation != null || opts.crls != null;
     List<X509Certificate> anchors = opts.caCertificates != null ? opts.caCertificates : List.of();
     List<X509CRL> crls = opts.crls != null ? opts.crls : List.of();

@@ -56,7 +56,7 @@ public final class CompiledPolicy implements TopicPolicy {
           : "routing_policy[\"" + rule.topics().get(0) + "\"]";
     }
     this.index = new RuleIndex(rules, namespace);
-    this.cache = b.cacheSize == 0 ? null : Caffeine.newBuilder().maximumSize(b.cacheSize).build();
+    this.cache = b.cacheSize == 0 ? null : Caffeine.newBuilder().executor(Runnable::run).maximumSize(b.cacheSize).build();
   }
 
   /** A builder with namespace {@link TopicNamespace#DEFAULT}, no rules and no default set. */
