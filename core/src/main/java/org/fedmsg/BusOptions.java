@@ -34,6 +34,7 @@ public final class BusOptions {
   final boolean signMessages;
   final org.fedmsg.wire.MessageVerifier verifier;
   final org.fedmsg.policy.TopicPolicy publishPolicy;
+  final CurveOptions curve;
 
   private BusOptions(Builder b) {
     this.topicPrefix = b.topicPrefix;
@@ -57,6 +58,7 @@ public final class BusOptions {
     this.signMessages = b.signMessages || b.signer != null;
     this.verifier = b.verifier;
     this.publishPolicy = b.publishPolicy;
+    this.curve = b.curve;
   }
 
   public static Builder builder() {
@@ -103,6 +105,11 @@ public final class BusOptions {
     return wireFormat;
   }
 
+  /** The CURVE settings (disabled unless configured). */
+  public CurveOptions curve() {
+    return curve;
+  }
+
   /** Builds {@link BusOptions}; setters validate their argument, {@link #build()} the combination. */
   public static final class Builder {
     private String topicPrefix = "org.fedoraproject";
@@ -124,6 +131,7 @@ public final class BusOptions {
     private boolean signMessages;
     private org.fedmsg.wire.MessageVerifier verifier;
     private org.fedmsg.policy.TopicPolicy publishPolicy;
+    private CurveOptions curve = CurveOptions.disabled();
 
     private Builder() {}
 
@@ -244,6 +252,13 @@ public final class BusOptions {
       wireFormat(WireFormat.parse(config.wireFormat()));
       validateSignatures(config.validateSignatures());
       modnameRule(ModnameRule.parse(config.modnameRule()));
+      curve(CurveOptions.fromConfig(config, clock));
+      return this;
+    }
+
+    /** CURVE encryption of the sockets (default {@link CurveOptions#disabled()}). */
+    public Builder curve(CurveOptions curve) {
+      this.curve = Objects.requireNonNull(curve, "curve");
       return this;
     }
 
