@@ -1,6 +1,5 @@
 package org.fedmsg.discovery.curve;
 
-import java.util.Arrays;
 import java.util.Objects;
 import org.fedmsg.crypto.CurveKeyPair;
 import org.zeromq.ZMQ;
@@ -24,12 +23,8 @@ public final class CurveSockets {
     Objects.requireNonNull(own, "own");
     socket.setZAPDomain(Objects.requireNonNull(domain, "domain"));
     socket.setCurvePublicKey(own.publicKey());
-    byte[] secret = own.secretKey();
-    try {
-      socket.setCurveSecretKey(secret);
-    } finally {
-      Arrays.fill(secret, (byte) 0);
-    }
+    // JeroMQ keeps the array it is given (no copy), so this copy must not be cleared.
+    socket.setCurveSecretKey(own.secretKey());
     socket.setCurveServer(true);
   }
 
@@ -47,13 +42,9 @@ public final class CurveSockets {
     if (serverKey.length != 32) {
       throw new IllegalArgumentException("a CURVE server key has 32 bytes");
     }
-    socket.setCurveServerKey(serverKey);
     socket.setCurvePublicKey(own.publicKey());
-    byte[] secret = own.secretKey();
-    try {
-      socket.setCurveSecretKey(secret);
-    } finally {
-      Arrays.fill(secret, (byte) 0);
-    }
+    // JeroMQ keeps the array it is given (no copy), so this copy must not be cleared.
+    socket.setCurveSecretKey(own.secretKey());
+    socket.setCurveServerKey(serverKey);
   }
 }
