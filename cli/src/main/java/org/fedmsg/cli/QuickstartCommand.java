@@ -68,7 +68,12 @@ public final class QuickstartCommand implements Callable<Integer> {
     // A fresh throw-away PKI each run, made by the fedmsg-certs code path.
     Path pkiDir = dir.resolve("pki");
     deleteTree(pkiDir);
-    ThrowawayPki pki = ThrowawayPki.create(pkiDir, HOST, List.of("shell", "pkgdb", "bodhi"));
+    ThrowawayPki pki = ThrowawayPki.create(pkiDir, HOST, List.of("shell", "pkgdb", "bodhi", "relay"),
+        org.fedmsg.certs.KeyType.RSA_2048, true);
+    // CURVE on every hop: the relay's two sides are CURVE servers with the relay's key pair.
+    String relayCertname = pki.certnames().get("relay." + HOST);
+    org.fedmsg.crypto.CurveKeyPair relayCurve = org.fedmsg.crypto.CurveKeyPair.load(
+        pki.ssldir().resolve(relayCertname + ".curve"), pki.ssldir().resolve(relayCertname + ".curve_secret"));
     out.println("quickstart: throw-away CA and service certificates in " + pki.ssldir());
 
     // 1. The relay binds ephemeral loopback ports; the config is written with the real ones.
@@ -76,12 +81,14 @@ public final class QuickstartCommand implements Callable<Integer> {
         .endpoint("relay_outbound", List.of("tcp://127.0.0.1:*"))
         .relayInbound("tcp://127.0.0.1:*")
         .validateSignatures(false)
+        .curve(org.fedmsg.CurveOptions.builder().keyPair(relayCurve).build())
         .build();
     try (Relay relay = Relay.start(relayOptions)) {
-      Path configFile = writeConfig(dir, relay, pki);
+      Path configFile = writeConfig(dir, relay, pki, relayCertname);
       FedmsgConfig config = ConfigLoader.builder().sources(List.of(configFile)).build().load();
       out.println("quickstart: configuration " + configFile);
-      out.println("quickstart: relay inbound " + relay.inboundEndpoint() + ", outbound " + relay.outboundEndpoint());
+      out.println("quickstart: relay inbound " + relay.inboundEndpoint() + ", outbound " + relay.outboundEndpoint()
+          + " (CURVE, server key " + relayCurve.publicKeyZ85() + ")");
 
       // 2. The tail: subscribes to every endpoint of the config (the relay's outbound).
       BlockingQueue<Message> received = new LinkedBlockingQueue<>();
@@ -157,7 +164,8 @@ public final class QuickstartCommand implements Callable<Integer> {
     body.put("username", "quickstart");
     ObjectNode forged = Fedmsg1.sign(body, shell);
     ((ObjectNode) forged.get("msg")).put("text", "forged");
-    sendRaw(relay.inboundEndpoint(), topic, Fedmsg1.wireBody(forged));
+    sendRaw(relay.inboundEndpoint(), config.curve().enabled() ? config.endpoints().get("relay_inbound").get(0)
+        .curveServerKey().orElseThrow() : null, topic, Fedmsg1.wireBody(forged));
     // 2. Unsigned, through the relay.
     try (Bus unsigned = Bus.create(BusOptions.builder().apply(config).active(true).signMessages(false).build())) {
       unsigned.publish("logger", "demo.hello", Map.of("text", "unsigned"));
@@ -175,11 +183,18 @@ public final class QuickstartCommand implements Callable<Integer> {
     out.flush();
   }
 
-  /** Sends two frames from a plain socket, as a forger would, once the relay has subscribed. */
-  private static void sendRaw(String relayInbound, String topic, byte[] body) {
+  /**
+   * Sends two frames from a raw socket, as a forger would, once the relay has subscribed. CURVE
+   * does not stop it (the relay admits any client key): signatures do.
+   */
+  private static void sendRaw(String relayInbound, String relayKey, String topic, byte[] body) {
     try (ZContext context = new ZContext()) {
       ZMQ.Socket socket = context.createSocket(SocketType.XPUB);
       socket.setLinger(2000);
+      if (relayKey != null) {
+        org.fedmsg.discovery.curve.CurveSockets.client(socket, org.fedmsg.crypto.CurveKeyPair.generate("forger"),
+            org.fedmsg.crypto.Z85.decodeKey(relayKey).orElseThrow());
+      }
       socket.connect(relayInbound);
       socket.setReceiveTimeOut(5000);
       socket.recv();  // the relay's subscription: now it is listening
@@ -199,15 +214,23 @@ public final class QuickstartCommand implements Callable<Integer> {
     }
   }
 
-  private static Path writeConfig(Path dir, Relay relay, ThrowawayPki pki) throws IOException {
+  private static Path writeConfig(Path dir, Relay relay, ThrowawayPki pki, String relayCertname) throws IOException {
+    String relayKey = pki.curvePublicKeys().get(relayCertname).replace("\\", "\\\\").replace("\"", "\\\"");
     Path file = dir.resolve("fedmsg.d").resolve("quickstart.yaml");
     String yaml = "# Written by `fedmsg quickstart`: a throw-away local bus on loopback.\n"
         + "topic_prefix: org.fedoraproject\n"
         + "environment: dev\n"
         + "relay_inbound: \"" + relay.inboundEndpoint() + "\"\n"
+        + "# CURVE on every hop; the relay's public key pins both of its sides (docs/curve.md).\n"
+        + "curve:\n"
+        + "  enabled: true\n"
+        + "  public_key_file: \"" + pki.ssldir().resolve(relayCertname + ".curve") + "\"\n"
+        + "  secret_key_file: \"" + pki.ssldir().resolve(relayCertname + ".curve_secret") + "\"\n"
         + "endpoints:\n"
         + "  relay_outbound:\n"
-        + "    - \"" + relay.outboundEndpoint() + "\"\n"
+        + "    - {url: \"" + relay.outboundEndpoint() + "\", curve_server_key: \"" + relayKey + "\"}\n"
+        + "  relay_inbound:\n"
+        + "    - {url: \"" + relay.inboundEndpoint() + "\", curve_server_key: \"" + relayKey + "\"}\n"
         + "sign_messages: true\n"
         + "validate_signatures: true\n"
         + "ssldir: \"" + pki.ssldir() + "\"\n"
