@@ -28,7 +28,7 @@ final class ConfigSchema {
     STRING_OR_LIST("a string or a list of strings"),
     STRING_MAP("a mapping of strings to strings"),
     STRING_LIST_MAP("a mapping of strings to lists of strings"),
-    ENDPOINTS("a mapping of service names to a URL or a list of URLs or {url, curve_server_key} entries"),
+    ENDPOINTS("a mapping of service names to a URL or a list of URLs or {url, curve_server_key, curve} entries"),
     MAPPING("a mapping"),
     DISCOVERY("a list of mappings, each with a string 'type'"),
     CURVE("a mapping with enabled, public_key_file, secret_key_file, allowed_clients"),
