@@ -36,6 +36,7 @@ public final class BusOptions {
   final org.fedmsg.policy.TopicPolicy publishPolicy;
   final org.fedmsg.discovery.Discovery discovery;
   final boolean endpointsOverridden;
+  final CurveOptions curve;
 
   private BusOptions(Builder b) {
     this.topicPrefix = b.topicPrefix;
@@ -61,6 +62,7 @@ public final class BusOptions {
     this.publishPolicy = b.publishPolicy;
     this.discovery = b.discovery;
     this.endpointsOverridden = b.endpointsOverridden;
+    this.curve = b.curve;
   }
 
   public static Builder builder() {
@@ -107,6 +109,11 @@ public final class BusOptions {
     return wireFormat;
   }
 
+  /** The CURVE settings (disabled unless configured). */
+  public CurveOptions curve() {
+    return curve;
+  }
+
   /** Builds {@link BusOptions}; setters validate their argument, {@link #build()} the combination. */
   public static final class Builder {
     private String topicPrefix = "org.fedoraproject";
@@ -130,6 +137,7 @@ public final class BusOptions {
     private org.fedmsg.policy.TopicPolicy publishPolicy;
     private org.fedmsg.discovery.Discovery discovery;
     private boolean endpointsOverridden;
+    private CurveOptions curve = CurveOptions.disabled();
 
     private Builder() {}
 
@@ -253,6 +261,13 @@ public final class BusOptions {
       modnameRule(ModnameRule.parse(config.modnameRule()));
       // Endpoints set after this call are the program's choice and win over discovery.
       endpointsOverridden = false;
+      curve(CurveOptions.fromConfig(config, clock));
+      return this;
+    }
+
+    /** CURVE encryption of the sockets (default {@link CurveOptions#disabled()}). */
+    public Builder curve(CurveOptions curve) {
+      this.curve = Objects.requireNonNull(curve, "curve");
       return this;
     }
 

@@ -14,6 +14,9 @@ import org.fedmsg.crypto.VerificationResult.Reason;
  * @param gaps fedmsg/2 messages known lost: sequence numbers publishers skipped on the way here
  * @param rejectedByReason rejections per reason (reasons never seen are absent)
  * @param rejectedByCause rejections per {@code REASON/cause}
+ * @param curveHandshakeFailures CURVE handshakes of this process's subscribing sockets that failed or
+ *     were cut off by the publisher (wrong server key, or our key refused)
+ * @param curveRefusals CURVE clients refused by the ZAP handler of this process's CURVE servers
  */
 public record BusStats(
     long published,
@@ -23,11 +26,26 @@ public record BusStats(
     long handlerErrors,
     long gaps,
     Map<Reason, Long> rejectedByReason,
-    Map<String, Long> rejectedByCause) {
+    Map<String, Long> rejectedByCause,
+    long curveHandshakeFailures,
+    long curveRefusals) {
 
   public BusStats {
     rejectedByReason = Map.copyOf(rejectedByReason);
     rejectedByCause = Map.copyOf(rejectedByCause);
+  }
+
+  /** Counters without CURVE events. */
+  public BusStats(long published, long publishFailures, long received, long delivered, long handlerErrors,
+      long gaps, Map<Reason, Long> rejectedByReason, Map<String, Long> rejectedByCause) {
+    this(published, publishFailures, received, delivered, handlerErrors, gaps, rejectedByReason, rejectedByCause,
+        0, 0);
+  }
+
+  /** A copy with the CURVE counters set. */
+  BusStats withCurve(long handshakeFailures, long refusals) {
+    return new BusStats(published, publishFailures, received, delivered, handlerErrors, gaps, rejectedByReason,
+        rejectedByCause, handshakeFailures, refusals);
   }
 
   /** Total rejections over all reasons. */

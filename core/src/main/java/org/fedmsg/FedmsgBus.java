@@ -16,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.fedmsg.crypto.VerificationResult.Reason;
+import org.fedmsg.discovery.curve.ZapHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.ZContext;
@@ -43,6 +44,7 @@ final class FedmsgBus implements Bus {
   private final Object subscriberLock = new Object();
   private volatile ZmqSubscriber subscriber;
   private org.fedmsg.discovery.directory.DirectoryRegistrar registrar;
+  private ZapHandler zap;
   private volatile boolean activeReady;
   private volatile boolean closed;
 
@@ -62,8 +64,15 @@ final class FedmsgBus implements Bus {
       List<String> candidates = options.active ? List.of(options.relayInbound) : options.endpoints.get(options.name);
       String name = options.name == null ? "relay_inbound" : options.name;
       try {
-        this.publisher = ZmqPublisher.open(context, options.socketOptions, name, candidates, options.active);
+        if (options.curve.enabled() && !options.active) {
+          this.zap = ZapHandler.start(context, options.curve.allowedClients().orElse(null), name);
+        }
+        this.publisher = ZmqPublisher.open(context, options.socketOptions, options.curve, name, candidates,
+            options.active);
       } catch (RuntimeException e) {
+        if (zap != null) {
+          zap.close();
+        }
         context.close();
         closeOwned();
         throw e;
@@ -180,7 +189,8 @@ final class FedmsgBus implements Bus {
         throw new IllegalStateException("bus is closed");
       }
       if (subscriber == null) {
-        ZmqSubscriber created = new ZmqSubscriber(context, options.socketOptions, null, this::onFrames, "bus");
+        ZmqSubscriber created = new ZmqSubscriber(context, options.socketOptions, options.curve, null, this::onFrames,
+            "bus");
         org.fedmsg.discovery.Discovery found;
         try {
           found = BusDiscovery.open(options, ownedTrustStore());
@@ -285,7 +295,8 @@ final class FedmsgBus implements Bus {
   public BusStats stats() {
     RejectionLog rejections = receiver.rejections();
     return new BusStats(published.sum(), publishFailures.sum(), receiver.received(), delivered.sum(),
-        handlerErrors.sum(), receiver.gaps(), rejections.byReason(), rejections.byCause());
+        handlerErrors.sum(), receiver.gaps(), rejections.byReason(), rejections.byCause())
+        .withCurve(subscriber == null ? 0 : subscriber.handshakeFailures(), zap == null ? 0 : zap.refused());
   }
 
   @Override
@@ -304,6 +315,9 @@ final class FedmsgBus implements Bus {
     }
     if (publisher != null) {
       publisher.close();
+    }
+    if (zap != null) {
+      zap.close();
     }
     context.close();
     closeOwned();

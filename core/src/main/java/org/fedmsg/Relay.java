@@ -2,6 +2,7 @@ package org.fedmsg;
 
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
+import org.fedmsg.discovery.curve.ZapHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.ZContext;
@@ -23,21 +24,31 @@ public final class Relay implements AutoCloseable {
   private final ZmqPublisher outbound;
   private final ZmqSubscriber inbound;
   private final Receiver receiver;
+  private ZapHandler zap;
   private final LongAdder forwarded = new LongAdder();
   private final List<AutoCloseable> owned = new java.util.ArrayList<>();
 
   private Relay(BusOptions options, List<String> outboundEndpoints) {
     this.receiver = new Receiver(options, BusSecurity.resolveVerifier(options, owned));
     context.setLinger(options.socketOptions.lingerMs());
+    CurveOptions curve = options.curve;
     try {
-      this.outbound = ZmqPublisher.open(context, options.socketOptions, "relay_outbound", outboundEndpoints, false);
-      this.inbound = new ZmqSubscriber(context, options.socketOptions, options.relayInbound, this::onFrames, "relay");
+      this.zap = curve.enabled()
+          ? ZapHandler.start(context, curve.allowedClients().orElse(null), "relay") : null;
+      this.outbound = ZmqPublisher.open(context, options.socketOptions, curve, "relay_outbound", outboundEndpoints,
+          false);
+      this.inbound = new ZmqSubscriber(context, options.socketOptions, curve, options.relayInbound, this::onFrames,
+          "relay");
       inbound.subscribe("");
     } catch (RuntimeException e) {
+      if (zap != null) {
+        zap.close();
+      }
       context.close();
       throw e;
     }
-    LOG.info("relay: inbound {} -> outbound {}", inbound.boundEndpoint(), outbound.endpoint());
+    LOG.info("relay: inbound {} -> outbound {}{}", inbound.boundEndpoint(), outbound.endpoint(),
+        curve.enabled() ? " (CURVE, server key " + curve.keyPair().orElseThrow().publicKeyZ85() + ")" : "");
   }
 
   /**
@@ -84,13 +95,16 @@ public final class Relay implements AutoCloseable {
 
   /** Counters of what the relay received and rejected. */
   public BusStats stats() {
-    return receiver.stats(forwarded.sum());
+    return receiver.stats(forwarded.sum()).withCurve(0, zap == null ? 0 : zap.refused());
   }
 
   @Override
   public void close() {
     inbound.close();
     outbound.close();
+    if (zap != null) {
+      zap.close();
+    }
     context.close();
     for (AutoCloseable resource : owned) {
       try {

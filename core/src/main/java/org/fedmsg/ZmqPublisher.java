@@ -10,6 +10,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.fedmsg.crypto.Z85;
+import org.fedmsg.discovery.curve.CurveSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
@@ -79,12 +81,32 @@ final class ZmqPublisher implements AutoCloseable {
    */
   static ZmqPublisher open(ZContext context, SocketOptions options, String name, List<String> candidates,
       boolean active) {
+    return open(context, options, CurveOptions.disabled(), name, candidates, active);
+  }
+
+  /**
+   * As {@link #open(ZContext, SocketOptions, String, List, boolean)}, with CURVE: a bound
+   * publisher is a CURVE server (its context must have a {@link org.fedmsg.discovery.curve.ZapHandler});
+   * an active one is a client of the relay, pinned to the key {@code curve} knows for it.
+   *
+   * @throws ConfigException when CURVE is on and a needed key is missing
+   */
+  static ZmqPublisher open(ZContext context, SocketOptions options, CurveOptions curve, String name,
+      List<String> candidates, boolean active) {
     if (candidates.isEmpty()) {
       throw new TransportException("no endpoint configured for publisher '" + name + "'");
     }
     ZMQ.Socket socket = context.createSocket(SocketType.XPUB);
     socket.setXpubVerbose(true);
     options.applyToPublisher(socket);
+    if (curve.enabled()) {
+      try {
+        applyCurve(socket, curve, name, candidates.get(0), active);
+      } catch (RuntimeException e) {
+        context.destroySocket(socket);
+        throw e;
+      }
+    }
     List<String> failures = new ArrayList<>();
     for (String candidate : candidates) {
       try {
@@ -101,6 +123,24 @@ final class ZmqPublisher implements AutoCloseable {
     context.destroySocket(socket);
     throw new TransportException("Couldn't find an available endpoint for name '" + name + "': tried "
         + String.join(", ", failures));
+  }
+
+  private static void applyCurve(ZMQ.Socket socket, CurveOptions curve, String name, String relay, boolean active) {
+    if (!active) {
+      CurveSockets.server(socket, curve.serverKeyPair("publisher '" + name + "'"), name);
+      return;
+    }
+    if (curve.plainEndpoints().contains(relay)) {
+      LOG.warn("CURVE is on, but the relay inbound {} is marked plain (curve: false): this hop is not encrypted", relay);
+      return;
+    }
+    String key = curve.serverKeys().get(relay);
+    if (key == null) {
+      throw new ConfigException("curve is enabled, but no CURVE server key is known for the relay inbound " + relay
+          + ": list it under endpoints.relay_inbound as {url: " + relay + ", curve_server_key: KEY}, or mark it"
+          + " plain with curve: false");
+    }
+    CurveSockets.client(socket, curve.clientKeyPair(), Z85.decodeKey(key).orElseThrow());
   }
 
   /**

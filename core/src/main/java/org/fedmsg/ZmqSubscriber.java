@@ -2,15 +2,22 @@ package org.fedmsg;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.fedmsg.crypto.Z85;
+import org.fedmsg.discovery.curve.CurveSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
@@ -19,9 +26,16 @@ import org.zeromq.ZMQ;
 import org.zeromq.ZMQException;
 
 /**
- * One SUB socket connected to every publisher, owned by one receiving thread. Other threads
- * change its connections and subscriptions through a command queue and an inproc wake-up pipe,
- * because ZeroMQ sockets must only be used by one thread.
+ * The subscribing sockets, owned by one receiving thread. Other threads change connections and
+ * subscriptions through a command queue and an inproc wake-up pipe, because ZeroMQ sockets must
+ * only be used by one thread.
+ *
+ * <p>CURVE's server key is a per-socket option, so there is one SUB socket per distinct server
+ * key (publishers sharing a key share a socket) plus one plain socket; all are polled by the same
+ * thread, and every subscription is applied to every socket. Each CURVE socket has a monitor:
+ * a handshake that fails, or a connection the publisher closes before the handshake completed
+ * (a wrong server key, or a refusal by the publisher's ZAP handler), is counted
+ * ({@link #handshakeFailures()}) and logged (first time per endpoint, then at most every 10 s).
  *
  * <p>Received multipart messages go, on the receiving thread, to the frame consumer given at
  * construction; it must not throw (the bus's inbound pipeline catches everything itself).
@@ -29,31 +43,66 @@ import org.zeromq.ZMQException;
 final class ZmqSubscriber implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ZmqSubscriber.class);
   private static final int MAX_FRAMES = 16;
+  private static final String PLAIN = "";
+  private static final long REPEAT_LOG_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final ZContext context;
   private final SocketOptions options;
-  private final boolean bind;
+  private final CurveOptions curve;
+  private final String name;
   private final Consumer<List<byte[]>> sink;
   private final Queue<Runnable> commands = new ConcurrentLinkedQueue<>();
   private final ReentrantLock wakeLock = new ReentrantLock();
   private final ZMQ.Socket wakeSender;
   private final String wakeAddress;
-  private final Set<String> connected = ConcurrentHashMap.newKeySet();
+  /** URL to the socket key it is connected on ({@link #PLAIN} or a Z85 server key). */
+  private final Map<String, String> connected = new ConcurrentHashMap<>();
+  private final Set<String> warnedPlain = ConcurrentHashMap.newKeySet();
   private final CountDownLatch started = new CountDownLatch(1);
+  private final LongAdder handshakeFailures = new LongAdder();
   private final Thread thread;
-  private ZMQ.Socket socket;
+  // Owned by the receiving thread:
+  private final Map<String, Sock> sockets = new LinkedHashMap<>();
+  private final Map<String, Integer> subscriptions = new LinkedHashMap<>();
+  private final Map<String, Long> handshakeLogged = new HashMap<>();
+  private boolean pollerStale = true;
   private volatile boolean closed;
   private volatile RuntimeException startFailure;
+  private volatile String boundEndpoint;
+
+  /** One SUB socket and, for CURVE, its monitor. */
+  private static final class Sock {
+    final String key;
+    final ZMQ.Socket socket;
+    final ZMQ.Socket monitor;
+    final Set<String> urls = new LinkedHashSet<>();
+    /** Endpoints connected whose CURVE handshake has not succeeded yet. */
+    final Set<String> pending = new LinkedHashSet<>();
+
+    Sock(String key, ZMQ.Socket socket, ZMQ.Socket monitor) {
+      this.key = key;
+      this.socket = socket;
+      this.monitor = monitor;
+    }
+  }
+
+  ZmqSubscriber(ZContext context, SocketOptions options, String bindEndpoint, Consumer<List<byte[]>> sink,
+      String name) {
+    this(context, options, CurveOptions.disabled(), bindEndpoint, sink, name);
+  }
 
   /**
+   * @param curve when enabled, connections are CURVE clients and a bound socket is a CURVE server
+   *     (its context must then have a {@link org.fedmsg.discovery.curve.ZapHandler})
    * @param bindEndpoint when not null the SUB socket binds it (a relay's inbound side) instead of
    *     only connecting out
    */
-  ZmqSubscriber(ZContext context, SocketOptions options, String bindEndpoint, Consumer<List<byte[]>> sink,
-      String name) {
+  ZmqSubscriber(ZContext context, SocketOptions options, CurveOptions curve, String bindEndpoint,
+      Consumer<List<byte[]>> sink, String name) {
     this.context = context;
     this.options = options;
-    this.bind = bindEndpoint != null;
+    this.curve = curve;
+    this.name = name;
     this.sink = sink;
     this.wakeAddress = "inproc://fedmsg-sub-" + System.identityHashCode(this) + "-" + System.nanoTime();
     ZMQ.Socket wakeReceiver = context.createSocket(SocketType.PAIR);
@@ -75,61 +124,106 @@ final class ZmqSubscriber implements AutoCloseable {
     }
   }
 
-  private volatile String boundEndpoint;
-
   /** The endpoint the SUB socket bound, when it binds. */
   String boundEndpoint() {
     return boundEndpoint;
   }
 
-  /** Connects to a publisher; idempotent. */
+  /** Connects to a publisher (with the server key the CURVE options know for it, if any); idempotent. */
   void connect(String url) {
     connect(url, null);
   }
 
   /**
-   * Connects to a publisher whose CURVE public key is {@code curveServerKey} (Z85), or a plain
-   * one when it is null; idempotent.
+   * Connects to a publisher whose CURVE public key is {@code curveServerKey} (Z85), or one whose
+   * key the CURVE options know, when it is null; idempotent. Connecting a URL again with another
+   * key moves it to that key's socket (key rotation).
+   *
+   * <p>With CURVE off, keys are ignored. With CURVE on, an endpoint marked plain is connected
+   * without CURVE (logged as a warning once), and an endpoint with no known key is not connected
+   * at all (logged as an error): CURVE fails closed.
    */
   void connect(String url, String curveServerKey) {
-    if (connected.add(url)) {
-      submit(() -> {
-        try {
-          socket.connect(url);
-        } catch (ZMQException | IllegalArgumentException e) {
-          connected.remove(url);
-          LOG.warn("cannot connect to {}: {}", url, e.getMessage());
-        }
-      });
+    String key = socketKey(url, curveServerKey);
+    if (key == null) {
+      return;
     }
+    String previous = connected.put(url, key);
+    if (key.equals(previous)) {
+      return;
+    }
+    submit(() -> {
+      if (previous != null) {
+        detach(url, previous);
+      }
+      attach(url, key);
+    });
+  }
+
+  /** Which socket a URL goes on: {@link #PLAIN}, a Z85 server key, or null when it must not be connected. */
+  private String socketKey(String url, String given) {
+    if (!curve.enabled()) {
+      return PLAIN;
+    }
+    if (curve.plainEndpoints().contains(url)) {
+      if (warnedPlain.add(url)) {
+        LOG.warn("CURVE is on, but {} is marked plain (curve: false): messages from it are not encrypted", url);
+      }
+      return PLAIN;
+    }
+    String key = given != null ? given : curve.serverKeys().get(url);
+    if (key == null) {
+      LOG.error("CURVE is on and no server key is known for {}: not connecting (give its curve_server_key, "
+          + "or mark it plain with curve: false)", url);
+      return null;
+    }
+    if (Z85.decodeKey(key).isEmpty()) {
+      LOG.error("the CURVE server key given for {} is not 40 characters of Z85: not connecting", url);
+      return null;
+    }
+    return key;
   }
 
   /** Disconnects from a publisher that vanished; idempotent. */
   void disconnect(String url) {
-    if (connected.remove(url)) {
-      submit(() -> {
-        try {
-          socket.disconnect(url);
-        } catch (ZMQException e) {
-          LOG.debug("disconnect {}: {}", url, e.getMessage());
-        }
-      });
+    String key = connected.remove(url);
+    if (key != null) {
+      submit(() -> detach(url, key));
     }
   }
 
   /** The endpoints currently connected. */
   Set<String> connections() {
-    return Set.copyOf(connected);
+    return Set.copyOf(connected.keySet());
+  }
+
+  /** CURVE handshakes that failed or were cut off by the publisher, so far. */
+  long handshakeFailures() {
+    return handshakeFailures.sum();
   }
 
   void subscribe(String prefix) {
-    byte[] bytes = prefix.getBytes(StandardCharsets.UTF_8);
-    submit(() -> socket.subscribe(bytes));
+    submit(() -> {
+      subscriptions.merge(prefix, 1, Integer::sum);
+      byte[] bytes = prefix.getBytes(StandardCharsets.UTF_8);
+      sockets.values().forEach(s -> s.socket.subscribe(bytes));
+    });
   }
 
   void unsubscribe(String prefix) {
-    byte[] bytes = prefix.getBytes(StandardCharsets.UTF_8);
-    submit(() -> socket.unsubscribe(bytes));
+    submit(() -> {
+      Integer n = subscriptions.get(prefix);
+      if (n == null) {
+        return;
+      }
+      if (n == 1) {
+        subscriptions.remove(prefix);
+      } else {
+        subscriptions.put(prefix, n - 1);
+      }
+      byte[] bytes = prefix.getBytes(StandardCharsets.UTF_8);
+      sockets.values().forEach(s -> s.socket.unsubscribe(bytes));
+    });
   }
 
   private void submit(Runnable command) {
@@ -145,43 +239,142 @@ final class ZmqSubscriber implements AutoCloseable {
     }
   }
 
+  /* --------------- receiving thread --------------- */
+
+  private void attach(String url, String key) {
+    Sock s = sockets.get(key);
+    try {
+      if (s == null) {
+        s = open(key);
+      }
+      s.socket.connect(url);
+      s.urls.add(url);
+    } catch (ZMQException | IllegalArgumentException e) {
+      connected.remove(url, key);
+      LOG.warn("cannot connect to {}: {}", url, e.getMessage());
+      if (s != null && s.urls.isEmpty() && !key.equals(PLAIN)) {
+        destroy(s);
+      }
+    }
+  }
+
+  private void detach(String url, String key) {
+    Sock s = sockets.get(key);
+    if (s == null) {
+      return;
+    }
+    try {
+      s.socket.disconnect(url);
+    } catch (ZMQException e) {
+      LOG.debug("disconnect {}: {}", url, e.getMessage());
+    }
+    s.urls.remove(url);
+    s.pending.remove(url);
+    if (s.urls.isEmpty() && !key.equals(PLAIN)) {
+      destroy(s);
+    }
+  }
+
+  /** Creates the socket for a key, with every current subscription. */
+  private Sock open(String key) {
+    ZMQ.Socket socket = context.createSocket(SocketType.SUB);
+    options.applyToSubscriber(socket);
+    ZMQ.Socket monitor = null;
+    if (!key.equals(PLAIN)) {
+      CurveSockets.client(socket, curve.clientKeyPair(), Z85.decodeKey(key).orElseThrow());
+      String address = "inproc://fedmsg-sub-monitor-" + System.identityHashCode(socket) + "-" + System.nanoTime();
+      socket.monitor(address, ZMQ.EVENT_CONNECTED | ZMQ.EVENT_DISCONNECTED | ZMQ.HANDSHAKE_SUCCEEDED
+          | ZMQ.HANDSHAKE_FAILED_NO_DETAIL | ZMQ.HANDSHAKE_FAILED_PROTOCOL | ZMQ.HANDSHAKE_FAILED_AUTH);
+      monitor = context.createSocket(SocketType.PAIR);
+      monitor.connect(address);
+    }
+    subscriptions.forEach((prefix, n) -> {
+      byte[] bytes = prefix.getBytes(StandardCharsets.UTF_8);
+      for (int i = 0; i < n; i++) {
+        socket.subscribe(bytes);
+      }
+    });
+    Sock s = new Sock(key, socket, monitor);
+    sockets.put(key, s);
+    pollerStale = true;
+    return s;
+  }
+
+  private void destroy(Sock s) {
+    sockets.remove(s.key);
+    pollerStale = true;
+    if (s.monitor != null) {
+      s.socket.monitor(null, 0);
+      context.destroySocket(s.monitor);
+    }
+    context.destroySocket(s.socket);
+  }
+
   private void run(ZMQ.Socket wakeReceiver, String bindEndpoint) {
     try {
-      socket = context.createSocket(SocketType.SUB);
-      options.applyToSubscriber(socket);
       if (bindEndpoint != null) {
+        ZMQ.Socket socket = context.createSocket(SocketType.SUB);
+        options.applyToSubscriber(socket);
+        if (curve.enabled()) {
+          CurveSockets.server(socket, curve.serverKeyPair(name + " inbound"), name + "_inbound");
+        }
+        sockets.put(PLAIN, new Sock(PLAIN, socket, null));
         socket.bind(ZmqPublisher.bindAddress(bindEndpoint));
         boundEndpoint = socket.getLastEndpoint();
+      } else {
+        open(PLAIN);
       }
     } catch (RuntimeException e) {
-      startFailure = new TransportException("cannot bind " + bindEndpoint + ": " + e.getMessage(), e);
+      startFailure = e instanceof ConfigException ? e
+          : new TransportException("cannot bind " + bindEndpoint + ": " + e.getMessage(), e);
+      new ArrayList<>(sockets.values()).forEach(this::destroy);
+      context.destroySocket(wakeReceiver);
       started.countDown();
       return;
     }
     started.countDown();
-    ZMQ.Poller poller = context.createPoller(2);
-    poller.register(wakeReceiver, ZMQ.Poller.POLLIN);
-    poller.register(socket, ZMQ.Poller.POLLIN);
+    ZMQ.Poller poller = null;
+    List<Sock> polled = new ArrayList<>();
+    int[] socketIndex = new int[0];
+    int[] monitorIndex = new int[0];
     try {
       while (!closed) {
+        if (pollerStale) {
+          if (poller != null) {
+            poller.close();
+          }
+          polled = new ArrayList<>(sockets.values());
+          poller = context.createPoller(1 + 2 * polled.size());
+          poller.register(wakeReceiver, ZMQ.Poller.POLLIN);
+          socketIndex = new int[polled.size()];
+          monitorIndex = new int[polled.size()];
+          for (int i = 0; i < polled.size(); i++) {
+            Sock s = polled.get(i);
+            socketIndex[i] = poller.register(s.socket, ZMQ.Poller.POLLIN);
+            monitorIndex[i] = s.monitor == null ? -1 : poller.register(s.monitor, ZMQ.Poller.POLLIN);
+          }
+          pollerStale = false;
+        }
         int ready = poller.poll(250);
         if (ready < 0) {
           break;
         }
-        if (ready == 0) {
-          // Read anyway on a timeout: a missed wake-up then costs one poll interval, not a stall.
-          runCommands();
-          receiveAvailable();
-          continue;
+        // On a timeout every socket is read anyway: a missed wake-up then costs one poll
+        // interval instead of a stall.
+        for (int i = 0; i < polled.size(); i++) {
+          Sock s = polled.get(i);
+          if (ready == 0 || poller.pollin(socketIndex[i])) {
+            receiveAvailable(s.socket);
+          }
+          if (monitorIndex[i] >= 0 && poller.pollin(monitorIndex[i])) {
+            readEvents(s);
+          }
         }
-        if (poller.pollin(0)) {
+        if (ready == 0 || poller.pollin(0)) {
           while (wakeReceiver.recv(ZMQ.DONTWAIT) != null) {
             // drained: the commands are in the queue
           }
           runCommands();
-        }
-        if (poller.pollin(1)) {
-          receiveAvailable();
         }
       }
     } catch (ZMQException e) {
@@ -189,9 +382,55 @@ final class ZmqSubscriber implements AutoCloseable {
         LOG.error("subscriber stopped: {}", e.toString());
       }
     } finally {
-      poller.close();
-      context.destroySocket(socket);
+      if (poller != null) {
+        poller.close();
+      }
+      new ArrayList<>(sockets.values()).forEach(this::destroy);
       context.destroySocket(wakeReceiver);
+    }
+  }
+
+  private void readEvents(Sock s) {
+    ZMQ.Event event;
+    while ((event = ZMQ.Event.recv(s.monitor, ZMQ.DONTWAIT)) != null) {
+      String address = event.getAddress();
+      switch (event.getEvent()) {
+        case ZMQ.EVENT_CONNECTED:
+          s.pending.add(address);
+          break;
+        case ZMQ.HANDSHAKE_SUCCEEDED:
+          if (s.pending.remove(address) && handshakeLogged.remove(address) != null) {
+            LOG.info("CURVE handshake with {} succeeded", address);
+          }
+          break;
+        case ZMQ.HANDSHAKE_FAILED_AUTH:
+          handshakeFailed(address, "the publisher's ZAP handler refused our client key "
+              + curve.clientKeyPair().fingerprint() + " (is it in the publisher's curve.allowed_clients?)");
+          break;
+        case ZMQ.HANDSHAKE_FAILED_PROTOCOL:
+        case ZMQ.HANDSHAKE_FAILED_NO_DETAIL:
+          handshakeFailed(address, "the CURVE handshake failed (event " + event.getEvent() + ", value "
+              + event.getValue() + ")");
+          break;
+        case ZMQ.EVENT_DISCONNECTED:
+          if (s.pending.contains(address)) {
+            handshakeFailed(address, "the publisher closed the connection during the CURVE handshake: the server key "
+                + "we were given for it is probably wrong, or it refused our client key " + curve.clientKeyPair().fingerprint());
+          }
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private void handshakeFailed(String address, String why) {
+    handshakeFailures.increment();
+    long now = System.nanoTime();
+    Long last = handshakeLogged.get(address);
+    if (last == null || now - last > REPEAT_LOG_NANOS) {
+      handshakeLogged.put(address, now);
+      LOG.warn("no messages from {}: {}", address, why);
     }
   }
 
@@ -207,7 +446,7 @@ final class ZmqSubscriber implements AutoCloseable {
   }
 
   /** Reads every message that is ready, up to a batch, so commands are not starved. */
-  private void receiveAvailable() {
+  private void receiveAvailable(ZMQ.Socket socket) {
     for (int n = 0; n < 1024; n++) {
       byte[] first = socket.recv(ZMQ.DONTWAIT);
       if (first == null) {

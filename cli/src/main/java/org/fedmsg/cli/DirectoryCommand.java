@@ -3,7 +3,10 @@ package org.fedmsg.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.fedmsg.crypto.AllowedCurveClients;
+import org.fedmsg.crypto.CurveKeyPair;
 import org.fedmsg.crypto.TrustOptions;
 import org.fedmsg.crypto.TrustStore;
 import org.fedmsg.discovery.directory.DirectoryServer;
@@ -59,6 +62,16 @@ public final class DirectoryCommand implements Callable<Integer> {
     @Option(names = "--state-dir", paramLabel = "DIR", description = "Keep registrations here across restarts.")
     Path stateDir;
 
+    @Option(names = "--curve-secret-key", paramLabel = "FILE",
+        description = "Be a CURVE server with this key pair (the .curve_secret file of fedmsg-certs curve); "
+            + "clients then need its public key.")
+    Path curveSecretKey;
+
+    @Option(names = "--curve-allowed-clients", paramLabel = "DIR|FILE|KEY",
+        description = "With --curve-secret-key: admit only these client public keys (a directory of .curve "
+            + "files, reloaded on change). Default: any client with a valid CURVE handshake.")
+    List<String> curveAllowedClients;
+
     /** Creates the command. */
     public Serve() {}
 
@@ -78,7 +91,19 @@ public final class DirectoryCommand implements Callable<Integer> {
         }
         trust = TrustStore.create(options.build());
         RegistrationPolicy rp = RegistrationPolicy.load(policy);
-        server = DirectoryServer.start(bind, new RegistrationVerifier(trust, rp, Clock.systemUTC()), stateDir);
+        RegistrationVerifier verifier = new RegistrationVerifier(trust, rp, Clock.systemUTC());
+        if (curveSecretKey != null) {
+          CurveKeyPair keys = CurveKeyPair.load(null, curveSecretKey);
+          AllowedCurveClients allowed = curveAllowedClients == null || curveAllowedClients.isEmpty() ? null
+              : AllowedCurveClients.load(curveAllowedClients, Clock.systemUTC());
+          server = DirectoryServer.start(bind, verifier, stateDir, keys, allowed);
+          out.println("directory CURVE server key " + keys.publicKeyZ85());
+        } else {
+          if (curveAllowedClients != null) {
+            throw new IllegalArgumentException("--curve-allowed-clients needs --curve-secret-key");
+          }
+          server = DirectoryServer.start(bind, verifier, stateDir);
+        }
       } catch (RuntimeException e) {
         err.println("fedmsg directory serve: " + e.getMessage());
         err.flush();

@@ -77,7 +77,12 @@ public final class QuickstartCommand implements Callable<Integer> {
     // A fresh throw-away PKI each run, made by the fedmsg-certs code path.
     Path pkiDir = dir.resolve("pki");
     deleteTree(pkiDir);
-    ThrowawayPki pki = ThrowawayPki.create(pkiDir, HOST, List.of("shell", "pkgdb", "bodhi", "relay"));
+    ThrowawayPki pki = ThrowawayPki.create(pkiDir, HOST, List.of("shell", "pkgdb", "bodhi", "relay"),
+        org.fedmsg.certs.KeyType.RSA_2048, true);
+    // CURVE on every hop: the relay's two sides are CURVE servers with the relay's key pair.
+    String relayCertname = pki.certnames().get("relay." + HOST);
+    org.fedmsg.crypto.CurveKeyPair relayCurve = org.fedmsg.crypto.CurveKeyPair.load(
+        pki.ssldir().resolve(relayCertname + ".curve"), pki.ssldir().resolve(relayCertname + ".curve_secret"));
     out.println("quickstart: throw-away CA and service certificates in " + pki.ssldir());
 
     // 1. The relay binds ephemeral loopback ports; the config is written with the real ones.
@@ -85,6 +90,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         .endpoint("relay_outbound", List.of("tcp://127.0.0.1:*"))
         .relayInbound("tcp://127.0.0.1:*")
         .validateSignatures(false)
+        .curve(org.fedmsg.CurveOptions.builder().keyPair(relayCurve).build())
         .build();
     // 2. The directory service: the relay registers its outbound endpoint there, signed with
     //    its own certificate, and the tail finds it there (discovery type: directory).
@@ -94,19 +100,22 @@ public final class QuickstartCommand implements Callable<Integer> {
         + pki.certnames().get("relay." + HOST) + "\"]\n    effect: allow\n");
     try (TrustStore trust = TrustStore.create(TrustOptions.builder().ca(pki.caCertificate()).crl(pki.crl()).build());
         DirectoryServer directory = DirectoryServer.start("tcp://127.0.0.1:*",
-            new RegistrationVerifier(trust, RegistrationPolicy.load(registrationPolicy), Clock.systemUTC()), null);
+            new RegistrationVerifier(trust, RegistrationPolicy.load(registrationPolicy), Clock.systemUTC()), null,
+            relayCurve, null);
         Relay relay = Relay.start(relayOptions);
         DirectoryRegistrar registrar = new DirectoryRegistrar(
-            new DirectoryClient(List.of(directory.endpoint()), Optional.empty(), Duration.ofSeconds(2), "quickstart"),
-            Signer.load(pki.ssldir(), pki.certnames().get("relay." + HOST)), "relay_outbound",
-            List.of(relay.outboundEndpoint()), Optional.empty(), DirectoryRegistrar.DEFAULT_LIFETIME,
+            new DirectoryClient(List.of(directory.endpoint()), Map.of(directory.endpoint(), relayCurve.publicKeyZ85()),
+                relayCurve, null, Duration.ofSeconds(2), "quickstart"),
+            Signer.load(pki.ssldir(), relayCertname), "relay_outbound",
+            List.of(relay.outboundEndpoint()), Optional.of(relayCurve.publicKeyZ85()), DirectoryRegistrar.DEFAULT_LIFETIME,
             Clock.systemUTC())) {
       registrar.start();
       out.println("quickstart: directory service " + directory.endpoint() + "; relay_outbound registered there");
-      Path configFile = writeConfig(dir, relay, pki, directory.endpoint(), registrationPolicy);
+      Path configFile = writeConfig(dir, relay, pki, relayCertname, directory.endpoint(), registrationPolicy);
       FedmsgConfig config = ConfigLoader.builder().sources(List.of(configFile)).build().load();
       out.println("quickstart: configuration " + configFile);
-      out.println("quickstart: relay inbound " + relay.inboundEndpoint() + ", outbound " + relay.outboundEndpoint());
+      out.println("quickstart: relay inbound " + relay.inboundEndpoint() + ", outbound " + relay.outboundEndpoint()
+          + " (CURVE, server key " + relayCurve.publicKeyZ85() + ")");
 
       // 3. The tail: finds the relay's outbound endpoint through the directory.
       BlockingQueue<Message> received = new LinkedBlockingQueue<>();
@@ -182,7 +191,8 @@ public final class QuickstartCommand implements Callable<Integer> {
     body.put("username", "quickstart");
     ObjectNode forged = Fedmsg1.sign(body, shell);
     ((ObjectNode) forged.get("msg")).put("text", "forged");
-    sendRaw(relay.inboundEndpoint(), topic, Fedmsg1.wireBody(forged));
+    sendRaw(relay.inboundEndpoint(), config.curve().enabled() ? config.endpoints().get("relay_inbound").get(0)
+        .curveServerKey().orElseThrow() : null, topic, Fedmsg1.wireBody(forged));
     // 2. Unsigned, through the relay.
     try (Bus unsigned = Bus.create(BusOptions.builder().apply(config).active(true).signMessages(false).build())) {
       unsigned.publish("logger", "demo.hello", Map.of("text", "unsigned"));
@@ -200,12 +210,19 @@ public final class QuickstartCommand implements Callable<Integer> {
     out.flush();
   }
 
-  /** Sends two frames from a plain socket, as a forger would, once the relay has subscribed. */
-  private static void sendRaw(String relayInbound, String topic, byte[] body) {
+  /**
+   * Sends two frames from a raw socket, as a forger would, once the relay has subscribed. CURVE
+   * does not stop it (the relay admits any client key): signatures do.
+   */
+  private static void sendRaw(String relayInbound, String relayKey, String topic, byte[] body) {
     try (ZContext context = new ZContext()) {
       context.setLinger(2000);  // sockets are closed with the context's linger: let the message leave
       ZMQ.Socket socket = context.createSocket(SocketType.XPUB);
       socket.setHandshakeIvl(1000);
+      if (relayKey != null) {
+        org.fedmsg.discovery.curve.CurveSockets.client(socket, org.fedmsg.crypto.CurveKeyPair.generate("forger"),
+            org.fedmsg.crypto.Z85.decodeKey(relayKey).orElseThrow());
+      }
       socket.connect(relayInbound);
       socket.setReceiveTimeOut(10_000);
       if (socket.recv() == null) {  // the relay's subscription: now it is listening
@@ -227,17 +244,27 @@ public final class QuickstartCommand implements Callable<Integer> {
     }
   }
 
-  private static Path writeConfig(Path dir, Relay relay, ThrowawayPki pki, String directory,
+  private static Path writeConfig(Path dir, Relay relay, ThrowawayPki pki, String relayCertname, String directory,
       Path registrationPolicy) throws IOException {
+    String relayKey = pki.curvePublicKeys().get(relayCertname).replace("\\", "\\\\").replace("\"", "\\\"");
     Path file = dir.resolve("fedmsg.d").resolve("quickstart.yaml");
     String yaml = "# Written by `fedmsg quickstart`: a throw-away local bus on loopback.\n"
         + "topic_prefix: org.fedoraproject\n"
         + "environment: dev\n"
         + "relay_inbound: \"" + relay.inboundEndpoint() + "\"\n"
+        + "# CURVE on every hop; the relay's public key pins both of its sides (docs/curve.md).\n"
+        + "curve:\n"
+        + "  enabled: true\n"
+        + "  public_key_file: \"" + pki.ssldir().resolve(relayCertname + ".curve") + "\"\n"
+        + "  secret_key_file: \"" + pki.ssldir().resolve(relayCertname + ".curve_secret") + "\"\n"
+        + "# Active publishers (fedmsg logger) connect to the relay's inbound side.\n"
+        + "endpoints:\n"
+        + "  relay_inbound:\n"
+        + "    - {url: \"" + relay.inboundEndpoint() + "\", curve_server_key: \"" + relayKey + "\"}\n"
         + "# Subscribers find publishers in the directory service (registrations signed by the services).\n"
         + "discovery:\n"
         + "  - type: directory\n"
-        + "    servers: [\"" + directory + "\"]\n"
+        + "    servers: [{url: \"" + directory + "\", curve_server_key: \"" + relayKey + "\"}]\n"
         + "    policy: \"" + registrationPolicy + "\"\n"
         + "discovery_refresh: 1s\n"
         + "sign_messages: true\n"

@@ -28,7 +28,7 @@ final class ConfigSchema {
     STRING_OR_LIST("a string or a list of strings"),
     STRING_MAP("a mapping of strings to strings"),
     STRING_LIST_MAP("a mapping of strings to lists of strings"),
-    ENDPOINTS("a mapping of service names to a URL or a list of URLs or {url, curve_server_key} entries"),
+    ENDPOINTS("a mapping of service names to a URL or a list of URLs or {url, curve_server_key, curve} entries"),
     MAPPING("a mapping"),
     DISCOVERY("a list of mappings, each with a string 'type'"),
     CURVE("a mapping with enabled, public_key_file, secret_key_file, allowed_clients"),
@@ -245,7 +245,7 @@ final class ConfigSchema {
 
   private static void checkEndpoints(JsonNode value, List<String> path, Checker c) {
     require(value.isObject(), path, Kind.ENDPOINTS.expected, value, c);
-    String expected = "a URL string or a list of URL strings or {url, curve_server_key} mappings";
+    String expected = "a URL string or a list of URL strings or {url, curve_server_key, curve} mappings";
     value.properties().forEach(e -> {
       List<String> p = child(path, e.getKey());
       JsonNode v = e.getValue();
@@ -260,8 +260,13 @@ final class ConfigSchema {
         require(item.isObject() && item.path("url").isTextual(), p, expected, v, c);
         JsonNode key = item.get("curve_server_key");
         require(key == null || key.isNull() || key.isTextual(), child(p, "curve_server_key"), "a string", key, c);
+        JsonNode curve = item.get("curve");
+        require(curve == null || curve.isNull() || curve.isBoolean(), child(p, "curve"), "a boolean", curve, c);
+        if (curve != null && curve.isBoolean() && !curve.booleanValue() && key != null && key.isTextual()) {
+          throw c.wrongType(child(p, "curve"), "absent or true when curve_server_key is given", curve);
+        }
         item.fieldNames().forEachRemaining(f -> {
-          if (!f.equals("url") && !f.equals("curve_server_key")) {
+          if (!f.equals("url") && !f.equals("curve_server_key") && !f.equals("curve")) {
             c.warn(child(p, f), "unknown key '" + f + "' in an endpoint entry of '" + e.getKey() + "' (ignored)");
           }
         });

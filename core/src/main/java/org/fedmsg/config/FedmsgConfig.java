@@ -190,8 +190,10 @@ public final class FedmsgConfig {
             list.add(ConfiguredEndpoint.of(item.textValue()));
           } else {
             JsonNode key = item.get("curve_server_key");
+            JsonNode curve = item.get("curve");
             list.add(new ConfiguredEndpoint(item.get("url").textValue(),
-                key == null || key.isNull() ? Optional.empty() : Optional.of(key.textValue())));
+                key == null || key.isNull() ? Optional.empty() : Optional.of(key.textValue()),
+                curve != null && curve.isBoolean() && !curve.booleanValue()));
           }
         }
       }

@@ -31,6 +31,23 @@ class FedmsgConfigTest {
   }
 
   @Test
+  void endpoints_curveFalseEntry_markedPlain() throws Exception {
+    FedmsgConfig c = config("{\"endpoints\":{\"b\":[{\"url\":\"tcp://h:3\",\"curve\":false},"
+        + "{\"url\":\"tcp://h:4\",\"curve\":true}]}}");
+    assertThat(c.endpoints().get("b")).containsExactly(new ConfiguredEndpoint("tcp://h:3", Optional.empty(), true),
+        new ConfiguredEndpoint("tcp://h:4", Optional.empty(), false));
+  }
+
+  @Test
+  void endpoints_curveFalseWithKeyOrNotBoolean_rejected() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> config("{\"endpoints\":{\"b\":[{\"url\":\"tcp://h:3\","
+        + "\"curve\":false,\"curve_server_key\":\"K\"}]}}")).isInstanceOf(org.fedmsg.ConfigException.class)
+        .hasMessageContaining("endpoints.b.curve");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> config("{\"endpoints\":{\"b\":[{\"url\":\"tcp://h:3\","
+        + "\"curve\":\"no\"}]}}")).isInstanceOf(org.fedmsg.ConfigException.class).hasMessageContaining("a boolean");
+  }
+
+  @Test
   void crlLocation_nullOrEmpty_meansNoCrl() throws Exception {
     assertThat(config("{\"crl_location\":null}").crlLocation()).isEmpty();
     assertThat(config("{\"crl_location\":\"\"}").crlLocation()).isEmpty();

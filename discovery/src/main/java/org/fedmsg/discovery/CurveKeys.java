@@ -1,12 +1,12 @@
 package org.fedmsg.discovery;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Optional;
+import org.fedmsg.crypto.Z85;
 
 /**
  * Validation and fingerprints of CURVE public keys in their Z85 text form (40 characters for 32 bytes).
+ *
+ * <p>Delegates to {@link Z85} in the crypto module (one implementation in the project).
  *
  * <p>Stateless and thread-safe.
  */
@@ -14,9 +14,6 @@ public final class CurveKeys {
 
   /** Length of a Z85-encoded 32-byte CURVE key. */
   public static final int Z85_LENGTH = 40;
-
-  private static final String ALPHABET =
-      "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
 
   private CurveKeys() {}
 
@@ -27,28 +24,7 @@ public final class CurveKeys {
    * @return the 32 key bytes (a fresh array), or empty when the text is not a valid Z85 key of 40 characters
    */
   public static Optional<byte[]> decode(String z85) {
-    if (z85.length() != Z85_LENGTH) {
-      return Optional.empty();
-    }
-    byte[] out = new byte[32];
-    for (int block = 0; block < 8; block++) {
-      long value = 0;
-      for (int i = 0; i < 5; i++) {
-        int digit = ALPHABET.indexOf(z85.charAt(block * 5 + i));
-        if (digit < 0) {
-          return Optional.empty();
-        }
-        value = value * 85 + digit;
-      }
-      // Five base-85 digits can exceed 32 bits; such text is not a key.
-      if (value > 0xFFFF_FFFFL) {
-        return Optional.empty();
-      }
-      for (int i = 0; i < 4; i++) {
-        out[block * 4 + i] = (byte) (value >>> (24 - 8 * i));
-      }
-    }
-    return Optional.of(out);
+    return Z85.decodeKey(z85);
   }
 
   /**
@@ -70,13 +46,7 @@ public final class CurveKeys {
    * @throws IllegalArgumentException if the key is not valid Z85
    */
   public static String fingerprint(String z85) {
-    byte[] raw = decode(z85).orElseThrow(() -> new IllegalArgumentException("not a Z85 CURVE key"));
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(raw);
-      return "SHA256:" + HexFormat.of().formatHex(digest, 0, 8);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is mandatory in every JRE", e);
-    }
+    return Z85.fingerprint(decode(z85).orElseThrow(() -> new IllegalArgumentException("not a Z85 CURVE key")));
   }
 
   /**
@@ -87,22 +57,6 @@ public final class CurveKeys {
    * @throws IllegalArgumentException if {@code raw} is not 32 bytes long
    */
   public static String encode(byte[] raw) {
-    if (raw.length != 32) {
-      throw new IllegalArgumentException("a CURVE key has 32 bytes, got " + raw.length);
-    }
-    StringBuilder sb = new StringBuilder(Z85_LENGTH);
-    for (int block = 0; block < 8; block++) {
-      long value = 0;
-      for (int i = 0; i < 4; i++) {
-        value = (value << 8) | (raw[block * 4 + i] & 0xFF);
-      }
-      char[] chars = new char[5];
-      for (int i = 4; i >= 0; i--) {
-        chars[i] = ALPHABET.charAt((int) (value % 85));
-        value /= 85;
-      }
-      sb.append(chars);
-    }
-    return sb.toString();
+    return Z85.encodeKey(raw);
   }
 }

@@ -13,9 +13,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.fedmsg.crypto.CurveKeyPair;
 import org.fedmsg.crypto.SignerIdentity;
+import org.fedmsg.crypto.Z85;
 import org.fedmsg.crypto.VerificationResult;
 import org.fedmsg.discovery.Problem;
+import org.fedmsg.discovery.curve.CurveSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
@@ -39,6 +42,8 @@ public final class DirectoryClient implements AutoCloseable {
   private final Duration timeout;
   private final String label;
   private final ZContext context = new ZContext();
+  private final Map<String, byte[]> curveServerKeys = new java.util.HashMap<>();
+  private final CurveKeyPair curveClientKeys;
 
   /**
    * A verified registration from the directory.
@@ -98,6 +103,27 @@ public final class DirectoryClient implements AutoCloseable {
    */
   public DirectoryClient(List<String> servers, Optional<RegistrationVerifier> verifier, Duration timeout,
       String label) {
+    this(servers, Map.of(), null, verifier, timeout, label);
+  }
+
+  /**
+   * A client of replicas some or all of which are CURVE servers.
+   *
+   * @param servers the replica endpoints
+   * @param curveServerKeys replica endpoint to its CURVE public key (Z85); replicas not in the map are plain
+   * @param curveClientKeys this client's CURVE key pair, or null for a fresh ephemeral one (enough when
+   *     the replicas admit any client)
+   * @param verifier checks registrations received (required for {@link #query})
+   * @param timeout per request
+   * @param label the source label used in problems
+   * @throws IllegalArgumentException if no server is given or a key is not 40 characters of Z85
+   */
+  public DirectoryClient(List<String> servers, Map<String, String> curveServerKeys, CurveKeyPair curveClientKeys,
+      Optional<RegistrationVerifier> verifier, Duration timeout, String label) {
+    curveServerKeys.forEach((url, key) -> this.curveServerKeys.put(url, Z85.decodeKey(key).orElseThrow(
+        () -> new IllegalArgumentException("CURVE server key of " + url + " is not 40 characters of Z85"))));
+    this.curveClientKeys = curveServerKeys.isEmpty() ? null
+        : curveClientKeys != null ? curveClientKeys : CurveKeyPair.generate("directory-client");
     this.servers = List.copyOf(servers);
     if (this.servers.isEmpty()) {
       throw new IllegalArgumentException("at least one directory server is required");
@@ -249,6 +275,10 @@ public final class DirectoryClient implements AutoCloseable {
       socket.setLinger(0);
       socket.setSendTimeOut(millis);
       socket.setReceiveTimeOut(millis);
+      byte[] serverKey = curveServerKeys.get(server);
+      if (serverKey != null) {
+        CurveSockets.client(socket, curveClientKeys, serverKey);
+      }
       try {
         socket.connect(server);
       } catch (RuntimeException e) {

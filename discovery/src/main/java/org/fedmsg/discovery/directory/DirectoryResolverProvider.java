@@ -17,7 +17,7 @@ import org.fedmsg.discovery.ResolverContext;
  * Provider of the {@code directory} resolver.
  *
  * <p>Options of the {@code discovery} entry: {@code servers} (list of replica endpoints, required),
- * {@code timeout} (per request, default {@code 2s}), {@code policy} (registration policy file), {@code ca}
+ * each may be {@code {url, curve_server_key}} for a replica that is a CURVE server), {@code timeout} (per request, default {@code 2s}), {@code policy} (registration policy file), {@code ca}
  * and {@code crl} (files or https URLs). The trust store and the registration policy are taken from the
  * {@link ResolverContext} services ({@link TrustStore}, {@link RegistrationPolicy}) when the application
  * supplies them; otherwise {@code ca}/{@code crl} (or the top-level {@code ca_cert_location} and
@@ -46,11 +46,17 @@ public final class DirectoryResolverProvider implements EndpointResolverProvider
     if (!list.isArray() || list.isEmpty()) {
       throw new IllegalArgumentException("discovery[type=directory].servers: expected a non-empty list, got " + list);
     }
+    java.util.Map<String, String> curveKeys = new java.util.LinkedHashMap<>();
     for (JsonNode s : list) {
-      if (!s.isTextual() || !s.asText().matches("tcp://\\S+:\\d+")) {
-        throw new IllegalArgumentException("discovery[type=directory].servers: expected tcp://host:port, got " + s);
+      JsonNode url = s.isObject() ? s.path("url") : s;
+      if (!url.isTextual() || !url.asText().matches("tcp://\\S+:\\d+")) {
+        throw new IllegalArgumentException("discovery[type=directory].servers: expected tcp://host:port or "
+            + "{url: tcp://host:port, curve_server_key: KEY}, got " + s);
       }
-      servers.add(s.asText());
+      servers.add(url.asText());
+      if (s.path("curve_server_key").isTextual()) {
+        curveKeys.put(url.asText(), s.path("curve_server_key").asText());
+      }
     }
     Duration timeout = Durations.parse("discovery[type=directory].timeout", cfg.path("timeout"), Duration.ofSeconds(2));
     RegistrationPolicy policy = context.service(RegistrationPolicy.class).orElseGet(() -> {
@@ -61,7 +67,8 @@ public final class DirectoryResolverProvider implements EndpointResolverProvider
     });
     TrustStore trust = context.service(TrustStore.class).orElseGet(() -> trustFromConfig(cfg, context));
     RegistrationVerifier verifier = new RegistrationVerifier(trust, policy, context.clock());
-    return new DirectoryResolver(label, new DirectoryClient(servers, Optional.of(verifier), timeout, label),
+    return new DirectoryResolver(label, new DirectoryClient(servers, curveKeys,
+        context.service(org.fedmsg.crypto.CurveKeyPair.class).orElse(null), Optional.of(verifier), timeout, label),
         context.clock());
   }
 

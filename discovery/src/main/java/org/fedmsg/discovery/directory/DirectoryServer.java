@@ -19,9 +19,13 @@ import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.fedmsg.crypto.AllowedCurveClients;
+import org.fedmsg.crypto.CurveKeyPair;
 import org.fedmsg.crypto.SignerIdentity;
 import org.fedmsg.crypto.VerificationResult;
 import org.fedmsg.crypto.VerificationResult.Reason;
+import org.fedmsg.discovery.curve.CurveSockets;
+import org.fedmsg.discovery.curve.ZapHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
@@ -57,23 +61,32 @@ public final class DirectoryServer implements AutoCloseable {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final String endpoint;
   private final Thread thread;
+  private final ZapHandler zap;
   private volatile boolean running = true;
 
   private record Stored(SignedRegistration registration, SignerIdentity signer, ObjectNode json) {}
 
-  private DirectoryServer(String bind, RegistrationVerifier verifier, Path stateDirectory) {
+  private DirectoryServer(String bind, RegistrationVerifier verifier, Path stateDirectory, CurveKeyPair curve,
+      AllowedCurveClients allowedClients) {
     this.verifier = Objects.requireNonNull(verifier, "verifier");
     this.stateDirectory = stateDirectory;
     for (Reason r : Reason.values()) {
       rejections.put(r, new AtomicLong());
     }
     loadState();
+    this.zap = curve == null ? null : ZapHandler.start(context, allowedClients, "directory");
     ZMQ.Socket socket = context.createSocket(SocketType.ROUTER);
     socket.setLinger(0);
     socket.setReceiveTimeOut(200);
     try {
+      if (curve != null) {
+        CurveSockets.server(socket, curve, "directory");
+      }
       socket.bind(bind);
     } catch (RuntimeException e) {
+      if (zap != null) {
+        zap.close();
+      }
       context.close();
       throw new IllegalArgumentException("cannot bind the directory to " + bind + ": " + e.getMessage(), e);
     }
@@ -81,7 +94,8 @@ public final class DirectoryServer implements AutoCloseable {
     this.thread = new Thread(() -> serve(socket), "fedmsg-directory " + endpoint);
     this.thread.setDaemon(true);
     this.thread.start();
-    LOG.info("Directory replica listening on {}", endpoint);
+    LOG.info("Directory replica listening on {}{}", endpoint,
+        curve == null ? "" : " (CURVE, server key " + curve.publicKeyZ85() + ")");
   }
 
   /**
@@ -94,7 +108,34 @@ public final class DirectoryServer implements AutoCloseable {
    * @throws IllegalArgumentException if the address cannot be bound
    */
   public static DirectoryServer start(String bind, RegistrationVerifier verifier, Path stateDirectory) {
-    return new DirectoryServer(bind, verifier, stateDirectory);
+    return new DirectoryServer(bind, verifier, stateDirectory, null, null);
+  }
+
+  /**
+   * Binds and starts a replica that is a CURVE server: clients must know {@code curve}'s public key,
+   * and a ZAP handler admits any client with a valid handshake, or only {@code allowedClients}.
+   *
+   * @param bind a ZeroMQ bind address
+   * @param verifier checks registrations
+   * @param stateDirectory where registrations are kept across restarts, or null for memory only
+   * @param curve the replica's CURVE key pair
+   * @param allowedClients the client keys admitted, or null for any
+   * @return the running replica
+   * @throws IllegalArgumentException if the address cannot be bound
+   */
+  public static DirectoryServer start(String bind, RegistrationVerifier verifier, Path stateDirectory,
+      CurveKeyPair curve, AllowedCurveClients allowedClients) {
+    return new DirectoryServer(bind, verifier, stateDirectory, java.util.Objects.requireNonNull(curve, "curve"),
+        allowedClients);
+  }
+
+  /**
+   * CURVE clients refused by this replica's ZAP handler (0 when CURVE is off).
+   *
+   * @return the count since start
+   */
+  public long curveRefusals() {
+    return zap == null ? 0 : zap.refused();
   }
 
   /**
@@ -146,6 +187,9 @@ public final class DirectoryServer implements AutoCloseable {
       thread.join(TimeUnit.SECONDS.toMillis(5));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (zap != null) {
+      zap.close();
     }
     context.close();
     stopped.countDown();

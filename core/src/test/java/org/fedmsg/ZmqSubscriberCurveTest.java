@@ -1,0 +1,94 @@
+package org.fedmsg;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.fedmsg.crypto.CurveKeyPair;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.zeromq.ZContext;
+
+/** The subscriber's one-socket-per-server-key grouping: connect with keys, subscriptions, disconnect. */
+@Timeout(60)
+class ZmqSubscriberCurveTest {
+
+  private static Bus publisher(CurveKeyPair keys) {
+    return Bus.create(BusOptions.builder().name("pub").endpoint("pub", List.of("tcp://127.0.0.1:*"))
+        .validateSignatures(false).curve(CurveOptions.builder().keyPair(keys).build()).build());
+  }
+
+  private static String topic(List<byte[]> frames) {
+    return new String(frames.get(0), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void connectWithKeys_subscriptionReachesEverySocket_disconnectStopsThatPublisher() throws Exception {
+    CurveKeyPair k1 = CurveKeyPair.generate("p1");
+    CurveKeyPair k2 = CurveKeyPair.generate("p2");
+    BlockingQueue<String> got = new LinkedBlockingQueue<>();
+    try (Bus p1 = publisher(k1);
+        Bus p2 = publisher(k2);
+        ZContext context = new ZContext(1)) {
+      ZmqSubscriber sub = new ZmqSubscriber(context, SocketOptions.DEFAULTS, CurveOptions.builder().build(), null,
+          frames -> got.add(topic(frames)), "test");
+      try {
+        sub.subscribe("org.fedoraproject.dev.m");
+        sub.connect(p1.publisherEndpoint(), k1.publicKeyZ85());
+        sub.connect(p2.publisherEndpoint(), k2.publicKeyZ85());
+        assertThat(sub.connections()).containsExactlyInAnyOrder(p1.publisherEndpoint(), p2.publisherEndpoint());
+        awaitTopic(got, p1, "org.fedoraproject.dev.m.one");
+        awaitTopic(got, p2, "org.fedoraproject.dev.m.two");
+
+        sub.disconnect(p2.publisherEndpoint());
+        assertThat(sub.connections()).containsExactly(p1.publisherEndpoint());
+        // Let the disconnect command run: p1's messages published after it keep flowing.
+        awaitTopic(got, p1, "org.fedoraproject.dev.m.one");
+        got.clear();
+        for (int i = 0; i < 5; i++) {
+          p2.publish("m", "two", Map.of());
+        }
+        awaitTopic(got, p1, "org.fedoraproject.dev.m.one");
+        assertThat(got).doesNotContain("org.fedoraproject.dev.m.two");
+
+        sub.unsubscribe("org.fedoraproject.dev.m");
+        // Subscriptions travel in order: once a message on a new prefix arrives, p1 has the unsubscribe too.
+        sub.subscribe("org.fedoraproject.dev.x");
+        for (int i = 0; i < 100 && !got.contains("org.fedoraproject.dev.x.probe"); i++) {
+          p1.publish("x", "probe", Map.of());
+          Thread.sleep(20);
+        }
+        assertThat(got).contains("org.fedoraproject.dev.x.probe");
+        got.clear();
+        for (int i = 0; i < 5; i++) {
+          p1.publish("m", "one", Map.of());
+        }
+        p1.publish("x", "probe", Map.of());
+        assertThat(got.poll(10, TimeUnit.SECONDS)).isEqualTo("org.fedoraproject.dev.x.probe");
+        assertThat(sub.handshakeFailures()).isZero();
+      } finally {
+        sub.close();
+      }
+    }
+  }
+
+  /** Publishes until the topic arrives (the first subscription may still be on its way). */
+  private static void awaitTopic(BlockingQueue<String> got, Bus pub, String topic) throws InterruptedException {
+    String suffix = topic.substring("org.fedoraproject.dev.m.".length());
+    for (int i = 0; i < 100; i++) {
+      pub.publish("m", suffix, Map.of());
+      String t = got.poll(100, TimeUnit.MILLISECONDS);
+      while (t != null) {
+        if (t.equals(topic)) {
+          return;
+        }
+        t = got.poll(10, TimeUnit.MILLISECONDS);
+      }
+    }
+    throw new AssertionError(topic + " never arrived");
+  }
+}
