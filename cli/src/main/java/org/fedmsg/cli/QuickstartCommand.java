@@ -105,7 +105,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         Relay relay = Relay.start(relayOptions);
         DirectoryRegistrar registrar = new DirectoryRegistrar(
             new DirectoryClient(List.of(directory.endpoint()), Map.of(directory.endpoint(), relayCurve.publicKeyZ85()),
-                relayCurve, null, Duration.ofSeconds(2), "quickstart"),
+                relayCurve, Optional.empty(), Duration.ofSeconds(2), "quickstart"),
             Signer.load(pki.ssldir(), relayCertname), "relay_outbound",
             List.of(relay.outboundEndpoint()), Optional.of(relayCurve.publicKeyZ85()), DirectoryRegistrar.DEFAULT_LIFETIME,
             Clock.systemUTC())) {
