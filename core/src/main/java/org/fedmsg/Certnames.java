@@ -51,7 +51,7 @@ public final class Certnames {
   }
 
   /** {@code gethostname().split('.', 1)[0]}, as the reference computes it. */
-  static String shortHostname() {
+  public static String shortHostname() {
     String host;
     try {
       host = InetAddress.getLocalHost().getHostName();

@@ -54,7 +54,11 @@ import picocli.CommandLine.Spec;
     description = {"Run a complete local bus on loopback: a relay, a publisher sending through it, and a",
         "tail printing what arrives. Writes its throw-away configuration under --state-dir."})
 public final class QuickstartCommand implements Callable<Integer> {
-  private static final String HOST = "quickstart";
+  /**
+   * The certificates are issued for this machine's short host name, so that `fedmsg logger`
+   * (which signs as {@code shell.<host>}, as the reference's does) works with the written config.
+   */
+  private static final String HOST = hostForCertificates();
 
   @Option(names = "--state-dir", paramLabel = "DIR",
       description = "Where the throw-away configuration goes (default: $XDG_STATE_HOME/fedmsg/quickstart, "
@@ -284,6 +288,11 @@ public final class QuickstartCommand implements Callable<Integer> {
         + "      effect: allow\n";
     Files.writeString(file, yaml);
     return file;
+  }
+
+  private static String hostForCertificates() {
+    String host = org.fedmsg.Certnames.shortHostname().toLowerCase(java.util.Locale.ROOT);
+    return host.matches("[a-z0-9][a-z0-9-]{0,62}") ? host : "quickstart";
   }
 
   static Path defaultStateDir() {
