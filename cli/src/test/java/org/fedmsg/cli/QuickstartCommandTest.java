@@ -29,7 +29,13 @@ class QuickstartCommandTest {
         .load();
     assertThat(config.curve().enabled()).isTrue();
     assertThat(config.curve().secretKeyFile()).isPresent();
-    assertThat(config.endpoints().get("relay_outbound").get(0).curveServerKey()).isPresent();
+    // Subscribers find relay_outbound (and its CURVE key) in the directory, which is itself
+    // reached over CURVE; active publishers get relay_inbound and its key from endpoints.
+    assertThat(config.endpoints()).doesNotContainKey("relay_outbound");
     assertThat(config.endpoints().get("relay_inbound").get(0).curveServerKey()).isPresent();
+    assertThat(config.discovery()).singleElement().satisfies(source -> {
+      assertThat(source.type()).isEqualTo("directory");
+      assertThat(source.settings().path("servers").get(0).path("curve_server_key").asText()).hasSize(40);
+    });
   }
 }
