@@ -2,10 +2,6 @@ package org.fedmsg;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import org.fedmsg.crypto.VerificationResult;
@@ -47,12 +43,12 @@ final class Inbound {
       return Outcome.reject(Reason.MALFORMED, "frame-count", "expected 2 frames (fedmsg/1) or 3 (fedmsg/2), got "
           + (frames.contains(null) ? "more than 16" : count), "");
     }
-    String topic = utf8(frames.get(0));
+    String topic = org.fedmsg.json.CanonicalJson.strictUtf8(frames.get(0));
     if (topic == null) {
       return Outcome.reject(Reason.MALFORMED, "not-utf8", "topic frame is not UTF-8", "");
     }
     byte[] raw = frames.get(1);
-    if (utf8(raw) == null) {
+    if (org.fedmsg.json.CanonicalJson.strictUtf8(raw) == null) {
       return Outcome.reject(Reason.MALFORMED, "not-utf8", "body frame is not UTF-8", topic);
     }
     JsonNode parsed;
@@ -99,16 +95,4 @@ final class Inbound {
     return Outcome.accept(new Message(topic, body, raw, format, signer), missed);
   }
 
-  /** Strict UTF-8 decoding: null when the bytes are not valid UTF-8. */
-  static String utf8(byte[] bytes) {
-    try {
-      return StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
-    } catch (CharacterCodingException e) {
-      return null;
-    }
-  }
 }

@@ -199,4 +199,22 @@ public final class CanonicalJson {
   public static int compareCodePoints(String a, String b) {
     return JsonWriter.compareCodePoints(a, b);
   }
+
+  /**
+   * Decodes strict UTF-8 (malformed or unmappable input refused), as frames must be before
+   * they are parsed.
+   *
+   * @return the text, or null when {@code bytes} are not valid UTF-8
+   */
+  public static String strictUtf8(byte[] bytes) {
+    try {
+      return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return null;
+    }
+  }
 }

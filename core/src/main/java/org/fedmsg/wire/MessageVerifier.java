@@ -2,10 +2,6 @@ package org.fedmsg.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -178,7 +174,7 @@ public final class MessageVerifier {
   }
 
   private Verdict checkFedmsg1(List<byte[]> frames) {
-    String topic = utf8(frames.get(0));
+    String topic = CanonicalJson.strictUtf8(frames.get(0));
     if (topic == null) {
       return new Verdict(VerificationResult.invalid(Reason.MALFORMED, "topic frame is not UTF-8"),
           WireFormat.FEDMSG1, null, null, 0);
@@ -201,7 +197,7 @@ public final class MessageVerifier {
   private Verdict checkFedmsg2(List<byte[]> frames) {
     byte[] topicBytes = frames.get(0);
     byte[] bodyBytes = frames.get(1);
-    String topic = utf8(topicBytes);
+    String topic = CanonicalJson.strictUtf8(topicBytes);
     if (topic == null) {
       return fail2(Reason.MALFORMED, "topic frame is not UTF-8", null, null);
     }
@@ -276,18 +272,6 @@ public final class MessageVerifier {
     return new Verdict(VerificationResult.invalid(reason, detail), WireFormat.FEDMSG2, topic, body, 0);
   }
 
-  /** Strict UTF-8 decoding: null when the bytes are not valid UTF-8. */
-  static String utf8(byte[] bytes) {
-    try {
-      return StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
-    } catch (CharacterCodingException e) {
-      return null;
-    }
-  }
 
   /**
    * Options for a {@link MessageVerifier}. Not thread-safe; {@link #build()} returns an immutable
