@@ -18,13 +18,20 @@ import org.fedmsg.wire.MessageVerifier;
  */
 final class Inbound {
   /** The outcome: exactly one of message and rejection is set (a probe answer has a message). */
-  record Outcome(Message message, Rejection rejection, boolean probe, long missed) {
+  record Outcome(Message message, Rejection rejection, boolean probe, long missed, String msgId) {
     static Outcome reject(Reason reason, String cause, String detail, String topic) {
-      return new Outcome(null, new Rejection(reason, cause, detail, topic), false, 0);
+      return new Outcome(null, new Rejection(reason, cause, detail, topic), false, 0, null);
+    }
+
+    /** A rejection of a parsed body: its {@code msg_id}, if any, goes to the audit log. */
+    static Outcome reject(Reason reason, String cause, String detail, String topic, ObjectNode body) {
+      JsonNode id = body.get("msg_id");
+      return new Outcome(null, new Rejection(reason, cause, detail, topic), false, 0,
+          id != null && id.isTextual() ? id.textValue() : null);
     }
 
     static Outcome accept(Message message, long missed) {
-      return new Outcome(message, null, false, missed);
+      return new Outcome(message, null, false, missed, null);
     }
   }
 
@@ -64,19 +71,20 @@ final class Inbound {
     JsonNode bodyTopic = body.get("topic");
     if (bodyTopic == null || !bodyTopic.isTextual() || !bodyTopic.textValue().equals(topic)) {
       return Outcome.reject(Reason.TOPIC_MISMATCH, "topic-mismatch",
-          "frame topic '" + topic + "' differs from body topic " + (bodyTopic == null ? "(none)" : bodyTopic), topic);
+          "frame topic '" + topic + "' differs from body topic " + (bodyTopic == null ? "(none)" : bodyTopic), topic,
+          body);
     }
     WireFormat format = count == 2 ? WireFormat.FEDMSG1 : WireFormat.FEDMSG2;
     if (count == 2 && topic.contains(ZmqPublisher.PROBE_MARKER)) {
-      return new Outcome(new Message(topic, body, raw, format, null), null, true, 0);
+      return new Outcome(new Message(topic, body, raw, format, null), null, true, 0, null);
     }
     if (!validate) {
       return Outcome.accept(new Message(topic, body, raw, format, null), 0);
     }
     if (verifier == null) {
       return count == 2 && !body.has("signature")
-          ? Outcome.reject(Reason.UNSIGNED, "unsigned", "message carries no signature", topic)
-          : Outcome.reject(Reason.UNTRUSTED_CHAIN, "no-trust", "no CA is configured to verify signatures", topic);
+          ? Outcome.reject(Reason.UNSIGNED, "unsigned", "message carries no signature", topic, body)
+          : Outcome.reject(Reason.UNTRUSTED_CHAIN, "no-trust", "no CA is configured to verify signatures", topic, body);
     }
     long missed = 0;
     VerificationResult result;
@@ -89,7 +97,7 @@ final class Inbound {
     }
     if (result instanceof VerificationResult.Invalid invalid) {
       return Outcome.reject(invalid.reason(), invalid.reason().name().toLowerCase(Locale.ROOT).replace('_', '-'),
-          invalid.detail(), topic);
+          invalid.detail(), topic, body);
     }
     String signer = ((VerificationResult.Valid) result).signer().commonName();
     return Outcome.accept(new Message(topic, body, raw, format, signer), missed);

@@ -47,7 +47,7 @@ final class Receiver {
       return null;
     }
     if (outcome.rejection() != null) {
-      reject(outcome.rejection(), null, null);
+      reject(outcome.rejection(), null, outcome.msgId());
       return null;
     }
     if (outcome.missed() > 0) {
