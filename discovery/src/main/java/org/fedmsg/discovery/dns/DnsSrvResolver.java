@@ -179,8 +179,12 @@ final class DnsSrvResolver implements EndpointResolver {
       if (p.kind() == Problem.Kind.NXDOMAIN) {
         LOG.debug("{}: no CURVE key record {}", label, txtName);
       } else {
-        LOG.warn("{}", p);
-        problems.add(p);
+        // The publishers themselves were found: failing to ask for a key must not fail the
+        // whole source. The endpoint goes on without a key (a CURVE subscriber then refuses
+        // to connect to it: fail closed), and the failure is reported as a key problem.
+        Problem keyProblem = logged(Problem.Kind.BAD_CURVE_KEY, txtName.toString(),
+            "could not look up the CURVE key record (" + p.kind() + ": " + p.detail() + "); endpoint used without a key");
+        problems.add(keyProblem);
       }
     }
     if (answer.isEmpty()) {

@@ -86,6 +86,21 @@ class DnsSrvResolverTest {
   }
 
   @Test
+  void resolve_keyLookupRefused_endpointKeptWithoutKeyAndSourceNotFailed() throws Exception {
+    // The target lies outside the server's zone, so the TXT query for its key is REFUSED.
+    try (Dnsmasq dns = Dnsmasq.start(dir, "local=/" + D + "/",
+        "srv-host=_fedmsg._tcp." + D + ",127.0.0.1,9940,0,0")) {
+      Resolution r = resolver(dns, D).resolve();
+      assertThat(r.failed()).isFalse();
+      assertThat(r.endpoints()).containsExactly(Endpoint.of(D, "tcp://127.0.0.1:9940", "dns-srv"));
+      assertThat(r.problems()).singleElement().satisfies(p -> {
+        assertThat(p.kind()).isEqualTo(org.fedmsg.discovery.Problem.Kind.BAD_CURVE_KEY);
+        assertThat(p.detail()).contains("could not look up the CURVE key record");
+      });
+    }
+  }
+
+  @Test
   void resolve_curveTxtRecord_keyAttached() throws Exception {
     String k1 = key();
     String bad = "curve=tooshort";
