@@ -56,7 +56,7 @@ public record ThrowawayPki(Path ssldir, Path caCertificate, Path crl, Map<String
   /**
    * Creates a throw-away PKI in {@code dir}: an unencrypted EC P-256 CA, a certificate of
    * {@code keyType} for every service (certname {@code <service>-<host>}), optionally a CURVE key
-   * pair for each, and a CRL; all valid for {@link #VALIDITY}.
+   * pair for each, and a CRL; all valid for {@link #VALIDITY} (the CA a day longer).
    *
    * @param dir the ssldir to create; must not already hold a CA
    * @param host the host name in the certnames (e.g. {@code localhost} or the machine's name)
@@ -71,7 +71,9 @@ public record ThrowawayPki(Path ssldir, Path caCertificate, Path crl, Map<String
     if (services.isEmpty()) {
       throw new CertsException(CertsException.Reason.INVALID_ARGUMENT, "a PKI needs at least one service");
     }
-    CertificateAuthority ca = CertificateAuthority.init(dir, CA_NAME, KeyType.EC_P256, VALIDITY, null, false);
+    // The CA outlives its certificates by a day, so that none has to be cut to the CA's end.
+    CertificateAuthority ca = CertificateAuthority.init(dir, CA_NAME, KeyType.EC_P256, VALIDITY.plusDays(1), null,
+        false);
     Map<String, String> certnames = new LinkedHashMap<>();
     Map<String, String> curve = new LinkedHashMap<>();
     for (String service : new java.util.LinkedHashSet<>(services)) {
