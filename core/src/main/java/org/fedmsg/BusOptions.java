@@ -6,6 +6,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.fedmsg.config.FedmsgConfig;
+import org.fedmsg.crypto.Signer;
+import org.fedmsg.discovery.Discovery;
+import org.fedmsg.policy.PolicyViolationException;
+import org.fedmsg.policy.TopicPolicy;
+import org.fedmsg.wire.MessageVerifier;
 
 /**
  * Everything a {@link Bus} needs, built with {@link #builder()} (or from the {@code fedmsg.d}
@@ -29,12 +35,12 @@ public final class BusOptions {
   final Clock clock;
   final String username;
   final Duration activeConnectTimeout;
-  final org.fedmsg.config.FedmsgConfig config;
-  final org.fedmsg.crypto.Signer signer;
+  final FedmsgConfig config;
+  final Signer signer;
   final boolean signMessages;
-  final org.fedmsg.wire.MessageVerifier verifier;
-  final org.fedmsg.policy.TopicPolicy publishPolicy;
-  final org.fedmsg.discovery.Discovery discovery;
+  final MessageVerifier verifier;
+  final TopicPolicy publishPolicy;
+  final Discovery discovery;
   final boolean endpointsOverridden;
   final CurveOptions curve;
 
@@ -130,12 +136,12 @@ public final class BusOptions {
     private Clock clock = Clock.systemUTC();
     private String username = System.getProperty("user.name", "unknown");
     private Duration activeConnectTimeout = Duration.ofSeconds(5);
-    private org.fedmsg.config.FedmsgConfig config;
-    private org.fedmsg.crypto.Signer signer;
+    private FedmsgConfig config;
+    private Signer signer;
     private boolean signMessages;
-    private org.fedmsg.wire.MessageVerifier verifier;
-    private org.fedmsg.policy.TopicPolicy publishPolicy;
-    private org.fedmsg.discovery.Discovery discovery;
+    private MessageVerifier verifier;
+    private TopicPolicy publishPolicy;
+    private Discovery discovery;
     private boolean endpointsOverridden;
     private CurveOptions curve = CurveOptions.disabled();
 
@@ -240,7 +246,7 @@ public final class BusOptions {
      * Sets everything the {@code fedmsg.d} configuration says about topics, endpoints, sockets,
      * wire format and validation. Call it first, then override what the program decides itself.
      */
-    public Builder apply(org.fedmsg.config.FedmsgConfig config) {
+    public Builder apply(FedmsgConfig config) {
       this.config = Objects.requireNonNull(config, "config");
       this.signMessages = config.signMessages();
       topicPrefix(config.topicPrefix());
@@ -276,7 +282,7 @@ public final class BusOptions {
      * 2048+, P-256 or Ed25519). Without it, a bus configured with {@code sign_messages: true}
      * loads the key its {@code certnames} name for it (see {@link Certnames}).
      */
-    public Builder signer(org.fedmsg.crypto.Signer signer) {
+    public Builder signer(Signer signer) {
       this.signer = Objects.requireNonNull(signer, "signer");
       return this;
     }
@@ -292,17 +298,17 @@ public final class BusOptions {
      * it, a bus built from a configuration creates one from {@code ca_cert_location},
      * {@code crl_location}, the policy and {@code replay_window}.
      */
-    public Builder verifier(org.fedmsg.wire.MessageVerifier verifier) {
+    public Builder verifier(MessageVerifier verifier) {
       this.verifier = Objects.requireNonNull(verifier, "verifier");
       return this;
     }
 
     /**
      * The policy a publisher checks its own topics against before sending, failing fast with
-     * {@link org.fedmsg.policy.PolicyViolationException}. Without it, a bus built from a
+     * {@link PolicyViolationException}. Without it, a bus built from a
      * configuration with a {@code policy:} section or {@code policy_file} uses that.
      */
-    public Builder publishPolicy(org.fedmsg.policy.TopicPolicy policy) {
+    public Builder publishPolicy(TopicPolicy policy) {
       this.publishPolicy = Objects.requireNonNull(policy, "policy");
       return this;
     }
@@ -314,7 +320,7 @@ public final class BusOptions {
      * with {@link #endpoint} connects to those endpoints. The bus starts the discovery's
      * periodic refresh; the caller keeps ownership and closes it.
      */
-    public Builder discovery(org.fedmsg.discovery.Discovery discovery) {
+    public Builder discovery(Discovery discovery) {
       this.discovery = Objects.requireNonNull(discovery, "discovery");
       return this;
     }

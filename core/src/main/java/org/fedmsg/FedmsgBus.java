@@ -15,8 +15,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.fedmsg.crypto.Signer;
+import org.fedmsg.crypto.TrustStore;
 import org.fedmsg.crypto.VerificationResult.Reason;
+import org.fedmsg.discovery.Discovery;
 import org.fedmsg.discovery.curve.ZapHandler;
+import org.fedmsg.discovery.directory.DirectoryRegistrar;
+import org.fedmsg.policy.TopicPolicy;
+import org.fedmsg.wire.Fedmsg1;
+import org.fedmsg.wire.Fedmsg2;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.ZContext;
@@ -31,9 +38,9 @@ final class FedmsgBus implements Bus {
   private final ZmqPublisher publisher;
   private final AtomicLong counter = new AtomicLong();
   private final Receiver receiver;
-  private final org.fedmsg.crypto.Signer signer;
-  private final org.fedmsg.policy.TopicPolicy publishPolicy;
-  private final org.fedmsg.wire.Fedmsg2.Stamper stamper = org.fedmsg.wire.Fedmsg2.Stamper.start();
+  private final Signer signer;
+  private final TopicPolicy publishPolicy;
+  private final Fedmsg2.Stamper stamper = Fedmsg2.Stamper.start();
   private final List<AutoCloseable> owned = new java.util.ArrayList<>();
   private final List<HandlerSubscription> subscriptions = new CopyOnWriteArrayList<>();
   private final Map<String, Set<String>> probes = new ConcurrentHashMap<>();
@@ -43,7 +50,7 @@ final class FedmsgBus implements Bus {
   private final LongAdder handlerErrors = new LongAdder();
   private final Object subscriberLock = new Object();
   private volatile ZmqSubscriber subscriber;
-  private org.fedmsg.discovery.directory.DirectoryRegistrar registrar;
+  private DirectoryRegistrar registrar;
   private ZapHandler zap;
   private volatile boolean activeReady;
   private volatile boolean closed;
@@ -134,15 +141,15 @@ final class FedmsgBus implements Bus {
   private byte[][] encode(String fullTopic, ObjectNode body) {
     if (options.wireFormat == WireFormat.FEDMSG2) {
       stamper.stamp(body);
-      return org.fedmsg.wire.Fedmsg2.encode(fullTopic, body, signer);
+      return Fedmsg2.encode(fullTopic, body, signer);
     }
     byte[] topicFrame = fullTopic.getBytes(StandardCharsets.UTF_8);
     if (signer == null) {
       return new byte[][] {topicFrame, Json.canonical(body)};
     }
-    ObjectNode signed = org.fedmsg.wire.Fedmsg1.sign(body, signer);
+    ObjectNode signed = Fedmsg1.sign(body, signer);
     body.setAll(signed);
-    return new byte[][] {topicFrame, org.fedmsg.wire.Fedmsg1.wireBody(signed)};
+    return new byte[][] {topicFrame, Fedmsg1.wireBody(signed)};
   }
 
   private void awaitRelayIfActive() {
@@ -191,7 +198,7 @@ final class FedmsgBus implements Bus {
       if (subscriber == null) {
         ZmqSubscriber created = new ZmqSubscriber(context, options.socketOptions, options.curve, null, this::onFrames,
             "bus");
-        org.fedmsg.discovery.Discovery found;
+        Discovery found;
         try {
           found = BusDiscovery.open(options, ownedTrustStore());
         } catch (RuntimeException e) {
@@ -274,9 +281,9 @@ final class FedmsgBus implements Bus {
     }
   }
 
-  private org.fedmsg.crypto.TrustStore ownedTrustStore() {
+  private TrustStore ownedTrustStore() {
     for (AutoCloseable resource : owned) {
-      if (resource instanceof org.fedmsg.crypto.TrustStore trust) {
+      if (resource instanceof TrustStore trust) {
         return trust;
       }
     }
