@@ -60,7 +60,7 @@ public final class StatusCommand implements Callable<Integer> {
       err.println("fedmsg status: " + e.getMessage());
       return 2;
     }
-    Map<String, List<String>> configured = new LinkedHashMap<>(options.endpoints());
+    Map<String, List<String>> configured = expectedServices(config, err);
     configured.remove("relay_inbound");
     if (configured.isEmpty()) {
       err.println("fedmsg status: no endpoints configured: nothing to check");
@@ -93,6 +93,25 @@ public final class StatusCommand implements Callable<Integer> {
       interval = Heartbeat.DEFAULT_INTERVAL;
     }
     return interval.multipliedBy(5).dividedBy(2);
+  }
+
+  /**
+   * The services that should be heard from: what the configured discovery sources resolve now
+   * (the {@code endpoints} map by default, or DNS SRV records, or directory registrations), by
+   * service name.
+   */
+  private static Map<String, List<String>> expectedServices(FedmsgConfig config, PrintWriter err) {
+    Map<String, List<String>> expected = new LinkedHashMap<>();
+    try (org.fedmsg.discovery.Discovery discovery = org.fedmsg.discovery.Discovery.fromConfig(
+        org.fedmsg.discovery.ResolverContext.builder().config(config.effective()).build(), null)) {
+      for (org.fedmsg.discovery.Endpoint e : discovery.current().endpoints()) {
+        expected.computeIfAbsent(e.service(), k -> new java.util.ArrayList<>()).add(e.url());
+      }
+    } catch (RuntimeException e) {
+      err.println("fedmsg status: discovery failed (" + e.getMessage() + "); using the endpoints map");
+      expected.putAll(config.endpointUrls());
+    }
+    return expected;
   }
 
   private static void print(PrintWriter out, StatusReport report, Map<String, List<String>> configured,
