@@ -42,8 +42,6 @@ import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.operator.DefaultAlgorithmNameFinder;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
-import org.zeromq.ZConfig;
-import org.zeromq.ZMQ;
 
 /**
  * {@code fedmsg-certs inspect}: describes a certificate (or bundle), private key, CRL or CURVE
@@ -251,9 +249,14 @@ final class Inspector {
   }
 
   private static ObjectNode curve(Path file) throws IOException {
-    ZConfig zpl = ZConfig.load(file.toString());
-    String publicKey = zpl.getValue("curve/public-key");
-    String secretKey = zpl.getValue("curve/secret-key");
+    Map<String, String> zpl;
+    try {
+      zpl = org.fedmsg.crypto.CurveKeyPair.readZpl(file);
+    } catch (IllegalArgumentException e) {
+      throw new CertsException(CertsException.Reason.INVALID_FILE, file + ": " + e.getMessage());
+    }
+    String publicKey = zpl.get("curve/public-key");
+    String secretKey = zpl.get("curve/secret-key");
     if (publicKey == null || !validZ85Key(publicKey) || (secretKey != null && !validZ85Key(secretKey))) {
       throw new CertsException(CertsException.Reason.INVALID_FILE, file + " has no valid CURVE public-key");
     }
@@ -263,22 +266,18 @@ final class Inspector {
     if (secretKey != null) {
       n.put("secretKey", "present (not shown)");
     }
-    ZConfig meta = zpl.getChild("metadata");
-    if (meta != null) {
-      ObjectNode m = n.putObject("metadata");
-      for (Map.Entry<String, String> e : meta.getValues().entrySet()) {
-        m.put(e.getKey().replaceFirst("^metadata/", ""), e.getValue());
+    ObjectNode m = null;
+    for (Map.Entry<String, String> e : zpl.entrySet()) {
+      if (e.getKey().startsWith("metadata/")) {
+        m = m == null ? n.putObject("metadata") : m;
+        m.put(e.getKey().substring("metadata/".length()), e.getValue());
       }
     }
     return n;
   }
 
   private static boolean validZ85Key(String key) {
-    try {
-      return key.length() == 40 && ZMQ.Curve.z85Decode(key).length == 32;
-    } catch (RuntimeException e) {
-      return false;
-    }
+    return org.fedmsg.crypto.Z85.decodeKey(key).isPresent();
   }
 
   private static String generalName(GeneralName g) {

@@ -161,10 +161,13 @@ public final class CurveKeyPair {
   }
 
   /**
-   * Reads the {@code name = value} entries of a ZPL file (ZeroMQ RFC 4) into {@code section/name} paths.
-   * Indentation is four spaces per level; {@code #} starts a comment line; values may be quoted.
+   * The values of a ZPL file (czmq {@code zcert} format; ZeroMQ RFC 4 syntax) by path, e.g. {@code curve/public-key},
+   * {@code metadata/name}; unmodifiable. Includes the secret key when the file holds one: for
+   * inspection tools that must say whether it is there, never print it.
+   *
+   * @throws IllegalArgumentException when the file is unreadable, too large or not ZPL
    */
-  static Map<String, String> readZpl(Path file) {
+  public static Map<String, String> readZpl(Path file) {
     List<String> lines;
     try {
       if (Files.size(file) > 64 * 1024) {
@@ -210,6 +213,6 @@ public final class CurveKeyPair {
         out.put(path.toString(), value);
       }
     }
-    return out;
+    return java.util.Collections.unmodifiableMap(out);
   }
 }
