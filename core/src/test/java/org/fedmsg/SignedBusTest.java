@@ -17,7 +17,6 @@ import org.fedmsg.crypto.VerificationResult.Reason;
 import org.fedmsg.policy.PolicyViolationException;
 import org.fedmsg.policy.TopicNamespace;
 import org.fedmsg.policy.TopicPolicy;
-import org.fedmsg.testing.Fixtures;
 import org.fedmsg.testing.TestPki;
 import org.fedmsg.wire.MessageVerifier;
 import org.junit.jupiter.api.AfterEach;
@@ -29,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** End to end on loopback with the reference's test PKI: signed, revoked, unsigned and unauthorized publishers. */
 @Timeout(60)
 class SignedBusTest {
-  private static final String APP01 = "shell-app01.phx2.fedoraproject.org";
-  private static final String APP02 = "shell-app02.phx2.fedoraproject.org";
+  private static final String APP01 = ReferencePki.APP01;
+  private static final String APP02 = ReferencePki.APP02;
   private static final String POLICY = """
       default: allow
       rules:
@@ -40,18 +39,20 @@ class SignedBusTest {
       """;
 
   @TempDir Path dir;
+  private ReferencePki pki;
   private Path ssldir;
   private TrustStore trust;
 
   @BeforeEach
   void pki() {
-    ssldir = Fixtures.copyTestCerts(dir.resolve("pki"));
-    trust = TrustStore.create(TrustOptions.builder().ca(ssldir.resolve("ca.crt")).crl(ssldir.resolve("crl.pem")).build());
+    pki = ReferencePki.in(dir);
+    ssldir = pki.ssldir();
+    trust = pki.trust();
   }
 
   @AfterEach
   void close() {
-    trust.close();
+    pki.close();
   }
 
   private Bus publisher(String name, Signer signer, WireFormat format) {

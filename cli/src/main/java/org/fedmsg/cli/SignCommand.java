@@ -10,8 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.fedmsg.WireFormat;
 import org.fedmsg.crypto.Signer;
 import org.fedmsg.wire.Fedmsg1;
 import org.fedmsg.wire.Fedmsg2;
@@ -56,8 +56,10 @@ public final class SignCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    String f = format.toLowerCase(Locale.ROOT).replace("/", "");
-    if (!f.equals("fedmsg1") && !f.equals("fedmsg2")) {
+    WireFormat wireFormat;
+    try {
+      wireFormat = WireFormat.parse(format);
+    } catch (IllegalArgumentException e) {
       err.println("sign: unknown format '" + format + "' (expected fedmsg1 or fedmsg2)");
       return ERROR;
     }
@@ -88,7 +90,7 @@ public final class SignCommand implements Callable<Integer> {
         return ERROR;
       }
       try {
-        lines.add(f.equals("fedmsg1") ? signFedmsg1(message, signer) : signFedmsg2(message, signer, stamper));
+        lines.add(wireFormat == WireFormat.FEDMSG1 ? signFedmsg1(message, signer) : signFedmsg2(message, signer, stamper));
       } catch (IllegalArgumentException | IllegalStateException e) {
         err.println("sign: message " + item.line() + ": " + e.getMessage());
         return ERROR;

@@ -8,15 +8,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.fedmsg.Bus;
+import org.fedmsg.ReferencePki;
 import org.fedmsg.BusOptions;
 import org.fedmsg.config.FedmsgConfig;
 import org.fedmsg.crypto.Signer;
-import org.fedmsg.crypto.TrustOptions;
 import org.fedmsg.crypto.TrustStore;
 import org.fedmsg.crypto.VerificationResult.Reason;
 import org.fedmsg.policy.TopicNamespace;
 import org.fedmsg.policy.TopicPolicy;
-import org.fedmsg.testing.Fixtures;
 import org.fedmsg.wire.MessageVerifier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The hub's bus checks signatures and the policy before any consumer sees a message. */
 @Timeout(60)
 class HubSignedTest {
-  private static final String APP01 = "shell-app01.phx2.fedoraproject.org";
-  private static final String APP02 = "shell-app02.phx2.fedoraproject.org";
+  private static final String APP01 = ReferencePki.APP01;
+  private static final String APP02 = ReferencePki.APP02;
   private static final String POLICY = """
       default: allow
       rules:
@@ -38,18 +37,20 @@ class HubSignedTest {
       """;
 
   @TempDir Path dir;
+  private ReferencePki pki;
   private Path ssldir;
   private TrustStore trust;
 
   @BeforeEach
   void pki() {
-    ssldir = Fixtures.copyTestCerts(dir.resolve("pki"));
-    trust = TrustStore.create(TrustOptions.builder().ca(ssldir.resolve("ca.crt")).crl(ssldir.resolve("crl.pem")).build());
+    pki = ReferencePki.in(dir);
+    ssldir = pki.ssldir();
+    trust = pki.trust();
   }
 
   @AfterEach
   void close() {
-    trust.close();
+    pki.close();
   }
 
   private static Bus publisher(String name, Signer signer) {
