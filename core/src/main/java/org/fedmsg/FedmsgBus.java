@@ -37,7 +37,11 @@ final class FedmsgBus implements Bus {
   private final ZContext context = new ZContext(1);
   private final ZmqPublisher publisher;
   private final AtomicLong counter = new AtomicLong();
-  private final Receiver receiver;
+  /**
+   * Created with the subscriber: a bus that only publishes (fedmsg logger, a relay's heartbeat)
+   * never loads a trust store, so it cannot fail on a CA it will never use.
+   */
+  private volatile Receiver receiver;
   private final Signer signer;
   private final TopicPolicy publishPolicy;
   private final Fedmsg2.Stamper stamper = Fedmsg2.Stamper.start();
@@ -63,7 +67,6 @@ final class FedmsgBus implements Bus {
     if (publishing && options.wireFormat == WireFormat.FEDMSG2 && signer == null) {
       throw new ConfigException("wire_format fedmsg2 needs a signing key (sign_messages and certnames)");
     }
-    this.receiver = new Receiver(options, BusSecurity.resolveVerifier(options, owned));
     // Sockets are destroyed with the context's linger: use the configured one so that
     // messages queued just before close() still leave.
     context.setLinger(options.socketOptions.lingerMs());
@@ -111,16 +114,17 @@ final class FedmsgBus implements Bus {
     }
     ObjectNode body = envelope(fullTopic, Json.payload(msg), counter.incrementAndGet());
     byte[][] frames;
-    synchronized (stamper) {
-      // fedmsg/2 sequence numbers must reach the socket in the order they were stamped.
-      frames = encode(fullTopic, body);
-      awaitRelayIfActive();
-      if (!publisher.send(frames)) {
-        publishFailures.increment();
-        throw new TransportException("ZeroMQ refused the message on " + fullTopic + " (hand-off queue full or closed)");
+    if (options.wireFormat == WireFormat.FEDMSG2) {
+      synchronized (stamper) {
+        // fedmsg/2 sequence numbers must reach the socket in the order they were stamped.
+        frames = encode(fullTopic, body);
+        send(fullTopic, frames);
       }
+    } else {
+      // fedmsg/1 has no sequence: threads sign in parallel and only the hand-off is serialised.
+      frames = encode(fullTopic, body);
+      send(fullTopic, frames);
     }
-    published.increment();
     String signedBy = signer == null ? null : signer.commonName();
     return new Message(fullTopic, body, frames[1], options.wireFormat, signedBy);
   }
@@ -135,6 +139,15 @@ final class FedmsgBus implements Bus {
     body.put("i", i);
     body.put("username", options.username);
     return body;
+  }
+
+  private void send(String fullTopic, byte[][] frames) {
+    awaitRelayIfActive();
+    if (!publisher.send(frames)) {
+      publishFailures.increment();
+      throw new TransportException("ZeroMQ refused the message on " + fullTopic + " (hand-off queue full or closed)");
+    }
+    published.increment();
   }
 
   /** The frames for a body; signs it (adding the signature fields to {@code body}) when signing. */
@@ -196,6 +209,7 @@ final class FedmsgBus implements Bus {
         throw new IllegalStateException("bus is closed");
       }
       if (subscriber == null) {
+        receiver = new Receiver(options, BusSecurity.resolveVerifier(options, owned));
         ZmqSubscriber created = new ZmqSubscriber(context, options.socketOptions, options.curve, null, this::onFrames,
             "bus");
         Discovery found;
@@ -300,9 +314,14 @@ final class FedmsgBus implements Bus {
 
   @Override
   public BusStats stats() {
-    RejectionLog rejections = receiver.rejections();
-    return new BusStats(published.sum(), publishFailures.sum(), receiver.received(), delivered.sum(),
-        handlerErrors.sum(), receiver.gaps(), rejections.byReason(), rejections.byCause())
+    Receiver r = receiver;
+    if (r == null) {
+      return new BusStats(published.sum(), publishFailures.sum(), 0, 0, 0, 0, Map.of(), Map.of())
+          .withCurve(0, zap == null ? 0 : zap.refused());
+    }
+    RejectionLog rejections = r.rejections();
+    return new BusStats(published.sum(), publishFailures.sum(), r.received(), delivered.sum(),
+        handlerErrors.sum(), r.gaps(), rejections.byReason(), rejections.byCause())
         .withCurve(subscriber == null ? 0 : subscriber.handshakeFailures(), zap == null ? 0 : zap.refused());
   }
 

@@ -114,4 +114,20 @@ class BusIntegrationTest {
       Eventually.assertThat(() -> sub.stats().handlerErrors() == 2, "both handler errors counted");
     }
   }
+
+  @Test
+  void publishOnlyBus_neverLoadsTheTrustStore_subscribingThenFailsClearly() {
+    com.fasterxml.jackson.databind.node.ObjectNode tree = Json.object()
+        .put("ca_cert_location", "/nonexistent/ca.crt")
+        .put("validate_signatures", true);
+    BusOptions options = BusOptions.builder().apply(org.fedmsg.config.FedmsgConfig.of(tree))
+        .name("pkgdb").endpoint("pkgdb", List.of("tcp://127.0.0.1:*")).build();
+    try (Bus bus = Bus.create(options)) {
+      assertThat(bus.publish("pkgdb", "package.update", Map.of("n", 1)).topic())
+          .isEqualTo("org.fedoraproject.dev.pkgdb.package.update");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> bus.subscribe("", m -> {}))
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("/nonexistent/ca.crt");
+    }
+  }
 }
