@@ -55,7 +55,7 @@ final class Inbound {
       return Outcome.reject(Reason.MALFORMED, "not-utf8", "topic frame is not UTF-8", "");
     }
     byte[] raw = frames.get(1);
-    if (org.fedmsg.json.CanonicalJson.strictUtf8(raw) == null) {
+    if (!org.fedmsg.json.CanonicalJson.isStrictUtf8(raw)) {
       return Outcome.reject(Reason.MALFORMED, "not-utf8", "body frame is not UTF-8", topic);
     }
     JsonNode parsed;

@@ -122,10 +122,6 @@ public final class Message {
     return body;
   }
 
-  Message withSigner(String commonName) {
-    return new Message(topic, body, rawBody, format, commonName);
-  }
-
   private Optional<String> text(String field) {
     JsonNode value = body.get(field);
     return value != null && value.isTextual() ? Optional.of(value.textValue()) : Optional.empty();

@@ -217,4 +217,52 @@ public final class CanonicalJson {
       return null;
     }
   }
+
+  /**
+   * Whether {@code bytes} are strict UTF-8, as {@link #strictUtf8} decides, without building a
+   * string: shortest forms only, no surrogates, nothing above U+10FFFF. Receivers check every
+   * body frame with it, so it allocates nothing.
+   */
+  public static boolean isStrictUtf8(byte[] bytes) {
+    int i = 0;
+    int n = bytes.length;
+    while (i < n) {
+      int b = bytes[i];
+      if (b >= 0) {
+        i++;
+        continue;
+      }
+      b &= 0xff;
+      int need;
+      int min;
+      if (b >= 0xc2 && b <= 0xdf) {
+        need = 1;
+        min = 0x80;
+      } else if (b >= 0xe0 && b <= 0xef) {
+        need = 2;
+        min = 0x800;
+      } else if (b >= 0xf0 && b <= 0xf4) {
+        need = 3;
+        min = 0x10000;
+      } else {
+        return false;
+      }
+      if (i + need >= n) {
+        return false;
+      }
+      int cp = b & (0x3f >> need);
+      for (int k = 1; k <= need; k++) {
+        int c = bytes[i + k] & 0xff;
+        if ((c & 0xc0) != 0x80) {
+          return false;
+        }
+        cp = (cp << 6) | (c & 0x3f);
+      }
+      if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+        return false;
+      }
+      i += need + 1;
+    }
+    return true;
+  }
 }

@@ -1,0 +1,32 @@
+package org.fedmsg.json;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+
+class StrictUtf8PropertyTest {
+  @Property(tries = 5000)
+  void isStrictUtf8_randomBytes_agreesWithTheStrictDecoder(@ForAll @Size(max = 12) byte[] bytes) {
+    assertThat(CanonicalJson.isStrictUtf8(bytes)).isEqualTo(CanonicalJson.strictUtf8(bytes) != null);
+  }
+
+  @Property(tries = 2000)
+  void isStrictUtf8_encodedText_accepted(@ForAll String text) {
+    byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+    assertThat(CanonicalJson.isStrictUtf8(utf8)).isEqualTo(CanonicalJson.strictUtf8(utf8) != null);
+  }
+
+  @Test
+  void isStrictUtf8_edgeCases() {
+    assertThat(CanonicalJson.isStrictUtf8("héllo 😀".getBytes(StandardCharsets.UTF_8))).isTrue();
+    assertThat(CanonicalJson.isStrictUtf8(new byte[] {(byte) 0xc0, (byte) 0x80})).isFalse(); // overlong NUL
+    assertThat(CanonicalJson.isStrictUtf8(new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80})).isFalse(); // surrogate
+    assertThat(CanonicalJson.isStrictUtf8(new byte[] {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80})).isFalse();
+    assertThat(CanonicalJson.isStrictUtf8(new byte[] {(byte) 0xe2, (byte) 0x82})).isFalse(); // truncated
+    assertThat(CanonicalJson.isStrictUtf8(new byte[] {(byte) 0xe0, (byte) 0x80, (byte) 0x80})).isFalse(); // overlong
+  }
+}
