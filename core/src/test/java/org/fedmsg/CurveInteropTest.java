@@ -24,11 +24,11 @@ import org.fedmsg.crypto.Signer;
 import org.fedmsg.crypto.TrustOptions;
 import org.fedmsg.crypto.TrustStore;
 import org.fedmsg.crypto.Z85;
+import org.fedmsg.testing.ExternalTools;
 import org.fedmsg.testing.Fixtures;
 import org.fedmsg.wire.Fedmsg1;
 import org.fedmsg.wire.MessageVerifier;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -51,9 +51,7 @@ class CurveInteropTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    python = findPython();
-    Assumptions.assumeTrue(python != null,
-        "python3 with zmq (Debian package python3-zmq) is not installed: libzmq CURVE interoperability not tested");
+    python = ExternalTools.python3WithZmqCurve().toString();
     for (String script : List.of("curve_sub.py", "curve_pub.py")) {
       try (InputStream in = CurveInteropTest.class.getResourceAsStream("curve/" + script)) {
         Files.copy(in, dir.resolve(script));
@@ -68,22 +66,6 @@ class CurveInteropTest {
     if (trust != null) {
       trust.close();
     }
-  }
-
-  private static String findPython() throws InterruptedException {
-    for (String candidate : List.of("/usr/bin/python3", "python3")) {
-      try {
-        Process p = new ProcessBuilder(candidate, "-c", "import zmq, sys; sys.exit(0 if zmq.has('curve') else 1)")
-            .redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        if (p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) {
-          return candidate;
-        }
-      } catch (IOException e) {
-        // not this one
-      }
-    }
-    return null;
   }
 
   @Test

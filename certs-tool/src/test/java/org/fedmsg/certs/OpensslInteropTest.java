@@ -1,7 +1,6 @@
 package org.fedmsg.certs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.fedmsg.testing.ExternalTools;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -20,21 +20,21 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The real {@code openssl} binary accepts what fedmsg-certs writes. */
 @Timeout(120)
 class OpensslInteropTest {
-  private static final Path OPENSSL = Path.of("/usr/bin/openssl");
+  private static Path openssl;
   private static final Duration YEAR = Duration.ofDays(365);
 
   @TempDir Path tmp;
 
   @BeforeAll
   static void needsOpenssl() {
-    assumeTrue(Files.isExecutable(OPENSSL), "needs /usr/bin/openssl");
+    openssl = ExternalTools.openssl();
   }
 
   record Run(int exit, String output) {}
 
   private static Run openssl(String... args) throws Exception {
     List<String> cmd = new ArrayList<>();
-    cmd.add(OPENSSL.toString());
+    cmd.add(openssl.toString());
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.fedmsg.ConfigException;
+import org.fedmsg.testing.ProjectRoot;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -265,7 +266,7 @@ class ConfigLoaderTest {
 
   @Test
   void load_exampleConfiguration_loadsWithoutWarnings() {
-    Path conf = Path.of("..", "conf", "fedmsg.d");
+    Path conf = ProjectRoot.resolve("conf/fedmsg.d");
     assertThat(conf).isDirectory();
 
     FedmsgConfig c = ConfigLoader.builder().sources(List.of(conf)).build().load();

@@ -7,13 +7,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.fedmsg.testing.ProjectRoot;
 import org.junit.jupiter.api.Test;
 
 class ConfigSchemaTest {
 
   @Test
   void keys_everyKeyDocumentedInConfigurationReference() throws IOException {
-    String doc = Files.readString(Path.of("..", "docs", "configuration.md"));
+    String doc = Files.readString(ProjectRoot.resolve("docs/configuration.md"));
     List<String> missing = new ArrayList<>();
     for (String key : ConfigSchema.KEYS.keySet()) {
       if (!doc.contains("`" + key + "`")) {

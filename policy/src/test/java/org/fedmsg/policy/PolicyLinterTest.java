@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.util.List;
 import org.fedmsg.policy.LintFinding.Kind;
+import org.fedmsg.testing.ProjectRoot;
 import org.junit.jupiter.api.Test;
 
 class PolicyLinterTest {
@@ -91,7 +92,7 @@ class PolicyLinterTest {
 
   @Test
   void lint_confPolicyYaml_onlyMissingCertificatesAgainstTheTestPki() {
-    CompiledPolicy p = TopicPolicy.load(Path.of("..", "conf", "policy.yaml"), PROD);
+    CompiledPolicy p = TopicPolicy.load(ProjectRoot.resolve("conf/policy.yaml"), PROD);
     assertThat(PolicyLinter.lint(p, null)).isEmpty();
   }
 

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.fedmsg.testing.ProjectRoot;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,7 +47,7 @@ class PolicyLoadingTest {
   @Test
   void load_confPolicyYaml_restrictsServicesToTheirCertificates() {
     // The example shipped in conf/ (the tests run in the module directory).
-    CompiledPolicy p = TopicPolicy.load(Path.of("..", "conf", "policy.yaml"), PROD);
+    CompiledPolicy p = TopicPolicy.load(ProjectRoot.resolve("conf/policy.yaml"), PROD);
     assertThat(p.defaultEffect()).isEqualTo(Effect.DENY);
     assertThat(p.decide("org.fedoraproject.prod.pkgdb.package.create", "pkgdb-app01.phx2.fedoraproject.org").allowed()).isTrue();
     assertThat(p.decide("org.fedoraproject.prod.pkgdb.package.create", "bodhi-app01.phx2.fedoraproject.org").allowed()).isFalse();

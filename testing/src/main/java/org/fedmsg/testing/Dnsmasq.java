@@ -1,7 +1,5 @@
 package org.fedmsg.testing;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -21,12 +19,11 @@ import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
 
 /**
- * A real dnsmasq on a loopback port, serving the lines the test gives it. Skips the test (assumption) only
- * when no dnsmasq binary is installed.
+ * A real dnsmasq on a loopback port, serving the lines the test gives it. Without a dnsmasq binary the test
+ * is skipped, or fails when CI demands the tool (see {@link ExternalTools}).
  */
 public final class Dnsmasq implements AutoCloseable {
 
-  private static final List<String> CANDIDATES = List.of("/usr/sbin/dnsmasq", "/usr/bin/dnsmasq", "/sbin/dnsmasq");
   private static final String READY = "_ready.fedmsg.test";
 
   private final Path dir;
@@ -39,10 +36,8 @@ public final class Dnsmasq implements AutoCloseable {
     this.port = port;
   }
 
-  public static String binary() {
-    String found = CANDIDATES.stream().filter(p -> Files.isExecutable(Path.of(p))).findFirst().orElse(null);
-    assumeTrue(found != null, "dnsmasq is not installed (apt-get install -y dnsmasq-base); DNS tests skipped");
-    return found;
+  private static String binary() {
+    return ExternalTools.dnsmasq().toString();
   }
 
   /** Starts dnsmasq on a free loopback port with these configuration lines. */
