@@ -9,7 +9,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.fedmsg.BusException;
 import org.fedmsg.BusOptions;
-import org.fedmsg.config.Durations;
+import org.fedmsg.discovery.Durations;
 import org.fedmsg.config.FedmsgConfig;
 import org.fedmsg.hub.ConsumerStats;
 import org.fedmsg.hub.Hub;

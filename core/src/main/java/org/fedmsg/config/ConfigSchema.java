@@ -3,6 +3,7 @@ package org.fedmsg.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.fedmsg.discovery.Durations;
 
 /**
  * The keys this implementation knows, their types and defaults. One line per key: adding a key
@@ -24,7 +26,8 @@ final class ConfigSchema {
     STRING("a string"),
     BOOLEAN("a boolean (true or false)"),
     INTEGER("a non-negative integer"),
-    DURATION("a duration such as 250ms, 30s, 5m, 1h or a number of seconds"),
+    DURATION("a duration such as 250ms, 1.5s, 30s, 5m, 1h, PT30S or a number of seconds"),
+    POSITIVE_DURATION("a duration above zero such as 250ms, 1.5s, 30s, 5m, 1h, PT30S or a number of seconds"),
     STRING_OR_LIST("a string or a list of strings"),
     STRING_MAP("a mapping of strings to strings"),
     STRING_LIST_MAP("a mapping of strings to lists of strings"),
@@ -84,7 +87,7 @@ final class ConfigSchema {
     key("policy_file", Kind.STRING, null);
     ObjectNode fileDiscovery = F.objectNode().put("type", "file");
     key("discovery", Kind.DISCOVERY, F.arrayNode().add(fileDiscovery));
-    key("discovery_refresh", Kind.DURATION, F.textNode("30s"));
+    key("discovery_refresh", Kind.POSITIVE_DURATION, F.textNode("30s"));
     key("curve", Kind.CURVE, F.objectNode().put("enabled", false));
     key("state_dir", Kind.STRING, null);
     key("replay_window", Kind.DURATION, F.textNode("5m"));
@@ -159,7 +162,8 @@ final class ConfigSchema {
             path, kind.expected, value, c);
         break;
       case DURATION:
-        checkDuration(value, path, c);
+      case POSITIVE_DURATION:
+        checkDuration(value, path, kind, c);
         break;
       case STRING_OR_LIST:
         checkStringOrList(value, path, c);
@@ -227,20 +231,16 @@ final class ConfigSchema {
     }
   }
 
-  private static void checkDuration(JsonNode value, List<String> path, Checker c) {
+  private static void checkDuration(JsonNode value, List<String> path, Kind kind, Checker c) {
     try {
-      if (value.isNumber()) {
-        Durations.ofSeconds(value.decimalValue());
-        return;
-      }
-      if (value.isTextual()) {
-        Durations.parse(value.textValue());
+      Duration d = Durations.parse(value);
+      if (kind == Kind.DURATION || !d.isZero()) {
         return;
       }
     } catch (IllegalArgumentException e) {
       // reported below, with the file
     }
-    throw c.wrongType(path, Kind.DURATION.expected, value);
+    throw c.wrongType(path, kind.expected, value);
   }
 
   private static void checkEndpoints(JsonNode value, List<String> path, Checker c) {

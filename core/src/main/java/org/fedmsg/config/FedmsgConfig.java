@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.fedmsg.discovery.Durations;
 
 /**
  * The effective configuration: the merged {@code fedmsg.d} files, checked, with typed accessors
@@ -128,7 +129,7 @@ public final class FedmsgConfig {
 
   private Duration duration(String key) {
     JsonNode v = value(key);
-    return v.isNumber() ? Durations.ofSeconds(v.decimalValue()) : Durations.parse(v.textValue());
+    return Durations.parse(v);
   }
 
   private static List<String> stringList(JsonNode v) {

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.fedmsg.ConfigException;
-import org.fedmsg.config.Durations;
+import org.fedmsg.discovery.Durations;
 import org.fedmsg.config.FedmsgConfig;
 import org.fedmsg.status.Heartbeat;
 
@@ -66,7 +66,7 @@ final class HubSettings {
       return fallback;
     }
     try {
-      return v.get().isNumber() ? Durations.ofSeconds(v.get().decimalValue()) : Durations.parse(v.get().asText());
+      return Durations.parse(v.get());
     } catch (IllegalArgumentException e) {
       throw new ConfigException("key '" + key + "': " + e.getMessage());
     }

@@ -111,8 +111,7 @@ public final class Heartbeat implements AutoCloseable {
       return DEFAULT_INTERVAL;
     }
     try {
-      return v.get().isNumber() ? org.fedmsg.config.Durations.ofSeconds(v.get().decimalValue())
-          : org.fedmsg.config.Durations.parse(v.get().asText());
+      return org.fedmsg.discovery.Durations.parse(v.get());
     } catch (IllegalArgumentException e) {
       throw new org.fedmsg.ConfigException("key 'heartbeat_interval': " + e.getMessage());
     }

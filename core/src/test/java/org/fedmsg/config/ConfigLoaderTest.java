@@ -11,9 +11,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.fedmsg.ConfigException;
+import org.fedmsg.discovery.Discovery;
+import org.fedmsg.discovery.ResolverContext;
 import org.fedmsg.testing.ProjectRoot;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ConfigLoaderTest {
   @TempDir Path tmp;
@@ -181,6 +186,39 @@ class ConfigLoaderTest {
     write("d/app.yaml", "curve:\n  enable: true\n");
     FedmsgConfig c = ConfigLoader.builder().sources(List.of(tmp.resolve("d"))).build().load();
     assertThat(c.warnings()).singleElement().asString().contains("'enable'").contains("curve");
+  }
+
+  /**
+   * Validation and the discovery that acts on {@code discovery_refresh} read it with the same parser: what
+   * loads is what runs, and what runs was accepted by the loader.
+   */
+  @ParameterizedTest
+  @CsvSource({"1.5s, 1500", "PT30S, 30000", "'0.25', 250", "2, 2000", "250ms, 250", "PT1M, 60000"})
+  void load_discoveryRefresh_validatedAndRunWithTheSameRules(String value, long millis) throws Exception {
+    write("d/1.yaml", "discovery_refresh: " + value + "\n");
+    FedmsgConfig c = ConfigLoader.builder().sources(List.of(tmp.resolve("d"))).build().load();
+    assertThat(c.discoveryRefresh()).isEqualTo(Duration.ofMillis(millis));
+    try (Discovery d = Discovery.fromConfig(ResolverContext.builder().config(c.effective()).build(), null)) {
+      assertThat(d.refreshInterval()).isEqualTo(Duration.ofMillis(millis));
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"0", "0s", "PT0S", "-5s", "PT-5S", "soon"})
+  void load_discoveryRefreshNotPositive_rejectedByTheLoaderNamingFileAndKey(String value) throws Exception {
+    Path bad = write("d/1.yaml", "discovery_refresh: " + value + "\n");
+    assertThatThrownBy(() -> ConfigLoader.builder().sources(List.of(tmp.resolve("d"))).build().load())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(bad.toString())
+        .hasMessageContaining("'discovery_refresh'");
+  }
+
+  @Test
+  void load_zeroWhereMeaningful_accepted() throws Exception {
+    write("d/1.yaml", "heartbeat_interval: 0\ncrl_grace_period: PT0S\nreplay_window: 1.5m\n");
+    FedmsgConfig c = ConfigLoader.builder().sources(List.of(tmp.resolve("d"))).build().load();
+    assertThat(c.crlGracePeriod()).isZero();
+    assertThat(c.replayWindow()).isEqualTo(Duration.ofSeconds(90));
   }
 
   /* --------------- errors --------------- */

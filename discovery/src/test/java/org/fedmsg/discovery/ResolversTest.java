@@ -71,16 +71,4 @@ class ResolversTest {
       assertThat(d.refreshInterval()).isEqualTo(Duration.ofMinutes(5));
     }
   }
-
-  @Test
-  void durations_forms_parsed() throws Exception {
-    Duration fb = Duration.ofSeconds(1);
-    assertThat(Durations.parse("k", json("30"), fb)).isEqualTo(Duration.ofSeconds(30));
-    assertThat(Durations.parse("k", json("'500ms'"), fb)).isEqualTo(Duration.ofMillis(500));
-    assertThat(Durations.parse("k", json("'2h'"), fb)).isEqualTo(Duration.ofHours(2));
-    assertThat(Durations.parse("k", json("'PT10S'"), fb)).isEqualTo(Duration.ofSeconds(10));
-    assertThat(Durations.parse("k", null, fb)).isEqualTo(fb);
-    assertThatThrownBy(() -> Durations.parse("k", json("'soon'"), fb)).hasMessageContaining("k:");
-    assertThatThrownBy(() -> Durations.parse("k", json("0"), fb)).hasMessageContaining("positive");
-  }
 }
