@@ -10,6 +10,7 @@ import org.fedmsg.config.FedmsgConfig;
 import org.fedmsg.crypto.Signer;
 import org.fedmsg.crypto.TrustStore;
 import org.fedmsg.discovery.Discovery;
+import org.fedmsg.discovery.Durations;
 import org.fedmsg.discovery.Endpoint;
 import org.fedmsg.discovery.EndpointChange;
 import org.fedmsg.discovery.ResolverContext;
@@ -88,12 +89,23 @@ final class BusDiscovery {
       if (servers.isEmpty()) {
         continue;
       }
-      Duration lifetime = org.fedmsg.discovery.Durations.parse("discovery[type=directory].registration_lifetime",
-          source.settings().path("registration_lifetime"), DirectoryRegistrar.DEFAULT_LIFETIME);
+      Duration lifetime;
+      try {
+        lifetime = Durations.parse("discovery[type=directory].registration_lifetime",
+            source.settings().path("registration_lifetime"), DirectoryRegistrar.DEFAULT_LIFETIME);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(e.getMessage(), e);
+      }
       String advertised = advertised(boundEndpoint, options.endpoints.getOrDefault(options.name, List.of()));
       DirectoryClient client = new DirectoryClient(servers, Optional.empty(), Duration.ofSeconds(2), "registrar");
-      return new DirectoryRegistrar(client, signer, options.name, List.of(advertised), Optional.empty(),
-          lifetime, options.clock);
+      try {
+        return new DirectoryRegistrar(client, signer, options.name, List.of(advertised), Optional.empty(),
+            lifetime, options.clock);
+      } catch (RuntimeException e) {
+        client.close();
+        throw e instanceof IllegalArgumentException ? new ConfigException("discovery[type=directory]: "
+            + e.getMessage(), e) : e;
+      }
     }
     return null;
   }

@@ -62,38 +62,54 @@ final class FedmsgBus implements Bus {
   FedmsgBus(BusOptions options) {
     this.options = options;
     boolean publishing = options.active || options.name != null;
-    this.signer = publishing ? BusSecurity.resolveSigner(options) : null;
-    this.publishPolicy = publishing ? BusSecurity.resolvePublishPolicy(options, owned) : null;
-    if (publishing && options.wireFormat == WireFormat.FEDMSG2 && signer == null) {
-      throw new ConfigException("wire_format fedmsg2 needs a signing key (sign_messages and certnames)");
-    }
-    // Sockets are destroyed with the context's linger: use the configured one so that
-    // messages queued just before close() still leave.
-    context.setLinger(options.socketOptions.lingerMs());
-    if (options.active || options.name != null) {
-      List<String> candidates = options.active ? List.of(options.relayInbound) : options.endpoints.get(options.name);
-      String name = options.name == null ? "relay_inbound" : options.name;
-      try {
+    Signer resolvedSigner = null;
+    TopicPolicy resolvedPolicy = null;
+    ZmqPublisher opened = null;
+    // Everything opened here (policy watcher, ZAP thread, bound socket, registrar) is closed again
+    // if a later step throws, so a bad setting never leaves a port bound or a thread running.
+    try {
+      resolvedSigner = publishing ? BusSecurity.resolveSigner(options) : null;
+      resolvedPolicy = publishing ? BusSecurity.resolvePublishPolicy(options, owned) : null;
+      if (publishing && options.wireFormat == WireFormat.FEDMSG2 && resolvedSigner == null) {
+        throw new ConfigException("wire_format fedmsg2 needs a signing key (sign_messages and certnames)");
+      }
+      // Sockets are destroyed with the context's linger: use the configured one so that
+      // messages queued just before close() still leave.
+      context.setLinger(options.socketOptions.lingerMs());
+      if (publishing) {
+        List<String> candidates = options.active ? List.of(options.relayInbound) : options.endpoints.get(options.name);
+        String name = options.name == null ? "relay_inbound" : options.name;
         if (options.curve.enabled() && !options.active) {
           this.zap = ZapHandler.start(context, options.curve.allowedClients().orElse(null), name);
         }
-        this.publisher = ZmqPublisher.open(context, options.socketOptions, options.curve, name, candidates,
+        opened = ZmqPublisher.open(context, options.socketOptions, options.curve, name, candidates,
             options.active);
-      } catch (RuntimeException e) {
-        if (zap != null) {
-          zap.close();
+        this.registrar = BusDiscovery.registrar(options, resolvedSigner, opened.endpoint());
+        if (registrar != null) {
+          registrar.start();
         }
-        context.close();
-        closeOwned();
-        throw e;
       }
-      this.registrar = BusDiscovery.registrar(options, signer, publisher.endpoint());
-      if (registrar != null) {
-        registrar.start();
-      }
-    } else {
-      this.publisher = null;
+    } catch (RuntimeException | Error e) {
+      closeAfterFailedStart(opened);
+      throw e;
     }
+    this.signer = resolvedSigner;
+    this.publishPolicy = resolvedPolicy;
+    this.publisher = opened;
+  }
+
+  private void closeAfterFailedStart(ZmqPublisher opened) {
+    if (registrar != null) {
+      registrar.close();
+    }
+    if (opened != null) {
+      opened.close();
+    }
+    if (zap != null) {
+      zap.close();
+    }
+    context.close();
+    closeOwned();
   }
 
   /* --------------- publish --------------- */

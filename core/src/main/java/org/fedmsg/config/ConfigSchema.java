@@ -110,6 +110,9 @@ final class ConfigSchema {
     }
   }
 
+  /** Settings of a {@code discovery} entry that are durations (resolver timeouts, directory registrations). */
+  static final List<String> DISCOVERY_DURATIONS = List.of("timeout", "registration_lifetime");
+
   static final Set<String> CURVE_KEYS = Set.of("enabled", "public_key_file", "secret_key_file", "allowed_clients");
 
   private static final Pattern MODNAME_RULE = Pattern.compile("auto|package:[1-9][0-9]*|fixed:\\S+");
@@ -276,9 +279,18 @@ final class ConfigSchema {
 
   private static void checkDiscovery(JsonNode value, List<String> path, Checker c) {
     require(value.isArray(), path, Kind.DISCOVERY.expected, value, c);
+    int i = 0;
     for (JsonNode item : value) {
       require(item.isObject() && item.path("type").isTextual() && !item.path("type").textValue().isBlank(),
           path, Kind.DISCOVERY.expected, value, c);
+      // Checked here with the runtime's parser so that a bad value is reported at load, naming its file.
+      for (String durationKey : DISCOVERY_DURATIONS) {
+        JsonNode d = item.get(durationKey);
+        if (d != null && !d.isNull()) {
+          checkDuration(d, child(child(path, Integer.toString(i)), durationKey), Kind.POSITIVE_DURATION, c);
+        }
+      }
+      i++;
     }
   }
 

@@ -213,6 +213,16 @@ class ConfigLoaderTest {
         .hasMessageContaining("'discovery_refresh'");
   }
 
+  @ParameterizedTest
+  @CsvSource({"dns-srv, timeout, soon", "directory, registration_lifetime, 0", "directory, timeout, -1s"})
+  void load_discoverySourceDuration_badValue_rejectedAtLoadNamingFileAndKey(String type, String key, String value)
+      throws Exception {
+    Path bad = write("d/1.yaml", "discovery:\n  - type: file\n  - type: " + type + "\n    " + key + ": " + value + "\n");
+    assertThatThrownBy(() -> ConfigLoader.builder().sources(List.of(tmp.resolve("d"))).build().load())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(bad + ": key 'discovery.1." + key + "'");
+  }
+
   @Test
   void load_zeroWhereMeaningful_accepted() throws Exception {
     write("d/1.yaml", "heartbeat_interval: 0\ncrl_grace_period: PT0S\nreplay_window: 1.5m\n");
