@@ -186,6 +186,26 @@ class DirectoryAttacksTest {
     assertThat(fresh.problems()).extracting(Problem::kind).containsExactly(Problem.Kind.BAD_CURVE_KEY);
   }
 
+  @Test
+  void serviceNames_matchedAgainstThePolicyExactly_noPrefixCaseOrOtherSignersName() {
+    startReplicas(DirectoryServer.Settings.DEFAULT);
+    DirectoryClient both = client(one, two);
+    Signer bodhi = DirectoryPki.signer(pki.bodhi);
+    for (String name : List.of("bodhi", "Bodhi.app01", "bodhiapp01", "pkgdb.app01")) {
+      assertThat(both.register(signed(bodhi, name, List.of("tcp://bodhi-app01.example.test:3000"), Optional.empty(),
+          Duration.ofMinutes(5)))).as(name).noneMatch(DirectoryClient.RegisterOutcome::accepted);
+    }
+    assertThat(one.rejections()).containsEntry(Reason.NOT_AUTHORIZED, 4L);
+    // One spelling per name: empty labels and edge dots are refused before any policy match.
+    ObjectNode json = signed(bodhi, "bodhi.app01", List.of(), Optional.empty(), Duration.ofMinutes(5)).toJson();
+    ((ObjectNode) json.get("registration")).put("service", "bodhi.app01.");
+    ObjectNode request = json.objectNode().put("op", "register");
+    request.set("registration", json);
+    assertThat(one.handle(request.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).path("status").asText())
+        .isEqualTo("rejected");
+    assertThat(one.rejections()).containsEntry(Reason.MALFORMED, 1L);
+  }
+
   // ---- 2. No quota ----
 
   @Test
