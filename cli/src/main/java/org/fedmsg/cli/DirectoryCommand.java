@@ -12,6 +12,8 @@ import org.fedmsg.crypto.TrustStore;
 import org.fedmsg.discovery.directory.DirectoryServer;
 import org.fedmsg.discovery.directory.RegistrationPolicy;
 import org.fedmsg.discovery.directory.RegistrationVerifier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -42,6 +44,8 @@ public final class DirectoryCommand implements Callable<Integer> {
   @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run one directory replica.")
   public static final class Serve implements Callable<Integer> {
 
+    private static final Logger LOG = LoggerFactory.getLogger(DirectoryCommand.class);
+
     @Spec
     CommandSpec spec;
 
@@ -52,8 +56,25 @@ public final class DirectoryCommand implements Callable<Integer> {
     @Option(names = "--ca", required = true, paramLabel = "FILE|URL", description = "CA bundle that signs service certificates.")
     String ca;
 
-    @Option(names = "--crl", paramLabel = "FILE|URL", description = "Certificate revocation list.")
+    @Option(names = "--crl", paramLabel = "FILE|URL",
+        description = "Certificate revocation list (required unless --no-crl).")
     String crl;
+
+    @Option(names = "--no-crl",
+        description = "Accept registrations without revocation checking (a revoked certificate can register).")
+    boolean noCrl;
+
+    @Option(names = "--max-services", paramLabel = "N",
+        description = "Services one signer key may hold (default: ${DEFAULT-VALUE}).")
+    int maxServices = DirectoryServer.Settings.DEFAULT.maxServicesPerSigner();
+
+    @Option(names = "--max-endpoints", paramLabel = "N",
+        description = "Endpoints one registration may list (default: ${DEFAULT-VALUE}).")
+    int maxEndpoints = DirectoryServer.Settings.DEFAULT.maxEndpointsPerService();
+
+    @Option(names = "--max-bytes", paramLabel = "N",
+        description = "Bytes of registrations one signer key may store (default: ${DEFAULT-VALUE}).")
+    long maxBytes = DirectoryServer.Settings.DEFAULT.maxBytesPerSigner();
 
     @Option(names = "--policy", required = true, paramLabel = "FILE",
         description = "Registration policy: which certificate CN may register which service name.")
@@ -81,10 +102,26 @@ public final class DirectoryCommand implements Callable<Integer> {
       PrintWriter err = spec.commandLine().getErr();
       DirectoryServer server;
       TrustStore trust;
+      if (crl == null && !noCrl) {
+        err.println("fedmsg directory serve: no CRL: give --crl FILE|URL, or --no-crl to accept registrations "
+            + "without revocation checking");
+        err.flush();
+        return 2;
+      }
+      if (crl != null && noCrl) {
+        err.println("fedmsg directory serve: --crl and --no-crl exclude each other");
+        err.flush();
+        return 2;
+      }
       try {
+        DirectoryServer.Settings settings = new DirectoryServer.Settings(maxServices, maxEndpoints, maxBytes,
+            DirectoryServer.Settings.DEFAULT.stateWriteInterval());
         TrustOptions.Builder options = TrustOptions.builder().ca(ca);
         if (crl != null) {
           options.crl(crl);
+        } else {
+          LOG.warn("fedmsg directory serve --no-crl: registrations are accepted WITHOUT revocation checking "
+              + "(a revoked service certificate can still register)");
         }
         if (stateDir != null) {
           options.stateDirectory(stateDir);
@@ -96,13 +133,13 @@ public final class DirectoryCommand implements Callable<Integer> {
           CurveKeyPair keys = CurveKeyPair.load(null, curveSecretKey);
           AllowedCurveClients allowed = curveAllowedClients == null || curveAllowedClients.isEmpty() ? null
               : AllowedCurveClients.load(curveAllowedClients, Clock.systemUTC());
-          server = DirectoryServer.start(bind, verifier, stateDir, keys, allowed);
+          server = DirectoryServer.start(bind, verifier, stateDir, settings, keys, allowed);
           out.println("directory CURVE server key " + keys.publicKeyZ85());
         } else {
           if (curveAllowedClients != null) {
             throw new IllegalArgumentException("--curve-allowed-clients needs --curve-secret-key");
           }
-          server = DirectoryServer.start(bind, verifier, stateDir);
+          server = DirectoryServer.start(bind, verifier, stateDir, settings, null, null);
         }
       } catch (RuntimeException e) {
         err.println("fedmsg directory serve: " + e.getMessage());

@@ -45,7 +45,7 @@ class DirectoryCommandTest {
     StringWriter err = new StringWriter();
     AtomicInteger code = new AtomicInteger(-1);
     Thread serving = new Thread(() -> code.set(new CommandLine(new DirectoryCommand()).setOut(new PrintWriter(out))
-        .setErr(new PrintWriter(err)).execute("serve", "--bind", "tcp://127.0.0.1:*", "--ca", caFile.toString(),
+        .setErr(new PrintWriter(err)).execute("serve", "--bind", "tcp://127.0.0.1:*", "--ca", caFile.toString(), "--no-crl",
             "--policy", policy.toString(), "--state-dir", dir.resolve("state").toString())));
     serving.start();
     Pattern listening = Pattern.compile("listening on (tcp://\\S+)");

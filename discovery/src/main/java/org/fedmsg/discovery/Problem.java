@@ -23,7 +23,7 @@ public record Problem(String source, Kind kind, String subject, String detail) {
     NO_ANSWER(false),
     /** An SRV record has the target {@code .} ("service decidedly not available", RFC 2782). */
     NO_TARGET(false),
-    /** A CURVE key record is present but unusable (not Z85, several different keys). */
+    /** A CURVE key is unusable: a record not Z85, several different keys, or live directory registrations giving one URL different keys. */
     BAD_CURVE_KEY(false),
     /** A directory registration failed verification (signature, chain, policy, expiry) and was dropped. */
     REJECTED_REGISTRATION(false),

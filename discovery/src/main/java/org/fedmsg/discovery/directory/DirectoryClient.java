@@ -87,7 +87,8 @@ public final class DirectoryClient implements AutoCloseable {
    *
    * @param server the replica
    * @param accepted whether it stored the registration
-   * @param detail {@code ok}, {@code rejected} (see the replica's log) or the transport error
+   * @param detail {@code ok}, {@code rejected} (see the replica's log), {@code rejected: <reason>} (replay,
+   *     URL held by another signer, quota) or the transport error
    */
   public record RegisterOutcome(String server, boolean accepted, String detail) {}
 
@@ -144,7 +145,7 @@ public final class DirectoryClient implements AutoCloseable {
 
   /**
    * Asks every replica for the registrations (of one service, or all) and merges them: per service and
-   * signer certificate the newest verified one wins. Problem kinds: {@code REPLICA_DOWN} when a replica did
+   * signer key ({@link SignedRegistration#signerKeyId()}) the newest verified one wins. Problem kinds: {@code REPLICA_DOWN} when a replica did
    * not answer but another did, {@code TIMEOUT}/{@code UNREACHABLE} when none answered,
    * {@code REJECTED_REGISTRATION} for each registration that failed verification.
    *
@@ -187,7 +188,9 @@ public final class DirectoryClient implements AutoCloseable {
           continue;
         }
         SignerIdentity signer = ((VerificationResult.Valid) result).signer();
-        String key = sr.registration().service() + "\n" + signer.fingerprint();
+        // Per signer key, not certificate: a statement under a renewed certificate supersedes (and a
+        // withdrawal hides) every older one made with the same key.
+        String key = sr.registration().service() + "\n" + sr.signerKeyId();
         Verified prev = newest.get(key);
         if (prev == null || sr.registration().issuedAt().isAfter(prev.registration().registration().issuedAt())) {
           newest.put(key, new Verified(sr, signer));
@@ -221,7 +224,8 @@ public final class DirectoryClient implements AutoCloseable {
         out.add(new RegisterOutcome(server, false, errs.get(0).detail()));
       } else {
         String status = reply.get().path("status").asText("?");
-        out.add(new RegisterOutcome(server, "ok".equals(status), status));
+        String reason = reply.get().path("reason").asText("");
+        out.add(new RegisterOutcome(server, "ok".equals(status), reason.isEmpty() ? status : status + ": " + reason));
       }
     }
     return out;

@@ -9,13 +9,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -36,12 +39,20 @@ import org.zeromq.ZMsg;
 /**
  * One replica of the directory service: a ZeroMQ ROUTER socket answering JSON requests (protocol in
  * {@code docs/discovery.md}). It verifies every registration ({@link RegistrationVerifier}), refuses replays
- * (a registration not newer than the stored one for the same service and signer), keeps the latest
- * registration per service and signer until it expires, and answers queries with the signed registrations
- * as received. Replicas are independent: services register with each, clients query each.
+ * (a registration not newer than the stored one for the same service and signer key), keeps the latest
+ * registration per service and signer key until every older one has expired, and answers queries with the
+ * signed registrations as received. Replicas are independent: services register with each, clients query
+ * each.
  *
- * <p>Refusals are reported to the peer as a bare {@code "rejected"}; the reason goes to the local log and
- * to {@link #rejections()}.
+ * <p>A signer is its public key ({@link SignedRegistration#signerKeyId()}), not its certificate: a renewed
+ * certificate keeping the key is the same signer, so a registration signed under the previous certificate
+ * cannot be replayed past a newer statement (a withdrawal included). An endpoint URL belongs to the first
+ * signer that registered it until that registration expires or is withdrawn ({@link Refusal#URL_HELD}), and
+ * each signer is held to its {@link Settings quotas}.
+ *
+ * <p>Refusals before the signature is verified are reported to the peer as a bare {@code "rejected"}; the
+ * refusals of a verified signer (replay, URL held, quota) also carry a {@code reason} it can act on. Every
+ * reason goes to the local log and to {@link #rejections()} or {@link #refusals()}.
  *
  * <p>Thread-safe. One thread serves the socket; {@link #close()} stops it.
  */
@@ -55,23 +66,97 @@ public final class DirectoryServer implements AutoCloseable {
 
   private final RegistrationVerifier verifier;
   private final Path stateDirectory;
+  private final Settings settings;
   private final ZContext context = new ZContext();
+  /** service -> signer key id -> the latest registration (or withdrawal) of that signer for that service. */
   private final Map<String, Map<String, Stored>> store = new HashMap<>();
+  /** URL -> who listed it (signer key id and service); liveness is checked against {@link #store}. */
+  private final Map<String, Set<Holder>> urlHolders = new HashMap<>();
+  /** signer key id -> what it stores (entries and bytes), kept up to date on every change. */
+  private final Map<String, Usage> usage = new HashMap<>();
   private final Map<Reason, AtomicLong> rejections = new EnumMap<>(Reason.class);
+  private final Map<Refusal, AtomicLong> refusals = new EnumMap<>(Refusal.class);
+  /** Work done by {@code register} (map look-ups and URL checks): shows it does not grow with the store. */
+  private long registerSteps;
+  private long stateWrites;
+  private boolean dirty;
+  private boolean loading;
+  private long lastWriteNanos;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final String endpoint;
   private final Thread thread;
   private final ZapHandler zap;
   private volatile boolean running = true;
 
-  private record Stored(SignedRegistration registration, SignerIdentity signer, ObjectNode json) {}
+  private record Stored(SignedRegistration registration, SignerIdentity signer, String signerKey, ObjectNode json,
+      long bytes) {}
 
-  private DirectoryServer(String bind, RegistrationVerifier verifier, Path stateDirectory, CurveKeyPair curve,
-      AllowedCurveClients allowedClients) {
+  private record Holder(String signerKey, String service) {}
+
+  private static final class Usage {
+    int entries;
+    long bytes;
+  }
+
+  /**
+   * Why the replica refused a verified signer's registration (beyond a replay, counted as
+   * {@link Reason#DUPLICATE}).
+   */
+  public enum Refusal {
+    /** An endpoint URL is held by another signer's live registration (first holder wins). */
+    URL_HELD,
+    /** The signer already stores its maximum number of services. */
+    TOO_MANY_SERVICES,
+    /** The registration lists more endpoints than one service may have. */
+    TOO_MANY_ENDPOINTS,
+    /** The signer's stored registrations would exceed its byte quota. */
+    TOO_MANY_BYTES
+  }
+
+  /**
+   * Per-signer quotas and the state-file write cadence.
+   *
+   * @param maxServicesPerSigner services one signer key may hold (withdrawals and expired entries kept as
+   *     replay guards count until forgotten)
+   * @param maxEndpointsPerService endpoints one registration may list
+   * @param maxBytesPerSigner total size of one signer's stored registrations (JSON, certificates included)
+   * @param stateWriteInterval the state file is rewritten at most once per interval (and on close)
+   */
+  public record Settings(int maxServicesPerSigner, int maxEndpointsPerService, long maxBytesPerSigner,
+      Duration stateWriteInterval) {
+
+    /** 64 services, 16 endpoints per service, 256 KiB per signer, state written at most once a second. */
+    public static final Settings DEFAULT = new Settings(64, 16, 256 * 1024, Duration.ofSeconds(1));
+
+    /**
+     * Validates.
+     *
+     * @throws IllegalArgumentException if a quota is not positive or the interval is negative
+     */
+    public Settings {
+      if (maxServicesPerSigner < 1 || maxEndpointsPerService < 1 || maxBytesPerSigner < 1) {
+        throw new IllegalArgumentException("directory quotas must be positive");
+      }
+      if (maxEndpointsPerService > Registration.MAX_ENDPOINTS) {
+        throw new IllegalArgumentException("at most " + Registration.MAX_ENDPOINTS + " endpoints per service");
+      }
+      Objects.requireNonNull(stateWriteInterval, "stateWriteInterval");
+      if (stateWriteInterval.isNegative()) {
+        throw new IllegalArgumentException("stateWriteInterval must not be negative");
+      }
+    }
+  }
+
+  private DirectoryServer(String bind, RegistrationVerifier verifier, Path stateDirectory, Settings settings,
+      CurveKeyPair curve, AllowedCurveClients allowedClients) {
     this.verifier = Objects.requireNonNull(verifier, "verifier");
     this.stateDirectory = stateDirectory;
+    this.settings = Objects.requireNonNull(settings, "settings");
     for (Reason r : Reason.values()) {
       rejections.put(r, new AtomicLong());
+    }
+    for (Refusal r : Refusal.values()) {
+      refusals.put(r, new AtomicLong());
     }
     loadState();
     this.zap = curve == null ? null : ZapHandler.start(context, allowedClients, "directory");
@@ -108,7 +193,24 @@ public final class DirectoryServer implements AutoCloseable {
    * @throws IllegalArgumentException if the address cannot be bound
    */
   public static DirectoryServer start(String bind, RegistrationVerifier verifier, Path stateDirectory) {
-    return new DirectoryServer(bind, verifier, stateDirectory, null, null);
+    return new DirectoryServer(bind, verifier, stateDirectory, Settings.DEFAULT, null, null);
+  }
+
+  /**
+   * Binds and starts a replica with explicit quotas, optionally as a CURVE server.
+   *
+   * @param bind a ZeroMQ bind address
+   * @param verifier checks registrations
+   * @param stateDirectory where registrations are kept across restarts, or null for memory only
+   * @param settings per-signer quotas and the state write cadence
+   * @param curve the replica's CURVE key pair, or null for a plain replica
+   * @param allowedClients with {@code curve}: the client keys admitted, or null for any
+   * @return the running replica
+   * @throws IllegalArgumentException if the address cannot be bound
+   */
+  public static DirectoryServer start(String bind, RegistrationVerifier verifier, Path stateDirectory,
+      Settings settings, CurveKeyPair curve, AllowedCurveClients allowedClients) {
+    return new DirectoryServer(bind, verifier, stateDirectory, settings, curve, allowedClients);
   }
 
   /**
@@ -125,8 +227,8 @@ public final class DirectoryServer implements AutoCloseable {
    */
   public static DirectoryServer start(String bind, RegistrationVerifier verifier, Path stateDirectory,
       CurveKeyPair curve, AllowedCurveClients allowedClients) {
-    return new DirectoryServer(bind, verifier, stateDirectory, java.util.Objects.requireNonNull(curve, "curve"),
-        allowedClients);
+    return new DirectoryServer(bind, verifier, stateDirectory, Settings.DEFAULT,
+        Objects.requireNonNull(curve, "curve"), allowedClients);
   }
 
   /**
@@ -156,6 +258,26 @@ public final class DirectoryServer implements AutoCloseable {
     Map<Reason, Long> out = new EnumMap<>(Reason.class);
     rejections.forEach((k, v) -> out.put(k, v.get()));
     return out;
+  }
+
+  /**
+   * How many verified registrations were refused by the directory's own rules (URL held, quotas), per
+   * refusal, since start.
+   *
+   * @return a snapshot copy
+   */
+  public Map<Refusal, Long> refusals() {
+    Map<Refusal, Long> out = new EnumMap<>(Refusal.class);
+    refusals.forEach((k, v) -> out.put(k, v.get()));
+    return out;
+  }
+
+  synchronized long registerSteps() {
+    return registerSteps;
+  }
+
+  synchronized long stateWrites() {
+    return stateWrites;
   }
 
   /**
@@ -192,6 +314,11 @@ public final class DirectoryServer implements AutoCloseable {
       zap.close();
     }
     context.close();
+    synchronized (this) {
+      if (dirty) {
+        saveState();
+      }
+    }
     stopped.countDown();
   }
 
@@ -199,6 +326,7 @@ public final class DirectoryServer implements AutoCloseable {
     try {
       while (running && !Thread.currentThread().isInterrupted()) {
         ZMsg msg = ZMsg.recvMsg(socket);
+        saveStateIfDue();
         if (msg == null) {
           continue;
         }
@@ -262,6 +390,10 @@ public final class DirectoryServer implements AutoCloseable {
   }
 
   private synchronized ObjectNode register(JsonNode json) {
+    return register(json, false);
+  }
+
+  private ObjectNode register(JsonNode json, boolean fromState) {
     SignedRegistration sr;
     try {
       sr = SignedRegistration.fromJson(json);
@@ -269,31 +401,132 @@ public final class DirectoryServer implements AutoCloseable {
       reject(Reason.MALFORMED, "malformed registration: " + e.getMessage());
       return status("rejected");
     }
-    VerificationResult v = verifier.verify(sr);
+    Instant now = verifier.clock().instant();
+    Registration r = sr.registration();
+    // A reloaded withdrawal (or registration) past its expiry is still a replay guard until every older
+    // registration of its signer has expired: verify it as of its last valid instant.
+    boolean guardOnly = fromState && !r.expiresAt().isAfter(now) && r.issuedAt().plus(verifier.maxLifetime()).isAfter(now);
+    VerificationResult v = verifier.verify(sr, guardOnly ? r.expiresAt().minusMillis(1) : now);
     if (v instanceof VerificationResult.Invalid inv) {
       reject(inv.reason(), inv.detail());
       return status("rejected");
     }
     SignerIdentity signer = ((VerificationResult.Valid) v).signer();
-    Registration r = sr.registration();
-    Map<String, Stored> perSigner = store.computeIfAbsent(r.service(), k -> new HashMap<>());
-    Stored old = perSigner.get(signer.fingerprint());
+    String signerKey = sr.signerKeyId();
+    Stored old = store.getOrDefault(r.service(), Map.of()).get(signerKey);
+    registerSteps++;
     if (old != null) {
       Registration o = old.registration().registration();
       if (o.nonce().equals(r.nonce()) && o.issuedAt().equals(r.issuedAt())) {
         return status("ok"); // the same registration again (a retry): nothing changes
       }
       if (!r.issuedAt().isAfter(o.issuedAt())) {
-        reject(Reason.DUPLICATE, "replayed registration of " + r.service() + " by " + signer.commonName()
-            + ": issued " + r.issuedAt() + ", not newer than the stored one issued " + o.issuedAt());
-        return status("rejected");
+        String why = "replayed registration of " + r.service() + " by " + signer.commonName() + ": issued "
+            + r.issuedAt() + ", not newer than the stored " + (o.withdrawal() ? "withdrawal" : "registration")
+            + " issued " + o.issuedAt() + " by the same key";
+        reject(Reason.DUPLICATE, why);
+        return refused(why);
       }
     }
-    perSigner.put(signer.fingerprint(), new Stored(sr, signer, sr.toJson()));
-    LOG.info("Directory: {} {} by {} (until {}): {}", r.withdrawal() ? "withdrawal of" : "registration of",
-        r.service(), signer.commonName(), r.expiresAt(), r.endpoints());
-    saveState();
+    String held = heldByAnother(r, signerKey, now);
+    if (held != null) {
+      return refuse(Refusal.URL_HELD, held);
+    }
+    if (r.endpoints().size() > settings.maxEndpointsPerService()) {
+      return refuse(Refusal.TOO_MANY_ENDPOINTS, signer.commonName() + " registers " + r.endpoints().size()
+          + " endpoints for " + r.service() + "; the limit is " + settings.maxEndpointsPerService());
+    }
+    ObjectNode stored = sr.toJson();
+    long bytes = stored.toString().getBytes(StandardCharsets.UTF_8).length;
+    Usage use = usage.computeIfAbsent(signerKey, k -> new Usage());
+    registerSteps++;
+    if (old == null && use.entries >= settings.maxServicesPerSigner()) {
+      return refuse(Refusal.TOO_MANY_SERVICES, signer.commonName() + " already holds " + use.entries
+          + " services (withdrawn and expired ones count until forgotten); the limit is "
+          + settings.maxServicesPerSigner());
+    }
+    long newBytes = use.bytes - (old == null ? 0 : old.bytes()) + bytes;
+    if (newBytes > settings.maxBytesPerSigner()) {
+      return refuse(Refusal.TOO_MANY_BYTES, signer.commonName() + " would store " + newBytes
+          + " bytes of registrations; the limit is " + settings.maxBytesPerSigner());
+    }
+    if (old != null) {
+      forget(r.service(), old);
+    }
+    put(r.service(), new Stored(sr, signer, signerKey, stored, bytes));
+    if (!fromState) {
+      LOG.info("Directory: {} {} by {} (until {}): {}", r.withdrawal() ? "withdrawal of" : "registration of",
+          r.service(), signer.commonName(), r.expiresAt(), r.endpoints());
+    }
+    dirty = true;
+    saveStateIfDue();
     return status("ok");
+  }
+
+  /**
+   * Why one of the registration's URLs still belongs to another signer, or null: the first holder keeps a
+   * URL while its registration listing it is live (not expired, not replaced, not withdrawn).
+   */
+  private String heldByAnother(Registration r, String signerKey, Instant now) {
+    for (String url : r.endpoints()) {
+      registerSteps++;
+      Set<Holder> holders = urlHolders.get(url);
+      if (holders == null) {
+        continue;
+      }
+      for (Holder h : holders) {
+        registerSteps++;
+        if (h.signerKey().equals(signerKey)) {
+          continue;
+        }
+        Stored s = store.getOrDefault(h.service(), Map.of()).get(h.signerKey());
+        if (s != null && s.registration().registration().expiresAt().isAfter(now)) {
+          return url + " is held by " + s.signer().commonName() + " (service " + h.service() + ", until "
+              + s.registration().registration().expiresAt() + ")";
+        }
+      }
+    }
+    return null;
+  }
+
+  private void put(String service, Stored s) {
+    store.computeIfAbsent(service, k -> new HashMap<>()).put(s.signerKey(), s);
+    Usage use = usage.computeIfAbsent(s.signerKey(), k -> new Usage());
+    use.entries++;
+    use.bytes += s.bytes();
+    for (String url : s.registration().registration().endpoints()) {
+      urlHolders.computeIfAbsent(url, k -> new HashSet<>()).add(new Holder(s.signerKey(), service));
+    }
+  }
+
+  /** Removes the holder and usage entries of a stored registration (the caller removes or replaces it). */
+  private void forget(String service, Stored s) {
+    Usage use = usage.get(s.signerKey());
+    if (use != null) {
+      use.entries--;
+      use.bytes -= s.bytes();
+      if (use.entries <= 0) {
+        usage.remove(s.signerKey());
+      }
+    }
+    Holder h = new Holder(s.signerKey(), service);
+    for (String url : s.registration().registration().endpoints()) {
+      Set<Holder> holders = urlHolders.get(url);
+      if (holders != null && holders.remove(h) && holders.isEmpty()) {
+        urlHolders.remove(url);
+      }
+    }
+  }
+
+  private ObjectNode refuse(Refusal refusal, String detail) {
+    refusals.get(refusal).incrementAndGet();
+    LOG.warn("Directory {}: registration refused ({}): {}", endpoint, refusal, detail);
+    return refused(refusal + ": " + detail);
+  }
+
+  /** A refusal the (verified) signer is told the reason of, so it can act on it. */
+  private static ObjectNode refused(String reason) {
+    return status("rejected").put("reason", reason);
   }
 
   private synchronized ObjectNode query(String service) {
@@ -316,16 +549,21 @@ public final class DirectoryServer implements AutoCloseable {
    */
   private void purgeExpired() {
     Instant now = verifier.clock().instant();
-    boolean changed = store.values().removeIf(perSigner -> {
-      perSigner.values().removeIf(s -> {
+    boolean changed = store.entrySet().removeIf(e -> {
+      e.getValue().values().removeIf(s -> {
         Registration r = s.registration().registration();
-        return !r.issuedAt().plus(verifier.maxLifetime()).isAfter(now);
+        boolean gone = !r.issuedAt().plus(verifier.maxLifetime()).isAfter(now);
+        if (gone) {
+          forget(e.getKey(), s);
+        }
+        return gone;
       });
-      return perSigner.isEmpty();
+      return e.getValue().isEmpty();
     });
     // Expired but not yet purged entries are kept as replay guards but not served.
     if (changed) {
-      saveState();
+      dirty = true;
+      saveStateIfDue();
     }
   }
 
@@ -338,7 +576,7 @@ public final class DirectoryServer implements AutoCloseable {
     return JSON.createObjectNode().put("status", s);
   }
 
-  private void loadState() {
+  private synchronized void loadState() {
     if (stateDirectory == null) {
       return;
     }
@@ -346,23 +584,47 @@ public final class DirectoryServer implements AutoCloseable {
     if (!Files.exists(file)) {
       return;
     }
+    loading = true;
     try {
       int kept = 0;
+      int read = 0;
       for (JsonNode n : JSON.readTree(file.toFile())) {
-        if (register(n).path("status").asText().equals("ok")) {
+        read++;
+        if (register(n, true).path("status").asText().equals("ok")) {
           kept++;
         }
       }
+      dirty = kept != read;
       LOG.info("Directory: reloaded {} registration(s) from {}", kept, file);
     } catch (IOException | RuntimeException e) {
       LOG.warn("Directory: ignoring unreadable state file {}: {}", file, e.toString());
+    } finally {
+      loading = false;
     }
   }
 
+  /**
+   * Writes the state when it changed and the last write is at least the write interval ago, so a flood
+   * of registrations costs one file write per interval, not one per registration.
+   */
+  private synchronized void saveStateIfDue() {
+    if (!dirty || loading || stateDirectory == null) {
+      return;
+    }
+    if (stateWrites > 0 && System.nanoTime() - lastWriteNanos < settings.stateWriteInterval().toNanos()) {
+      return;
+    }
+    saveState();
+  }
+
+  /** Writes every stored entry (tombstones included) to a temporary file renamed over the state file. */
   private void saveState() {
+    dirty = false;
     if (stateDirectory == null) {
       return;
     }
+    stateWrites++;
+    lastWriteNanos = System.nanoTime();
     ArrayNode all = JSON.createArrayNode();
     store.values().forEach(m -> m.values().forEach(s -> all.add(s.json())));
     try {
@@ -372,6 +634,7 @@ public final class DirectoryServer implements AutoCloseable {
       Files.move(tmp, stateDirectory.resolve(STATE_FILE), StandardCopyOption.REPLACE_EXISTING,
           StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
+      dirty = true;
       LOG.warn("Directory: could not save state in {}: {}", stateDirectory, e.toString());
     }
   }

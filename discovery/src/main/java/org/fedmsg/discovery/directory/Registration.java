@@ -21,7 +21,8 @@ import org.fedmsg.discovery.EndpointUrls;
  *
  * <p>Immutable. The signed bytes are {@link #canonicalBytes()}; see {@code docs/discovery.md}.
  *
- * @param service the service name ({@code [A-Za-z0-9._-]}, 1-255 characters)
+ * @param service the service name: dot-separated non-empty labels of {@code [A-Za-z0-9_-]}, 1-255 characters
+ *     (no empty label, no leading or trailing dot, so one name has one spelling for the policy to match)
  * @param endpoints its endpoint URLs (at most 64), empty for a withdrawal
  * @param curveServerKey its CURVE public key in Z85, if it speaks CURVE
  * @param issuedAt when it was made (millisecond precision)
@@ -34,7 +35,7 @@ public record Registration(String service, List<String> endpoints, Optional<Stri
   /** Maximum number of endpoints in one registration. */
   public static final int MAX_ENDPOINTS = 64;
   static final String MAGIC = "fedmsg-directory-registration/1";
-  private static final Pattern SERVICE = Pattern.compile("[A-Za-z0-9._-]{1,255}");
+  private static final Pattern SERVICE = Pattern.compile("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*");
   private static final Pattern NONCE = Pattern.compile("[0-9a-f]{32}");
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -51,8 +52,9 @@ public record Registration(String service, List<String> endpoints, Optional<Stri
     Objects.requireNonNull(issuedAt, "issuedAt");
     Objects.requireNonNull(expiresAt, "expiresAt");
     Objects.requireNonNull(nonce, "nonce");
-    if (!SERVICE.matcher(service).matches()) {
-      throw new IllegalArgumentException("service name must be 1-255 of [A-Za-z0-9._-]: '" + service + "'");
+    if (service.length() > 255 || !SERVICE.matcher(service).matches()) {
+      throw new IllegalArgumentException("service name must be 1-255 characters of dot-separated non-empty labels "
+          + "of [A-Za-z0-9_-]: '" + service + "'");
     }
     if (endpoints.size() > MAX_ENDPOINTS) {
       throw new IllegalArgumentException("more than " + MAX_ENDPOINTS + " endpoints");

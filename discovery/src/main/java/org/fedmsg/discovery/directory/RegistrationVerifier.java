@@ -96,7 +96,11 @@ public final class RegistrationVerifier {
    * @return Valid with the signer, or Invalid with the reason; never throws for bad input
    */
   public VerificationResult verify(SignedRegistration sr) {
-    Instant now = clock.instant();
+    return verify(sr, clock.instant());
+  }
+
+  /** Verifies as of {@code now} (the directory re-checks reloaded replay guards as of their last valid instant). */
+  VerificationResult verify(SignedRegistration sr, Instant now) {
     Registration r = sr.registration();
     if (Duration.between(r.issuedAt(), r.expiresAt()).compareTo(maxLifetime) > 0) {
       return VerificationResult.invalid(Reason.OUTSIDE_WINDOW,

@@ -3,9 +3,12 @@ package org.fedmsg.discovery.directory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import org.fedmsg.crypto.Pem;
@@ -56,6 +59,22 @@ public record SignedRegistration(Registration registration, SignatureAlgorithm a
     byte[] sig = signer.sign(registration.canonicalBytes());
     return new SignedRegistration(registration, signer.algorithm(), Base64.getEncoder().encodeToString(sig),
         signer.chain());
+  }
+
+  /**
+   * Who signed, as the directory orders statements: the SHA-256 of the leaf certificate's
+   * SubjectPublicKeyInfo, lower-case hex. A renewed certificate that keeps its key keeps this id, so
+   * registrations signed under either certificate are ordered against each other.
+   *
+   * @return 64 hex digits
+   */
+  public String signerKeyId() {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(chain.get(0).getPublicKey().getEncoded()));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
   }
 
   /**
