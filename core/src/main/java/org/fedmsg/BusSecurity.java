@@ -15,19 +15,21 @@ final class BusSecurity {
   private BusSecurity() {}
 
   /**
-   * The topic policy: {@code policy_file} when set (watched: a valid change takes effect at
-   * once, a broken one keeps the policy in force; the watcher is added to {@code owned}), else
-   * the {@code policy:} section and the reference's {@code routing_policy}/{@code routing_nitpicky}.
+   * The topic policy: the {@code policy:} section and the reference's {@code
+   * routing_policy}/{@code routing_nitpicky}, and also {@code policy_file} when set (watched: a
+   * valid change takes effect at once, a broken one keeps the policy in force; the watcher is
+   * added to {@code owned}). A message must pass both: neither setting silently replaces the other.
    *
    * @throws ConfigException when the policy cannot be loaded
    */
   static TopicPolicy policy(FedmsgConfig config, java.util.List<AutoCloseable> owned) {
     try {
       if (config.policyFile().isPresent()) {
+        TopicPolicy inConfig = TopicPolicy.fromConfig(config.effective());
         org.fedmsg.policy.ReloadingPolicy watched = org.fedmsg.policy.ReloadingPolicy.watch(
             config.policyFile().get(), new TopicNamespace(config.topicPrefix(), config.environment()));
         owned.add(watched);
-        return watched;
+        return org.fedmsg.policy.CombinedPolicy.allOf(java.util.List.of(watched, inConfig));
       }
       return TopicPolicy.fromConfig(config.effective());
     } catch (PolicyException e) {

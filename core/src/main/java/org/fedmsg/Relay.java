@@ -24,12 +24,14 @@ public final class Relay implements AutoCloseable {
   private final ZmqPublisher outbound;
   private final ZmqSubscriber inbound;
   private final Receiver receiver;
+  private final org.fedmsg.wire.MessageVerifier verifier;
   private ZapHandler zap;
   private final LongAdder forwarded = new LongAdder();
   private final List<AutoCloseable> owned = new java.util.ArrayList<>();
 
   private Relay(BusOptions options, List<String> outboundEndpoints) {
-    this.receiver = new Receiver(options, BusSecurity.resolveVerifier(options, owned));
+    this.verifier = BusSecurity.resolveVerifier(options, owned);
+    this.receiver = new Receiver(options, verifier);
     context.setLinger(options.socketOptions.lingerMs());
     CurveOptions curve = options.curve;
     try {
@@ -96,6 +98,15 @@ public final class Relay implements AutoCloseable {
   /** Counters of what the relay received and rejected. */
   public BusStats stats() {
     return receiver.stats(forwarded.sum()).withCurve(0, zap == null ? 0 : zap.refused());
+  }
+
+  /**
+   * The CRL bookkeeping of the relay's trust store (loads, refused replacements and why), for its
+   * heartbeat and {@code fedmsg status}; empty when the relay does not validate.
+   */
+  public java.util.Optional<org.fedmsg.crypto.TrustStore.CrlStatus> crlStatus() {
+    return verifier == null || verifier.trust() == null ? java.util.Optional.empty()
+        : java.util.Optional.of(verifier.trust().crlStatus());
   }
 
   @Override

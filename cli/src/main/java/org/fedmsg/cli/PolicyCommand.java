@@ -56,28 +56,64 @@ public final class PolicyCommand implements Callable<Integer> {
     return CONFIG_ERROR;
   }
 
-  /** Options shared by both subcommands. */
+  /**
+   * Options shared by both subcommands. The policy, {@code topic_prefix} and {@code environment}
+   * come from the {@code fedmsg.d} configuration (as for every other command, {@code --config}
+   * read last), each overridden by its flag: {@code --policy FILE} replaces the configured policy
+   * altogether. The configured policy is what a bus applies: {@code policy_file} and the config's
+   * own {@code policy:}/{@code routing_policy}/{@code routing_nitpicky}, both when both are set.
+   * A configuration with no policy at all falls back to {@value #DEFAULT_POLICY}.
+   */
   static class PolicyOptions {
-    @Option(names = "--policy", paramLabel = "FILE", description = "Policy file (default: ${DEFAULT-VALUE}).",
-        defaultValue = DEFAULT_POLICY)
+    @CommandLine.Mixin ConfigOptions configOptions = new ConfigOptions();
+
+    @Option(names = "--policy", paramLabel = "FILE",
+        description = "Policy file (default: the configured policy_file / policy / routing_policy, else "
+            + DEFAULT_POLICY + ").")
     Path policy;
 
-    @Option(names = "--topic-prefix", paramLabel = "P", defaultValue = "org.fedoraproject",
-        description = "topic_prefix that relative patterns resolve against (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--topic-prefix", paramLabel = "P",
+        description = "topic_prefix that relative patterns resolve against (default: from the configuration).")
     String topicPrefix;
 
-    @Option(names = "--environment", paramLabel = "E", defaultValue = "dev",
-        description = "environment that relative patterns resolve against (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--environment", paramLabel = "E",
+        description = "environment that relative patterns resolve against (default: from the configuration).")
     String environment;
 
-    CompiledPolicy load() {
+    /** A loaded policy: what decides, and its compiled parts by name (for lint). */
+    record Loaded(TopicPolicy decider, java.util.Map<String, CompiledPolicy> parts) {}
+
+    /**
+     * @throws PolicyException if a policy cannot be loaded
+     * @throws org.fedmsg.ConfigException if the configuration cannot be read
+     */
+    Loaded load() {
+      org.fedmsg.config.FedmsgConfig config = configOptions.load();
       TopicNamespace ns;
       try {
-        ns = new TopicNamespace(topicPrefix, environment);
+        ns = new TopicNamespace(topicPrefix != null ? topicPrefix : config.topicPrefix(),
+            environment != null ? environment : config.environment());
       } catch (IllegalArgumentException e) {
         throw new PolicyException("command line", 0, 0, "", e.getMessage(), e);
       }
-      return TopicPolicy.load(policy, ns);
+      java.util.Map<String, CompiledPolicy> parts = new java.util.LinkedHashMap<>();
+      if (policy != null) {
+        parts.put(policy.toString(), TopicPolicy.load(policy, ns));
+        return new Loaded(parts.get(policy.toString()), parts);
+      }
+      com.fasterxml.jackson.databind.node.ObjectNode raw = config.raw();
+      boolean inConfig = raw.hasNonNull("policy") || raw.has("routing_policy") || raw.has("routing_nitpicky");
+      Path file = config.policyFile().orElse(inConfig ? null : Path.of(DEFAULT_POLICY));
+      if (file != null) {
+        parts.put(file.toString(), TopicPolicy.load(file, ns));
+      }
+      if (inConfig) {
+        com.fasterxml.jackson.databind.node.ObjectNode tree = config.effective();
+        tree.put("topic_prefix", ns.topicPrefix());
+        tree.put("environment", ns.environment());
+        parts.put("fedmsg.d config", TopicPolicy.fromConfig(tree));
+      }
+      return new Loaded(org.fedmsg.policy.CombinedPolicy.allOf(List.copyOf(parts.values())), parts);
     }
   }
 
@@ -101,10 +137,10 @@ public final class PolicyCommand implements Callable<Integer> {
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
-      CompiledPolicy policy;
+      TopicPolicy policy;
       try {
-        policy = options.load();
-      } catch (PolicyException e) {
+        policy = options.load().decider();
+      } catch (PolicyException | org.fedmsg.ConfigException e) {
         err.println("policy: " + e.getMessage());
         return CONFIG_ERROR;
       }
@@ -137,29 +173,35 @@ public final class PolicyCommand implements Callable<Integer> {
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
-      CompiledPolicy policy;
+      PolicyOptions.Loaded loaded;
       List<String> names = null;
       try {
-        policy = options.load();
+        loaded = options.load();
         if (certDir != null) {
           names = commonNames(certDir, err);
         }
-      } catch (PolicyException e) {
+      } catch (PolicyException | org.fedmsg.ConfigException e) {
         err.println("policy: " + e.getMessage());
         return CONFIG_ERROR;
       } catch (IOException e) {
         err.println("policy: cannot read the certificate directory " + certDir + ": " + e);
         return CONFIG_ERROR;
       }
-      List<LintFinding> findings = PolicyLinter.lint(policy, names);
-      for (LintFinding f : findings) {
-        out.println(options.policy + ": " + f);
+      int total = 0;
+      for (java.util.Map.Entry<String, CompiledPolicy> part : loaded.parts().entrySet()) {
+        String source = part.getKey();
+        CompiledPolicy policy = part.getValue();
+        List<LintFinding> findings = PolicyLinter.lint(policy, names);
+        for (LintFinding f : findings) {
+          out.println(source + ": " + f);
+        }
+        out.println(findings.isEmpty()
+            ? source + ": no problems found (" + policy.rules().size() + " rules)"
+            : findings.size() + " problem(s) in " + source);
+        total += findings.size();
       }
-      out.println(findings.isEmpty()
-          ? options.policy + ": no problems found (" + policy.rules().size() + " rules)"
-          : findings.size() + " problem(s) in " + options.policy);
       out.flush();
-      return findings.isEmpty() ? OK : DENIED;
+      return total == 0 ? OK : DENIED;
     }
   }
 

@@ -43,6 +43,13 @@ final class RelayHeartbeat implements AutoCloseable {
         extra.put("forwarded", relay.forwarded());
         extra.put("published", relay.forwarded());
         extra.put("rejected", stats.rejected());
+        relay.crlStatus().filter(org.fedmsg.crypto.TrustStore.CrlStatus::configured).ifPresent(crl -> {
+          ObjectNode c = extra.putObject("crl");
+          c.put("loads", crl.loads());
+          c.put("refused", crl.refused());
+          c.put("last_refusal", crl.lastRefusal());
+          c.put("problem", crl.problem());
+        });
         return extra;
       });
       return new RelayHeartbeat(bus, heartbeat);

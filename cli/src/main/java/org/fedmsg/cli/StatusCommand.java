@@ -128,6 +128,12 @@ public final class StatusCommand implements Callable<Integer> {
           e.getValue().path("received").asText("?"), e.getValue().path("consumed").asText("?"),
           e.getValue().path("failed").asText("?"), e.getValue().path("dropped").asText("?"),
           e.getValue().path("backlog").asText("?")));
+      JsonNode crl = body.path("crl");
+      if (crl.path("refused").asLong(0) > 0 || crl.hasNonNull("problem")) {
+        // a refused CRL replacement (bad signature, rollback) or no CRL in force: the operator must look
+        out.printf("          crl refused=%s last_refusal=%s problem=%s%n", crl.path("refused").asText("0"),
+            crl.path("last_refusal").asText("-"), crl.path("problem").asText("-"));
+      }
     }
     for (String name : report.silent()) {
       out.printf("silent  %-20s %-36s %s%n", name, "-", String.join(",", configured.get(name)));

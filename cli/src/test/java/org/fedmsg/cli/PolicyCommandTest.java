@@ -78,6 +78,86 @@ class PolicyCommandTest {
     assertThat(run(stg)).isZero();
   }
 
+  /* --------------- --config --------------- */
+
+  /** A fedmsg.d directory with one file holding {@code yaml}. */
+  Path config(String yaml) throws Exception {
+    Path d = Files.createDirectories(dir.resolve("fedmsg.d"));
+    Files.writeString(d.resolve("base.yaml"), yaml);
+    return d;
+  }
+
+  @Test
+  void check_configPolicyFileAndEnvironment_used() throws Exception {
+    Path conf = config("environment: prod\npolicy_file: " + policy + "\n");
+    assertThat(run("check", "--config", conf.toString(),
+        "--topic", "org.fedoraproject.prod.pkgdb.package.create", "--signer", "pkgdb-app01.phx2.fedoraproject.org"))
+        .isZero();
+    assertThat(out.toString()).contains("decided by: rules[0]");
+  }
+
+  @Test
+  void check_configTopicPrefix_used() throws Exception {
+    Path conf = config("topic_prefix: org.centos\nenvironment: prod\npolicy_file: " + policy + "\n");
+    assertThat(run("check", "--config", conf.toString(),
+        "--topic", "org.centos.prod.pkgdb.package.create", "--signer", "pkgdb-app01.phx2.fedoraproject.org"))
+        .isZero();
+  }
+
+  @Test
+  void check_flagsOverrideConfig() throws Exception {
+    Path conf = config("environment: prod\npolicy_file: " + policy + "\n");
+    assertThat(run("check", "--config", conf.toString(), "--environment", "stg",
+        "--topic", "org.fedoraproject.stg.logger.log", "--signer", "shell-app01.phx2.fedoraproject.org")).isZero();
+    Path other = Files.writeString(dir.resolve("open.yaml"), "default: allow\n");
+    assertThat(run("check", "--config", conf.toString(), "--policy", other.toString(),
+        "--topic", "org.fedoraproject.prod.pkgdb.package.create", "--signer", "bodhi-app01")).isZero();
+  }
+
+  @Test
+  void check_configInlinePolicy_used() throws Exception {
+    Path conf = config(String.join("\n", "environment: prod", "policy:", "  default: deny", "  rules:",
+        "    - topics: ['bodhi.*']", "      signers: ['bodhi-*']", "      effect: allow", ""));
+    assertThat(run("check", "--config", conf.toString(),
+        "--topic", "org.fedoraproject.prod.bodhi.update.request", "--signer", "bodhi-app01")).isZero();
+    assertThat(run("check", "--config", conf.toString(),
+        "--topic", "org.fedoraproject.prod.bodhi.update.request", "--signer", "shell-app01")).isEqualTo(1);
+  }
+
+  @Test
+  void check_configRoutingPolicy_used() throws Exception {
+    Path conf = config(String.join("\n", "routing_nitpicky: true", "routing_policy:",
+        "  org.fedoraproject.prod.announce.announcement: [announce-lockbox.phx2.fedoraproject.org]", ""));
+    assertThat(run("check", "--config", conf.toString(), "--topic", "org.fedoraproject.prod.announce.announcement",
+        "--signer", "announce-lockbox.phx2.fedoraproject.org")).isZero();
+    assertThat(run("check", "--config", conf.toString(), "--topic", "org.fedoraproject.prod.koji.build",
+        "--signer", "announce-lockbox.phx2.fedoraproject.org")).isEqualTo(1);
+    assertThat(out.toString()).contains("decided by: routing_nitpicky: true");
+  }
+
+  @Test
+  void check_configPolicyFileAndRoutingNitpicky_bothApply() throws Exception {
+    Path open = Files.writeString(dir.resolve("open.yaml"), "default: allow\n");
+    Path conf = config("environment: prod\npolicy_file: " + open + "\nrouting_nitpicky: true\n");
+    assertThat(run("check", "--config", conf.toString(),
+        "--topic", "org.fedoraproject.prod.koji.build", "--signer", "koji01")).isEqualTo(1);
+    assertThat(out.toString()).contains("routing_nitpicky");
+  }
+
+  @Test
+  void check_brokenConfig_exitsTwo() throws Exception {
+    Path conf = config("environment: [not, a, string]\n");
+    assertThat(run("check", "--config", conf.toString(), "--topic", "a.b", "--signer", "x")).isEqualTo(2);
+    assertThat(err.toString()).contains("environment");
+  }
+
+  @Test
+  void lint_configPolicyFile_lintsThatFile() throws Exception {
+    Path conf = config("environment: prod\npolicy_file: " + policy + "\n");
+    assertThat(run("lint", "--config", conf.toString())).isZero();
+    assertThat(out.toString()).contains(policy + ": no problems found (2 rules)");
+  }
+
   @Test
   void check_missingSigner_usageErrorExitsTwo() {
     assertThat(run("check", "--policy", policy.toString(), "--topic", "a.b")).isEqualTo(2);

@@ -61,6 +61,11 @@ public final class MessageVerifier {
   private final ReplayGuard replay;
   private final SequenceTracker sequences;
 
+  /** The trust store signatures are checked against; null when none was given. */
+  public TrustStore trust() {
+    return trust;
+  }
+
   private MessageVerifier(Builder b) {
     this.trust = b.trust;
     this.policy = b.policy;

@@ -20,7 +20,8 @@ import org.fedmsg.crypto.VerificationResult.Reason;
  * by the profile and operator minimums (WEAK_ALGORITHM); validity dates of every certificate at
  * the instant (CERT_NOT_YET_VALID, CERT_EXPIRED); for every certificate below the trust anchor, a
  * CRL signed by its issuer and not past {@code nextUpdate} (CRL_UNAVAILABLE) that does not list it
- * (CERT_REVOKED). Stateless and thread-safe.
+ * (CERT_REVOKED), the self-issued anchor included as OpenSSL's CRL_CHECK_ALL does; and no
+ * certificate whose serial its CA once revoked ({@link CrlHistory}, CERT_REVOKED). Thread-safe.
  */
 final class ChainValidator {
   static final int MAX_DEPTH = 8;
@@ -146,60 +147,76 @@ final class ChainValidator {
       notAfter = min(notAfter, c.getNotAfter().toInstant());
     }
 
-    // 5. Revocation of every certificate below the anchor.
+    // 5. Revocation of every certificate of the path. As OpenSSL with CRL_CHECK_ALL (the
+    // reference), a self-issued anchor is checked against its own CRL too, so that a message
+    // signed directly by the CA is rejected under an expired CRL like any other.
     Instant crlUsableUntil = Instant.MAX;
     boolean degraded = false;
     String degradedDetail = null;
-    if (state.crlConfigured()) {
-      for (int i = 0; i < path.size() - 1; i++) {
-        X509Certificate c = path.get(i);
-        X509Certificate issuer = path.get(i + 1);
-        X509CRL crl = null;
-        String problem = null;
-        if (state.crls().isEmpty()) {
-          problem = "CRL not loaded: " + state.crlProblem();
-        } else {
-          for (X509CRL candidate : state.crls()) {
-            if (!candidate.getIssuerX500Principal().equals(c.getIssuerX500Principal())) {
-              continue;
-            }
-            if (!crlSignedBy(candidate, issuer.getPublicKey())) {
-              problem = "CRL for " + issuer.getSubjectX500Principal().getName() + " is not signed by that CA";
-              continue;
-            }
-            crl = candidate;
-            break;
+    CrlHistory history = state.crlHistory();
+    int last = path.size() - 1;
+    for (int i = 0; i <= last; i++) {
+      X509Certificate c = path.get(i);
+      X509Certificate issuer = i < last ? path.get(i + 1) : selfIssued(c) ? c : null;
+      if (issuer == null) {
+        break;
+      }
+      if (history != null && history.everRevoked(issuer, c.getSerialNumber())) {
+        // a serial once listed by a CRL its CA signed stays revoked, whatever CRL replaced it
+        return Outcome.fail(Reason.CERT_REVOKED, name(c) + " (serial " + serial(c) + ") was revoked by an earlier CRL");
+      }
+      if (!state.crlConfigured()) {
+        continue;
+      }
+      X509CRL crl = null;
+      String problem = null;
+      if (state.crls().isEmpty()) {
+        problem = "CRL not loaded: " + state.crlProblem();
+      } else {
+        for (X509CRL candidate : state.crls()) {
+          if (!candidate.getIssuerX500Principal().equals(c.getIssuerX500Principal())) {
+            continue;
           }
-          if (crl == null && problem == null) {
-            problem = "no CRL from " + c.getIssuerX500Principal().getName();
+          if (!CrlHistory.signedBy(candidate, issuer.getPublicKey())) {
+            problem = "CRL for " + issuer.getSubjectX500Principal().getName() + " is not signed by that CA";
+            continue;
+          }
+          crl = candidate;
+          break;
+        }
+        if (crl == null && problem == null) {
+          problem = "no CRL from " + c.getIssuerX500Principal().getName();
+        }
+      }
+      if (crl != null) {
+        String why = weakDigest(Certificates.digestOf(crl.getSigAlgOID()), crl.getSigAlgName(), opts, profile);
+        if (why != null) {
+          return Outcome.fail(Reason.WEAK_ALGORITHM, "CRL of " + issuer.getSubjectX500Principal().getName() + ": " + why);
+        }
+        if (history != null && i + 1 < last) {
+          // an intermediate CA of a chain that reached an anchor: remember it and what its CRL revoked
+          history.learnIntermediate(issuer);
+          history.recordVerified(crl, issuer);
+        }
+        if (crl.getRevokedCertificate(c) != null) {
+          return Outcome.fail(Reason.CERT_REVOKED, name(c) + " (serial " + serial(c) + ") is revoked");
+        }
+        if (crl.getNextUpdate() != null) {
+          Instant next = crl.getNextUpdate().toInstant();
+          Instant usable = next.plus(opts.crlGracePeriod);
+          if (at.isAfter(usable)) {
+            problem = "CRL of " + issuer.getSubjectX500Principal().getName() + " expired at " + next;
+          } else {
+            crlUsableUntil = min(crlUsableUntil, usable);
           }
         }
-        if (crl != null) {
-          String why = weakDigest(Certificates.digestOf(crl.getSigAlgOID()), crl.getSigAlgName(), opts, profile);
-          if (why != null) {
-            return Outcome.fail(Reason.WEAK_ALGORITHM, "CRL of " + issuer.getSubjectX500Principal().getName() + ": " + why);
-          }
-          if (crl.getRevokedCertificate(c) != null) {
-            return Outcome.fail(Reason.CERT_REVOKED, name(c) + " (serial "
-                + c.getSerialNumber().toString(16).toUpperCase(java.util.Locale.ROOT) + ") is revoked");
-          }
-          if (crl.getNextUpdate() != null) {
-            Instant next = crl.getNextUpdate().toInstant();
-            Instant usable = next.plus(opts.crlGracePeriod);
-            if (at.isAfter(usable)) {
-              problem = "CRL of " + issuer.getSubjectX500Principal().getName() + " expired at " + next;
-            } else {
-              crlUsableUntil = min(crlUsableUntil, usable);
-            }
-          }
+      }
+      if (problem != null) {
+        if (opts.crlFailureMode == CrlFailureMode.FAIL_CLOSED) {
+          return Outcome.fail(Reason.CRL_UNAVAILABLE, problem);
         }
-        if (problem != null) {
-          if (opts.crlFailureMode == CrlFailureMode.FAIL_CLOSED) {
-            return Outcome.fail(Reason.CRL_UNAVAILABLE, problem);
-          }
-          degraded = true;
-          degradedDetail = problem;
-        }
+        degraded = true;
+        degradedDetail = problem;
       }
     }
 
@@ -248,13 +265,12 @@ final class ChainValidator {
     }
   }
 
-  private static boolean crlSignedBy(X509CRL crl, PublicKey key) {
-    try {
-      crl.verify(key);
-      return true;
-    } catch (Exception e) {
-      return false;
-    }
+  private static boolean selfIssued(X509Certificate c) {
+    return c.getSubjectX500Principal().equals(c.getIssuerX500Principal()) && signedBy(c, c.getPublicKey());
+  }
+
+  private static String serial(X509Certificate c) {
+    return c.getSerialNumber().toString(16).toUpperCase(java.util.Locale.ROOT);
   }
 
   private static String name(X509Certificate c) {

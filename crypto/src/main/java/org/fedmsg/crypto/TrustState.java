@@ -23,9 +23,12 @@ final class TrustState {
   private final List<X509CRL> crls;
   private final String crlProblem;
   private final Cache<Key, ChainValidator.Verified> verified;
+  /** Shared by every snapshot of one store: what survives reloads (see {@link CrlHistory}). */
+  private final CrlHistory crlHistory;
 
   TrustState(List<X509Certificate> anchors, String caProblem, boolean crlConfigured, List<X509CRL> crls,
-      String crlProblem, long cacheSize) {
+      String crlProblem, long cacheSize, CrlHistory crlHistory) {
+    this.crlHistory = crlHistory;
     this.anchors = List.copyOf(anchors);
     this.anchorFingerprints = this.anchors.stream()
         .map(c -> Certificates.identity(c).fingerprint()).collect(Collectors.toUnmodifiableSet());
@@ -60,15 +63,19 @@ final class TrustState {
     return crlProblem;
   }
 
+  CrlHistory crlHistory() {
+    return crlHistory;
+  }
+
   Cache<Key, ChainValidator.Verified> verified() {
     return verified;
   }
 
   TrustState withCa(List<X509Certificate> newAnchors, String problem, long cacheSize) {
-    return new TrustState(newAnchors, problem, crlConfigured, crls, crlProblem, cacheSize);
+    return new TrustState(newAnchors, problem, crlConfigured, crls, crlProblem, cacheSize, crlHistory);
   }
 
   TrustState withCrls(List<X509CRL> newCrls, String problem, long cacheSize) {
-    return new TrustState(anchors, caProblem, crlConfigured, newCrls, problem, cacheSize);
+    return new TrustState(anchors, caProblem, crlConfigured, newCrls, problem, cacheSize, crlHistory);
   }
 }

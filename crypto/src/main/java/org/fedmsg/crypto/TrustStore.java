@@ -53,6 +53,9 @@ public final class TrustStore implements AutoCloseable {
   private final Cache<List<X509Certificate>, long[]> chainDigests;
   private final AtomicLong lastDegradedWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
   private volatile TrustState state;
+  private final AtomicLong crlLoads = new AtomicLong();
+  private final AtomicLong crlRefusals = new AtomicLong();
+  private volatile String lastCrlRefusal;
 
   private TrustStore(TrustOptions opts) {
     this.opts = opts;
@@ -64,8 +67,8 @@ public final class TrustStore implements AutoCloseable {
     this.chainDigests = Caffeine.newBuilder().executor(Runnable::run).weakKeys().maximumSize(Math.max(16, opts.cacheSize)).build();
     boolean crlConfigured = opts.crlLocation != null || opts.crls != null;
     List<X509Certificate> anchors = opts.caCertificates != null ? opts.caCertificates : List.of();
-    List<X509CRL> crls = opts.crls != null ? opts.crls : List.of();
-    this.state = new TrustState(anchors, null, crlConfigured, crls, "not loaded yet", opts.cacheSize);
+    this.state = new TrustState(anchors, null, crlConfigured, List.of(), "not loaded yet", opts.cacheSize,
+        new CrlHistory());
     if (opts.backgroundRefresh && (caSource != null || crlSource != null)) {
       refresher = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "fedmsg-trust-refresh");
@@ -100,6 +103,9 @@ public final class TrustStore implements AutoCloseable {
       }
       List<X509Certificate> cas = Pem.readCertificates(text);
       store.state = store.state.withCa(cas, null, options.cacheSize);
+    }
+    if (options.crls != null) {
+      store.admitCrls(options.crls, "CRLs given directly");
     }
     store.refreshCrl(true);
     if (store.refresher != null) {
@@ -413,6 +419,9 @@ public final class TrustStore implements AutoCloseable {
         List<X509Certificate> cas = Pem.readCertificates(text);
         state = state.withCa(cas, null, opts.cacheSize);
         log.info("CA bundle reloaded from {} ({} certificates)", opts.caLocation, cas.size());
+        if (crlSource != null && state.crls().isEmpty()) {
+          crlSource.forget(); // a CRL refused under the old CA is judged again under the new one
+        }
       }
     } catch (IOException | RuntimeException e) {
       caSource.forget();
@@ -425,37 +434,101 @@ public final class TrustStore implements AutoCloseable {
       return;
     }
     Instant now = opts.clock.instant();
+    List<X509CRL> crls;
     try {
       String text = crlSource.poll(now, initial || crlFetchDue(now));
-      if (text != null) {
-        List<X509CRL> crls = Pem.readCrls(text);
-        state = state.withCrls(crls, null, opts.cacheSize);
-        log.info("CRL reloaded from {} ({} CRLs)", opts.crlLocation, crls.size());
+      if (text == null) {
+        return;
       }
+      crls = Pem.readCrls(text);
     } catch (IOException | RuntimeException e) {
       crlSource.forget();
-      if (state.crls().isEmpty()) {
-        String copy = initial ? crlSource.readStateCopy() : null;
-        List<X509CRL> fromCopy = null;
-        if (copy != null) {
-          try {
-            fromCopy = Pem.readCrls(copy);
-          } catch (IllegalArgumentException bad) {
-            log.warn("ignoring unreadable CRL copy in the state directory: {}", bad.getMessage());
-          }
-        }
-        if (fromCopy != null) {
-          state = state.withCrls(fromCopy, null, opts.cacheSize);
-          log.warn("CRL {} unavailable ({}); using the copy in the state directory", opts.crlLocation, describe(e));
-        } else {
-          state = state.withCrls(List.of(), describe(e), opts.cacheSize);
-          log.error("CRL {} unavailable: {} (crl_failure_mode={})", opts.crlLocation, describe(e), opts.crlFailureMode);
-        }
+      crlUnavailable(describe(e), initial);
+      return;
+    }
+    // the text is not forgotten when refused: the same refused file is judged once, not every poll
+    admitCrls(crls, "CRL reloaded from " + opts.crlLocation);
+  }
+
+  /** Puts {@code crls} in force if each is signed by its CA and none rolls back; else keeps what is in force. */
+  private boolean admitCrls(List<X509CRL> crls, String what) {
+    TrustState s = state;
+    String refused = s.crlHistory().check(crls, s.anchors());
+    if (refused != null) {
+      crlRefusals.incrementAndGet();
+      lastCrlRefusal = opts.clock.instant() + ": " + refused;
+      if (s.crls().isEmpty()) {
+        state = s.withCrls(List.of(), "refused: " + refused, opts.cacheSize);
+        log.error("CRL {} refused: {} (crl_failure_mode={})", crlName(), refused, opts.crlFailureMode);
       } else {
-        log.warn("CRL {} could not be refreshed, keeping the previous one: {}", opts.crlLocation, describe(e));
+        log.error("CRL {} refused, keeping the previous one in force: {}", crlName(), refused);
+      }
+      return false;
+    }
+    s.crlHistory().recordLoad(crls, s.anchors());
+    state = s.withCrls(crls, null, opts.cacheSize);
+    crlLoads.incrementAndGet();
+    log.info("{} ({} CRLs)", what, crls.size());
+    return true;
+  }
+
+  private String crlName() {
+    return opts.crlLocation != null ? opts.crlLocation : "(given directly)";
+  }
+
+  private void crlUnavailable(String why, boolean initial) {
+    if (!state.crls().isEmpty()) {
+      log.warn("CRL {} could not be refreshed, keeping the previous one: {}", opts.crlLocation, why);
+      return;
+    }
+    String copy = initial ? crlSource.readStateCopy() : null;
+    List<X509CRL> fromCopy = null;
+    if (copy != null) {
+      try {
+        fromCopy = Pem.readCrls(copy);
+      } catch (IllegalArgumentException bad) {
+        log.warn("ignoring unreadable CRL copy in the state directory: {}", bad.getMessage());
       }
     }
+    if (fromCopy != null) {
+      if (admitCrls(fromCopy, "CRL " + opts.crlLocation + " unavailable (" + why + "); using the copy in the state directory")) {
+        return;
+      }
+      crlSource.forget();
+      return;
+    }
+    state = state.withCrls(List.of(), why, opts.cacheSize);
+    log.error("CRL {} unavailable: {} (crl_failure_mode={})", opts.crlLocation, why, opts.crlFailureMode);
   }
+
+  /**
+   * The CRL bookkeeping, for status reports: how many loads were put in force, how many were
+   * refused (bad signature or rollback) and why the last one was, and the CRLs in force.
+   */
+  public CrlStatus crlStatus() {
+    TrustState s = state;
+    List<String> inForce = new ArrayList<>();
+    for (X509CRL crl : s.crls()) {
+      java.math.BigInteger n = CrlHistory.crlNumber(crl);
+      inForce.add(crl.getIssuerX500Principal().getName() + (n != null ? " #" + n : "") + " thisUpdate "
+          + crl.getThisUpdate().toInstant() + (crl.getNextUpdate() != null ? " nextUpdate " + crl.getNextUpdate().toInstant() : ""));
+    }
+    return new CrlStatus(s.crlConfigured(), crlLoads.get(), crlRefusals.get(), lastCrlRefusal,
+        s.crls().isEmpty() ? s.crlProblem() : null, List.copyOf(inForce));
+  }
+
+  /**
+   * See {@link #crlStatus()}.
+   *
+   * @param configured whether a CRL is configured at all
+   * @param loads CRL loads put in force since start
+   * @param refused CRL loads refused (signature or rollback) since start; each kept the previous CRL
+   * @param lastRefusal when and why the last load was refused, or null
+   * @param problem why no CRL is in force, or null when one is
+   * @param inForce one line per CRL in force: issuer, cRLNumber, thisUpdate, nextUpdate
+   */
+  public record CrlStatus(boolean configured, long loads, long refused, String lastRefusal, String problem,
+      List<String> inForce) {}
 
   private static String describe(Exception e) {
     return e.getMessage() != null ? e.getMessage() : e.toString();

@@ -11,6 +11,7 @@ import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +29,13 @@ import org.slf4j.LoggerFactory;
  * that do not, and for atomic symlink swaps). Only a change of content triggers a reload.
  * {@link #reload()} checks at once.
  *
+ * <p>A file rewritten in place passes through partial states, and a partial policy file often
+ * parses (its first chunk may be just {@code default: allow}). So a new content is put in force
+ * only when the file did not change while it was read (modification time, size and file key
+ * before and after), and, when following a file ({@link #watch}), only once the same content has
+ * been seen for a settle time ({@link #DEFAULT_SETTLE}). Operators should still replace the file
+ * atomically (write a temporary file in the same directory, then rename it over the policy).
+ *
  * <h2>Threading model</h2>
  * {@link #decide} reads a volatile reference and never blocks; one daemon thread watches the file;
  * {@link #reload()} is synchronized with it. Listener methods run on the thread that reloaded.
@@ -38,6 +46,9 @@ public final class ReloadingPolicy implements TopicPolicy, AutoCloseable {
   /** How often the file is re-read when no event arrives. */
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(5);
 
+  /** How long a changed file must keep the same content before a watcher puts it in force. */
+  public static final Duration DEFAULT_SETTLE = Duration.ofSeconds(1);
+
   /** What a reload did. */
   public enum Outcome {
     /** The file changed and its new policy is now in force. */
@@ -45,7 +56,13 @@ public final class ReloadingPolicy implements TopicPolicy, AutoCloseable {
     /** The file's content has not changed since the last attempt. */
     UNCHANGED,
     /** The file changed but could not be loaded; the previous policy stays in force. */
-    FAILED
+    FAILED,
+    /**
+     * The file changed but may still be being written (it changed during the read, or its new
+     * content has not yet been stable for the settle time); the previous policy stays in force
+     * and the file is looked at again.
+     */
+    PENDING
   }
 
   /** Told about reloads; both methods default to doing nothing. Called on the reloading thread. */
@@ -61,6 +78,12 @@ public final class ReloadingPolicy implements TopicPolicy, AutoCloseable {
   private final TopicNamespace namespace;
   private final Listener listener;
   private final Duration pollInterval;
+  private final long settleNanos;
+  private final java.util.function.LongSupplier ticker;
+  /** A changed content not in force yet (waiting to settle), and since when (ticker) it was seen. */
+  private byte[] candidate;
+  private long candidateSince;
+  private volatile boolean pending;
   private volatile CompiledPolicy current;
   private volatile PolicyException lastError;
   /** The content of the last attempt (good or bad), or null if the file was missing. */
@@ -70,7 +93,17 @@ public final class ReloadingPolicy implements TopicPolicy, AutoCloseable {
 
   private ReloadingPolicy(Path file, TopicNamespace namespace, Listener listener, Duration pollInterval,
       boolean watch) {
+    this(file, namespace, listener, pollInterval, watch ? DEFAULT_SETTLE : Duration.ZERO, watch, System::nanoTime);
+  }
+
+  ReloadingPolicy(Path file, TopicNamespace namespace, Listener listener, Duration pollInterval, Duration settle,
+      boolean watch, java.util.function.LongSupplier ticker) {
     this.file = file.toAbsolutePath().normalize();
+    if (settle.isNegative()) {
+      throw new IllegalArgumentException("settle time must not be negative: " + settle);
+    }
+    this.settleNanos = settle.toNanos();
+    this.ticker = ticker;
     this.namespace = Objects.requireNonNull(namespace, "namespace");
     this.listener = Objects.requireNonNull(listener, "listener");
     this.pollInterval = Objects.requireNonNull(pollInterval, "pollInterval");
@@ -121,6 +154,18 @@ public final class ReloadingPolicy implements TopicPolicy, AutoCloseable {
   }
 
   /**
+   * As {@link #watch(Path, TopicNamespace, Listener, Duration)}, with the time a changed file must
+   * keep the same content before it is put in force.
+   *
+   * @param settle zero or positive; zero only guards against a change during the read
+   * @throws IllegalArgumentException if {@code pollInterval} is not positive or {@code settle} negative
+   */
+  public static ReloadingPolicy watch(Path file, TopicNamespace namespace, Listener listener, Duration pollInterval,
+      Duration settle) {
+    return new ReloadingPolicy(file, namespace, listener, pollInterval, settle, true, System::nanoTime);
+  }
+
+  /**
    * Loads {@code file} without a watcher thread; changes take effect only when {@link #reload()}
    * is called (e.g. on SIGHUP or an admin command).
    *
@@ -151,16 +196,40 @@ public final class ReloadingPolicy implements TopicPolicy, AutoCloseable {
   }
 
   /**
-   * Re-reads the file now; if its content changed, compiles it and swaps it in, or keeps the
-   * old policy and logs the error.
+   * Re-reads the file now; if its content changed and is stable (see the class comment), compiles
+   * it and swaps it in, or keeps the old policy and logs the error.
    *
    * @return what happened; never throws for a bad file
    */
   public synchronized Outcome reload() {
+    Object before = stat(file);
     byte[] content = read(file);
+    if (content != null && !Objects.equals(before, stat(file))) {
+      // written while we read it: what we read may be a mix of two versions
+      candidate = null;
+      pending = true;
+      return Outcome.PENDING;
+    }
     if (Arrays.equals(content, lastContent)) {
+      candidate = null;
+      pending = false;
       return Outcome.UNCHANGED;
     }
+    if (settleNanos > 0 && content != null) {
+      long now = ticker.getAsLong();
+      if (candidate == null || !Arrays.equals(candidate, content)) {
+        candidate = content;
+        candidateSince = now;
+        pending = true;
+        return Outcome.PENDING;
+      }
+      if (now - candidateSince < settleNanos) {
+        pending = true;
+        return Outcome.PENDING;
+      }
+    }
+    candidate = null;
+    pending = false;
     lastContent = content;
     CompiledPolicy previous = current;
     try {
@@ -185,6 +254,17 @@ public final class ReloadingPolicy implements TopicPolicy, AutoCloseable {
     return TopicPolicy.parse(new String(content, StandardCharsets.UTF_8), file.toString(), namespace);
   }
 
+  /** Modification time, size and file key (inode), or null if the file cannot be examined. */
+  private static Object stat(Path file) {
+    try {
+      java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(file,
+          java.nio.file.attribute.BasicFileAttributes.class);
+      return List.of(a.lastModifiedTime(), a.size(), String.valueOf(a.fileKey()));
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
   private static byte[] read(Path file) {
     try {
       return Files.readAllBytes(file);
@@ -196,7 +276,12 @@ public final class ReloadingPolicy implements TopicPolicy, AutoCloseable {
   private void watchLoop() {
     try {
       while (!Thread.currentThread().isInterrupted()) {
-        WatchKey key = watchService.poll(pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+        long waitMs = pollInterval.toMillis();
+        if (pending) {
+          // a change is settling: look again soon, not a whole poll interval later
+          waitMs = Math.max(10, Math.min(waitMs, TimeUnit.NANOSECONDS.toMillis(settleNanos) / 4));
+        }
+        WatchKey key = watchService.poll(waitMs, TimeUnit.MILLISECONDS);
         if (key != null) {
           // Any event in the directory (or an overflow) is a reason to look; reload() itself
           // ignores events that did not change this file's content.

@@ -158,6 +158,73 @@ class ReloadingPolicyTest {
     }
   }
 
+  /** The file as an operator's editor or a naive deploy writes it in place: two chunks, the first one parses. */
+  static final String CHUNK1 = "default: allow\n";
+  static final String CHUNK2 = "rules:\n  - {topics: [pkgdb.*], signers: [pkgdb-*], effect: allow}\n";
+
+  @Test
+  @Timeout(60)
+  void watch_fileWrittenInTwoChunks_partialContentNeverInForce(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("policy.yaml");
+    Files.writeString(file, "default: deny\n");
+    Recorder rec = new Recorder();
+    try (ReloadingPolicy policy = ReloadingPolicy.watch(file, NS, rec, Duration.ofMillis(100),
+        Duration.ofSeconds(3))) {
+      java.util.concurrent.atomic.AtomicBoolean partialSeen = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+      // bodhi on pkgdb is denied by the old policy and by the whole new one; only the first chunk allows it
+      Thread observer = new Thread(() -> {
+        while (!stop.get()) {
+          if (policy.decide(CREATE, BODHI).allowed()) {
+            partialSeen.set(true);
+          }
+        }
+      });
+      observer.start();
+      try (java.io.OutputStream out = Files.newOutputStream(file)) {
+        out.write(CHUNK1.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        out.flush();
+        // the writer stalls between chunks (the scenario, not a wait for a condition): the
+        // watcher's event for the first chunk fires meanwhile
+        TimeUnit.MILLISECONDS.sleep(500);
+        out.write(CHUNK2.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+      await(() -> policy.decide("org.fedoraproject.prod.bodhi.update", BODHI).allowed(), Duration.ofSeconds(30));
+      stop.set(true);
+      observer.join();
+
+      assertThat(partialSeen).as("the first chunk (default: allow) was in force").isFalse();
+      assertThat(policy.decide(CREATE, PKGDB).allowed()).isTrue();
+      assertThat(rec.reloaded).hasSize(1);
+      assertThat(rec.failed).isEmpty();
+    }
+  }
+
+  @Test
+  void reload_contentNotSettled_pendingUntilStableForTheSettleTime(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("policy.yaml");
+    Files.writeString(file, "default: deny\n");
+    long[] now = {0};
+    ReloadingPolicy policy = new ReloadingPolicy(file, NS, new ReloadingPolicy.Listener() {}, Duration.ofSeconds(5),
+        Duration.ofSeconds(1), false, () -> now[0]);
+
+    Files.writeString(file, CHUNK1);
+    assertThat(policy.reload()).isEqualTo(ReloadingPolicy.Outcome.PENDING);
+    now[0] += TimeUnit.MILLISECONDS.toNanos(900);
+    assertThat(policy.reload()).isEqualTo(ReloadingPolicy.Outcome.PENDING);
+    assertThat(policy.decide(CREATE, BODHI).allowed()).isFalse();
+
+    Files.writeString(file, CHUNK1 + CHUNK2);
+    now[0] += TimeUnit.MILLISECONDS.toNanos(200); // the first chunk would have settled by now: it changed instead
+    assertThat(policy.reload()).isEqualTo(ReloadingPolicy.Outcome.PENDING);
+    assertThat(policy.decide(CREATE, BODHI).allowed()).isFalse();
+
+    now[0] += TimeUnit.SECONDS.toNanos(1);
+    assertThat(policy.reload()).isEqualTo(ReloadingPolicy.Outcome.RELOADED);
+    assertThat(policy.decide(CREATE, PKGDB).allowed()).isTrue();
+    assertThat(policy.decide(CREATE, BODHI).allowed()).isFalse();
+  }
+
   @Test
   void watch_badPollInterval_throws(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("policy.yaml");

@@ -26,6 +26,7 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.CRLNumber;
 import org.bouncycastle.asn1.x509.CRLReason;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.KeyUsage;
@@ -235,6 +236,7 @@ public final class TestPki {
     private Instant thisUpdate = Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
     private Instant nextUpdate = thisUpdate.plus(Duration.ofDays(30));
     private String signatureAlgorithm;
+    private BigInteger number;
 
     private CrlBuilder(Issued ca) {
       this.ca = ca;
@@ -267,6 +269,12 @@ public final class TestPki {
       return this;
     }
 
+    /** Adds a cRLNumber extension with this value (default: none). */
+    public CrlBuilder number(long crlNumber) {
+      this.number = BigInteger.valueOf(crlNumber);
+      return this;
+    }
+
     /** Signs the CRL. */
     public X509CRL build() {
       try {
@@ -276,8 +284,11 @@ public final class TestPki {
         for (BigInteger s : revoked) {
           b.addCRLEntry(s, Date.from(thisUpdate), CRLReason.keyCompromise);
         }
+        if (number != null) {
+          b.addExtension(Extension.cRLNumber, false, new CRLNumber(number));
+        }
         return new JcaX509CRLConverter().getCRL(b.build(signer(ca.privateKey, signatureAlgorithm)));
-      } catch (GeneralSecurityException | OperatorCreationException e) {
+      } catch (GeneralSecurityException | OperatorCreationException | CertIOException e) {
         throw new IllegalStateException("cannot build test CRL", e);
       }
     }
