@@ -1,8 +1,7 @@
 package org.fedmsg;
 
-import java.util.Locale;
 import org.fedmsg.config.FedmsgConfig;
-import org.fedmsg.crypto.CrlFailureMode;
+import org.fedmsg.config.TrustSettings;
 import org.fedmsg.crypto.TrustOptions;
 import org.fedmsg.crypto.TrustStore;
 import org.fedmsg.policy.PolicyException;
@@ -37,16 +36,10 @@ final class BusSecurity {
     }
   }
 
-  /** A trust store over {@code ca_cert_location}, {@code crl_location} and the algorithm and CRL settings. */
+  /** A trust store over the configuration's trust settings ({@link TrustSettings}, the one mapping). */
   static TrustStore trustStore(FedmsgConfig config) {
+    TrustOptions.Builder trust = TrustSettings.options(config);
     try {
-      TrustOptions.Builder trust = TrustOptions.builder()
-          .ca(config.caCertLocation())
-          .crl(config.crlLocation().orElse(null))
-          .minRsaBits(config.cryptoMinRsaBits())
-          .crlGracePeriod(config.crlGracePeriod())
-          .crlFailureMode(CrlFailureMode.valueOf(config.crlFailureMode().toUpperCase(Locale.ROOT)));
-      config.stateDir().ifPresent(dir -> trust.stateDirectory(dir.resolve("trust")));
       return TrustStore.create(trust.build());
     } catch (RuntimeException e) {
       throw new ConfigException("cannot set up signature verification: " + e.getMessage(), e);
@@ -104,6 +97,7 @@ final class BusSecurity {
         .policy(policy(config, owned))
         .clock(clock)
         .replayWindow(config.replayWindow())
+        .formats(TrustSettings.acceptFormats(config))
         .build();
   }
 }

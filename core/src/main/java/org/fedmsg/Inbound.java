@@ -18,9 +18,18 @@ import org.fedmsg.wire.MessageVerifier;
  */
 final class Inbound {
   /** The outcome: exactly one of message and rejection is set (a probe answer has a message). */
-  record Outcome(Message message, Rejection rejection, boolean probe, long missed, String msgId) {
+  record Outcome(Message message, Rejection rejection, boolean probe, long missed, String msgId, String signer) {
+    Outcome(Message message, Rejection rejection, boolean probe, long missed, String msgId) {
+      this(message, rejection, probe, missed, msgId, null);
+    }
+
     static Outcome reject(Reason reason, String cause, String detail, String topic) {
       return new Outcome(null, new Rejection(reason, cause, detail, topic), false, 0, null);
+    }
+
+    /** This outcome naming the verified signer of a rejected message (null: none verified). */
+    Outcome signedBy(String verifiedSigner) {
+      return new Outcome(message, rejection, probe, missed, msgId, verifiedSigner);
     }
 
     /** A rejection of a parsed body: its {@code msg_id}, if any, goes to the audit log. */
@@ -97,7 +106,7 @@ final class Inbound {
     }
     if (result instanceof VerificationResult.Invalid invalid) {
       return Outcome.reject(invalid.reason(), invalid.reason().name().toLowerCase(Locale.ROOT).replace('_', '-'),
-          invalid.detail(), topic, body);
+          invalid.detail(), topic, body).signedBy(invalid.signer() == null ? null : invalid.signer().commonName());
     }
     String signer = ((VerificationResult.Valid) result).signer().commonName();
     return Outcome.accept(new Message(topic, body, raw, format, signer), missed);

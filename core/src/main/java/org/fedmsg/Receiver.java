@@ -47,13 +47,14 @@ final class Receiver {
       return null;
     }
     if (outcome.rejection() != null) {
-      reject(outcome.rejection(), null, outcome.msgId());
+      reject(outcome.rejection(), outcome.signer(), outcome.msgId());
       return null;
     }
     if (outcome.missed() > 0) {
       gaps.add(outcome.missed());
-      RejectionLog.AUDIT.warn("gap: {} message(s) of the publisher signing as {} were lost before {}",
-          outcome.missed(), outcome.message().signer().orElse("?"), outcome.message().topic());
+      RejectionLog.AUDIT.warn("gap: {} message(s) of the publisher signing as {} were lost before {} (peer {})",
+          outcome.missed(), LogText.escape(outcome.message().signer().orElse("?")),
+          LogText.escape(outcome.message().topic()), LogText.escape(ZmqSubscriber.deliveringPeer()));
     }
     return outcome.message();
   }
@@ -63,7 +64,7 @@ final class Receiver {
   }
 
   private void reject(Rejection rejection, String signer, String msgId) {
-    rejections.record(rejection, signer, msgId);
+    rejections.record(rejection, signer, msgId, ZmqSubscriber.deliveringPeer());
     try {
       options.listener.messageRejected(rejection);
     } catch (RuntimeException e) {

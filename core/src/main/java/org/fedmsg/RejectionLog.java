@@ -1,10 +1,15 @@
 package org.fedmsg;
 
+import java.lang.ref.WeakReference;
 import java.time.Clock;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.fedmsg.crypto.VerificationResult.Reason;
@@ -32,9 +37,44 @@ final class RejectionLog {
     for (Reason reason : Reason.values()) {
       byReason.put(reason, new LongAdder());
     }
+    LIVE.add(new WeakReference<>(this));
   }
 
-  void record(Rejection rejection, String signer, String msgId) {
+  /** Every log, weakly: one daemon timer flushes them all, and a log nobody holds goes away. */
+  private static final Set<WeakReference<RejectionLog>> LIVE = ConcurrentHashMap.newKeySet();
+  private static final ScheduledExecutorService FLUSHER = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "fedmsg-audit-flush");
+    t.setDaemon(true);
+    return t;
+  });
+
+  static {
+    FLUSHER.scheduleWithFixedDelay(RejectionLog::flushAll, INTERVAL_MILLIS, INTERVAL_MILLIS / 2, TimeUnit.MILLISECONDS);
+  }
+
+  private static void flushAll() {
+    LIVE.removeIf(ref -> {
+      RejectionLog log = ref.get();
+      if (log == null) {
+        return true;
+      }
+      try {
+        log.flushSuppressed();
+      } catch (RuntimeException e) {
+        AUDIT.warn("audit flush failed: {}", e.toString());
+      }
+      return false;
+    });
+  }
+
+  /**
+   * Counts and (rate-limited) logs a rejection. Every field that came off the wire is escaped
+   * ({@link LogText}): one rejection is always one line.
+   *
+   * @param signer the verified signer (a good signature whose message failed a later check), or null
+   * @param peer who delivered the message (remote address and our endpoint), or null if unknown
+   */
+  void record(Rejection rejection, String signer, String msgId, String peer) {
     byReason.get(rejection.reason()).increment();
     String key = rejection.reason() + "/" + rejection.cause();
     byCause.computeIfAbsent(key, k -> new LongAdder()).increment();
@@ -48,10 +88,40 @@ final class RejectionLog {
     linesLogged.increment();
     LongAdder dropped = suppressed.get(key);
     long quiet = dropped == null ? 0 : dropped.sumThenReset();
-    AUDIT.warn("rejected message: reason={} cause={} topic={} signer={} msg_id={} detail={}{}",
-        rejection.reason(), rejection.cause(), rejection.topic().isEmpty() ? "-" : rejection.topic(),
-        signer == null ? "-" : signer, msgId == null ? "-" : msgId, rejection.detail(),
+    AUDIT.warn("rejected message: reason={} cause={} topic={} signer={} msg_id={} peer={} detail={}{}",
+        rejection.reason(), LogText.escape(rejection.cause()),
+        rejection.topic().isEmpty() ? "-" : LogText.escape(rejection.topic()),
+        LogText.escape(signer), LogText.escape(msgId), LogText.escape(peer), LogText.escape(rejection.detail()),
         quiet > 0 ? " (" + quiet + " more like it not logged)" : "");
+  }
+
+  void record(Rejection rejection, String signer, String msgId) {
+    record(rejection, signer, msgId, null);
+  }
+
+  /**
+   * Reports the rejections the rate limit held back, with their count, once their cause has been
+   * quiet for an interval: a flood that stops is still accounted for in the log. Called on a
+   * timer ({@link #FLUSHER}); returns the number of lines written.
+   */
+  int flushSuppressed() {
+    long now = clock.millis();
+    int lines = 0;
+    for (Map.Entry<String, LongAdder> e : suppressed.entrySet()) {
+      AtomicLong last = lastLogged.get(e.getKey());
+      if (last == null || now - last.get() < INTERVAL_MILLIS || e.getValue().sum() == 0) {
+        continue;
+      }
+      long n = e.getValue().sumThenReset();
+      if (n > 0) {
+        last.set(now);
+        linesLogged.increment();
+        lines++;
+        AUDIT.warn("rejected messages: {} more with reason/cause {} not logged (rate limit, {} s)",
+            n, LogText.escape(e.getKey()), INTERVAL_MILLIS / 1000);
+      }
+    }
+    return lines;
   }
 
   /** Audit lines written so far (for tests of the rate limit). */

@@ -76,7 +76,7 @@ public final class Relay implements AutoCloseable {
     if (outbound.send(frames.toArray(new byte[0][]))) {
       forwarded.increment();
     } else {
-      LOG.warn("relay: outbound refused {}", accepted.topic());
+      LOG.warn("relay: outbound refused {}", LogText.escape(accepted.topic()));
     }
   }
 

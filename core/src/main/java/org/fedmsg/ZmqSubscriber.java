@@ -69,6 +69,7 @@ final class ZmqSubscriber implements AutoCloseable {
   private volatile boolean closed;
   private volatile RuntimeException startFailure;
   private volatile String boundEndpoint;
+  private static final ThreadLocal<String> DELIVERING_PEER = new ThreadLocal<>();
 
   /** One SUB socket and, for CURVE, its monitor. */
   private static final class Sock {
@@ -364,7 +365,7 @@ final class ZmqSubscriber implements AutoCloseable {
         for (int i = 0; i < polled.size(); i++) {
           Sock s = polled.get(i);
           if (ready == 0 || poller.pollin(socketIndex[i])) {
-            receiveAvailable(s.socket);
+            receiveAvailable(s);
           }
           if (monitorIndex[i] >= 0 && poller.pollin(monitorIndex[i])) {
             readEvents(s);
@@ -446,12 +447,19 @@ final class ZmqSubscriber implements AutoCloseable {
   }
 
   /** Reads every message that is ready, up to a batch, so commands are not starved. */
-  private void receiveAvailable(ZMQ.Socket socket) {
+  private void receiveAvailable(Sock s) {
+    ZMQ.Socket socket = s.socket;
     for (int n = 0; n < 1024; n++) {
-      byte[] first = socket.recv(ZMQ.DONTWAIT);
-      if (first == null) {
+      // Read the first frame as a zmq.Msg: its metadata names the connection's remote address.
+      zmq.Msg firstMsg = socket.base().recv(ZMQ.DONTWAIT);
+      if (firstMsg == null) {
+        int errno = socket.base().errno();
+        if (errno != 0 && errno != zmq.ZError.EAGAIN) {
+          throw new ZMQException(errno);
+        }
         return;
       }
+      byte[] first = firstMsg.data();
       List<byte[]> frames = new ArrayList<>(3);
       frames.add(first);
       while (socket.hasReceiveMore()) {
@@ -464,8 +472,33 @@ final class ZmqSubscriber implements AutoCloseable {
           frames.add(null);
         }
       }
-      sink.accept(frames);
+      DELIVERING_PEER.set(peer(firstMsg, s));
+      try {
+        sink.accept(frames);
+      } finally {
+        DELIVERING_PEER.remove();
+      }
     }
+  }
+
+  /**
+   * Who delivered the message: the remote address of the connection (JeroMQ's {@code
+   * Peer-Address} metadata, set for TCP peers) and the endpoint of ours it arrived on.
+   */
+  private String peer(zmq.Msg msg, Sock s) {
+    zmq.io.Metadata meta = msg.getMetadata();
+    String remote = meta == null ? null : meta.get(zmq.io.Metadata.PEER_ADDRESS);
+    String local = boundEndpoint != null ? boundEndpoint : String.join(",", s.urls);
+    return (remote == null || remote.isEmpty() ? "?" : remote) + " via " + local;
+  }
+
+  /**
+   * The peer that delivered the message the calling sink is handling (null outside a sink call).
+   * Sinks run on the subscriber's thread, so a thread-local hands it to the audit log without
+   * widening every sink's signature.
+   */
+  static String deliveringPeer() {
+    return DELIVERING_PEER.get();
   }
 
   @Override

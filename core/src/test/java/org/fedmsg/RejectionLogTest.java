@@ -40,4 +40,26 @@ class RejectionLogTest {
     assertThat(log.linesLogged()).isEqualTo(2);
     assertThat(log.byReason()).containsEntry(Reason.MALFORMED, 3L);
   }
+
+  @Test
+  void flushSuppressed_floodThatStops_reportedWithCountWithoutRecurrence() {
+    TestClock clock = new TestClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+    RejectionLog log = new RejectionLog(clock);
+    for (int i = 0; i < 50; i++) {
+      log.record(NOT_JSON, null, null);
+    }
+    assertThat(log.flushSuppressed()).as("not before the interval").isZero();
+    clock.advance(Duration.ofSeconds(11));
+    assertThat(log.flushSuppressed()).isEqualTo(1);
+    assertThat(log.linesLogged()).isEqualTo(2);
+    clock.advance(Duration.ofSeconds(11));
+    assertThat(log.flushSuppressed()).as("nothing left to report").isZero();
+  }
+
+  @Test
+  void escape_controlAndBidiCharacters_visibleOnOneLine() {
+    assertThat(LogText.escape("a\nb\r\u001b[2J\u202e\u0085c\\")).isEqualTo("a\\nb\\r\\x1b[2J\\u202e\\x85c\\\\");
+    assertThat(LogText.escape(null)).isEqualTo("-");
+    assertThat(LogText.escape("plain.topic")).isEqualTo("plain.topic");
+  }
 }

@@ -19,9 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import javax.naming.InvalidNameException;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
+import org.fedmsg.crypto.Certificates;
 
 /**
  * Uses func/certmaster certificates as they are. certmaster keeps, in one directory (by default
@@ -188,24 +186,16 @@ public final class FuncImport {
     if (!KeyMatch.matches(key, cert.getPublicKey())) {
       return keyFile.getFileName() + " does not match " + certFile.getFileName();
     }
-    String cn = commonName(cert);
-    if (cn != null && !cn.equalsIgnoreCase(host)) {
+    String cn;
+    try {
+      cn = Certificates.commonName(cert);
+    } catch (IllegalArgumentException e) {
+      return certFile.getFileName() + ": " + e.getMessage() + " (receivers refuse such a signer)";
+    }
+    if (!cn.equalsIgnoreCase(host)) {
       // Policies name signers by CN; a different CN is legal but worth knowing.
       org.slf4j.LoggerFactory.getLogger(FuncImport.class)
           .warn("{}: certificate CN is '{}', policies must name that CN", host, cn);
-    }
-    return null;
-  }
-
-  private static String commonName(X509Certificate cert) {
-    try {
-      for (Rdn rdn : new LdapName(cert.getSubjectX500Principal().getName()).getRdns()) {
-        if (rdn.getType().equalsIgnoreCase("CN")) {
-          return rdn.getValue().toString();
-        }
-      }
-    } catch (InvalidNameException e) {
-      return null;
     }
     return null;
   }

@@ -1,21 +1,15 @@
 package org.fedmsg.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import javax.naming.InvalidNameException;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
+import org.fedmsg.crypto.Certificates;
+import org.fedmsg.crypto.Pem;
 import org.fedmsg.policy.CompiledPolicy;
 import org.fedmsg.policy.Decision;
 import org.fedmsg.policy.LintFinding;
@@ -206,49 +200,25 @@ public final class PolicyCommand implements Callable<Integer> {
   }
 
   /**
-   * The first CN of every {@code *.crt} in {@code dir}. Files in the easy-rsa layout start with an
-   * {@code openssl x509 -text} dump, so reading starts at the PEM block. Unreadable files are
+   * The CN of every {@code *.crt} in {@code dir}, read as the bus reads signers ({@link
+   * Certificates#commonName}); text around the PEM block (the easy-rsa layout starts with an
+   * {@code openssl x509 -text} dump) is ignored. Unreadable files, and names the bus refuses, are
    * reported on {@code err} and skipped.
    */
   static List<String> commonNames(Path dir, PrintWriter err) throws IOException {
     List<String> names = new ArrayList<>();
-    CertificateFactory factory;
-    try {
-      factory = CertificateFactory.getInstance("X.509");
-    } catch (CertificateException e) {
-      throw new IllegalStateException("the JDK has no X.509 support", e);
-    }
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.crt")) {
       for (Path file : files) {
-        String text = Files.readString(file, StandardCharsets.US_ASCII);
-        int begin = text.indexOf("-----BEGIN CERTIFICATE-----");
-        if (begin < 0) {
-          err.println("policy: " + file + ": no PEM certificate, skipped");
-          continue;
-        }
-        try (InputStream in = new java.io.ByteArrayInputStream(
-            text.substring(begin).getBytes(StandardCharsets.US_ASCII))) {
-          X509Certificate cert = (X509Certificate) factory.generateCertificate(in);
-          String cn = firstCommonName(cert);
-          if (cn != null) {
+        try {
+          String cn = Certificates.commonName(Pem.readCertificate(file));
+          if (!cn.isEmpty()) {
             names.add(cn);
           }
-        } catch (CertificateException | InvalidNameException e) {
+        } catch (IllegalArgumentException e) {
           err.println("policy: " + file + ": unreadable certificate, skipped: " + e.getMessage());
         }
       }
     }
     return names;
-  }
-
-  private static String firstCommonName(X509Certificate cert) throws InvalidNameException {
-    // LdapName lists RDNs from the last to the first; the reference uses the first CN attribute.
-    List<Rdn> rdns = new LdapName(cert.getSubjectX500Principal().getName()).getRdns();
-    for (int i = rdns.size() - 1; i >= 0; i--) {
-      if (rdns.get(i).getType().equalsIgnoreCase("CN")) {
-        return rdns.get(i).getValue().toString();
-      }
-    }
-    return null;
   }
 }

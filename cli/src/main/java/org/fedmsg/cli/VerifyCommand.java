@@ -50,8 +50,13 @@ public final class VerifyCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--ca", required = true, paramLabel = "FILE", description = "CA bundle (PEM).")
+  @Option(names = "--ca", paramLabel = "FILE", description = "CA bundle (PEM); required without --config.")
   Path ca;
+
+  @Option(names = "--config", paramLabel = "FILE|DIR",
+      description = "Trust settings from this configuration (ca_cert_location, crl_location, crypto_allowed_digests, "
+          + "crypto_min_rsa_bits, accept_formats, ...), as the bus applies them; --ca and --crl override.")
+  Path config;
 
   @Option(names = "--crl", paramLabel = "FILE", description = "CRL (PEM); without it, no revocation check.")
   Path crl;
@@ -104,13 +109,35 @@ public final class VerifyCommand implements Callable<Integer> {
       err.println("verify: cannot read " + file + ": " + e);
       return CONFIG_ERROR;
     }
-    TrustOptions.Builder trust = TrustOptions.builder().ca(ca).backgroundRefresh(false);
+    TrustOptions.Builder trust;
+    java.util.Set<org.fedmsg.WireFormat> formats;
+    try {
+      if (config != null) {
+        org.fedmsg.config.FedmsgConfig loaded = org.fedmsg.config.ConfigLoader.builder().explicit(config).build().load();
+        trust = org.fedmsg.config.TrustSettings.options(loaded);
+        formats = org.fedmsg.config.TrustSettings.acceptFormats(loaded);
+      } else if (ca == null) {
+        err.println("verify: --ca or --config is required");
+        return CONFIG_ERROR;
+      } else {
+        trust = TrustOptions.builder();
+        formats = java.util.EnumSet.allOf(org.fedmsg.WireFormat.class);
+      }
+    } catch (org.fedmsg.ConfigException e) {
+      err.println("verify: " + e.getMessage());
+      return CONFIG_ERROR;
+    }
+    trust.backgroundRefresh(false);
+    if (ca != null) {
+      trust.ca(ca);
+    }
     if (crl != null) {
       trust.crl(crl);
     }
     boolean allValid = true;
     try (TrustStore store = TrustStore.create(trust.build())) {
-      MessageVerifier verifier = MessageVerifier.builder().trust(store).policy(policy).asOf(instant).build();
+      MessageVerifier verifier = MessageVerifier.builder().trust(store).policy(policy).formats(formats).asOf(instant)
+          .build();
       for (JsonInput.Item item : items) {
         ObjectNode line = check(verifier, item);
         allValid &= line.get("valid").booleanValue();

@@ -36,6 +36,8 @@ final class ConfigSchema {
     DISCOVERY("a list of mappings, each with a string 'type'"),
     CURVE("a mapping with enabled, public_key_file, secret_key_file, allowed_clients"),
     WIRE_FORMAT("fedmsg1 or fedmsg2"),
+    DIGESTS("a non-empty list of digest names (md5, sha1, sha224, sha256, sha384, sha512)"),
+    WIRE_FORMATS("a non-empty list of wire formats (fedmsg/1, fedmsg/2)"),
     CRL_FAILURE_MODE("fail_closed or fail_open"),
     MODNAME_RULE("auto, package:N (N >= 1) or fixed:NAME"),
     /** A reference key this implementation reads but does not act on: accepted with a warning. */
@@ -94,7 +96,8 @@ final class ConfigSchema {
     key("crl_grace_period", Kind.DURATION, F.textNode("1h"));
     key("crl_failure_mode", Kind.CRL_FAILURE_MODE, F.textNode("fail_closed"));
     key("crypto_min_rsa_bits", Kind.INTEGER, F.numberNode(0));
-    key("crypto_allowed_digests", Kind.STRING_OR_LIST, null);
+    key("crypto_allowed_digests", Kind.DIGESTS, null);
+    key("accept_formats", Kind.WIRE_FORMATS, null);
     key("trust_state_dir", Kind.STRING, null);
     key("modname_rule", Kind.MODNAME_RULE, F.textNode("auto"));
     key("heartbeat_interval", Kind.DURATION, F.textNode("10s"));
@@ -196,6 +199,12 @@ final class ConfigSchema {
         require(value.isTextual() && List.of("fedmsg1", "fedmsg2").contains(value.textValue().toLowerCase(Locale.ROOT)),
             path, kind.expected, value, c);
         break;
+      case DIGESTS:
+        checkNames(value, path, kind, c, org.fedmsg.crypto.Digest::parse);
+        break;
+      case WIRE_FORMATS:
+        checkNames(value, path, kind, c, org.fedmsg.WireFormat::parse);
+        break;
       case CRL_FAILURE_MODE:
         require(value.isTextual() && List.of("fail_closed", "fail_open").contains(crlFailureMode(value.textValue())),
             path, kind.expected, value, c);
@@ -222,6 +231,21 @@ final class ConfigSchema {
     List<String> p = new ArrayList<>(path);
     p.add(key);
     return p;
+  }
+
+  /** A string or a non-empty list of strings, each of which {@code parse} accepts. */
+  private static void checkNames(JsonNode value, List<String> path, Kind kind, Checker c,
+      java.util.function.Function<String, ?> parse) {
+    require(value.isTextual() || value.isArray() && !value.isEmpty(), path, kind.expected, value, c);
+    for (JsonNode item : value.isArray() ? value : List.of(value)) {
+      boolean known;
+      try {
+        known = item.isTextual() && parse.apply(item.textValue()) != null;
+      } catch (IllegalArgumentException e) {
+        known = false;
+      }
+      require(known, path, kind.expected, item, c);
+    }
   }
 
   private static void checkStringOrList(JsonNode value, List<String> path, Checker c) {

@@ -339,9 +339,26 @@ public final class FedmsgConfig {
     return integer("crypto_min_rsa_bits");
   }
 
-  /** {@code crypto_allowed_digests}: digest names allowed in signatures; empty = all. */
+  /** {@code crypto_allowed_digests}: digest names allowed in signatures; empty = all (see {@link TrustSettings}). */
   public List<String> cryptoAllowedDigests() {
     return stringList(value("crypto_allowed_digests"));
+  }
+
+  /** {@code accept_formats}: wire formats receivers accept; empty = both (see {@link TrustSettings}). */
+  public List<String> acceptFormats() {
+    return stringList(value("accept_formats"));
+  }
+
+  /** {@code trust_state_dir}: where fetched CA/CRL copies are kept; default {@code <state_dir>/trust}. */
+  public Optional<Path> trustStateDir() {
+    return optionalString("trust_state_dir").map(Path::of)
+        .or(() -> stateDir().map(dir -> dir.resolve("trust")));
+  }
+
+  /** Whether {@code key} is set to a non-null value. */
+  boolean isSet(String key) {
+    JsonNode v = raw.get(key);
+    return v != null && !v.isNull();
   }
 
   /** {@code replay_window}: accepted clock difference and duplicate-id memory, default 5m. */

@@ -210,7 +210,7 @@ public final class Fedmsg1 {
     } catch (RuntimeException e) {
       return VerificationResult.invalid(Reason.NOT_AUTHORIZED, "policy failed: " + e);
     }
-    return d.allowed() ? valid : VerificationResult.invalid(Reason.NOT_AUTHORIZED, d.explanation());
+    return d.allowed() ? valid : new VerificationResult.Invalid(Reason.NOT_AUTHORIZED, d.explanation(), valid.signer());
   }
 
   /* --------------- archives --------------- */

@@ -163,7 +163,7 @@ public final class MessageVerifier {
       if (replay != null) {
         VerificationResult rejected = replay.check(body, v.signer(), at);
         if (rejected != null) {
-          return rejected;
+          return signedBy(rejected, v);
         }
       }
       return Fedmsg1.authorize(policy, topic, v);
@@ -258,7 +258,7 @@ public final class MessageVerifier {
     if (replay != null) {
       VerificationResult rejected = replay.check(body, v.signer(), at);
       if (rejected != null) {
-        return new Verdict(rejected, WireFormat.FEDMSG2, topic, body, 0);
+        return new Verdict(signedBy(rejected, v), WireFormat.FEDMSG2, topic, body, 0);
       }
     }
     long missed = 0;
@@ -271,6 +271,11 @@ public final class MessageVerifier {
       }
     }
     return new Verdict(Fedmsg1.authorize(policy, bodyTopic, v), WireFormat.FEDMSG2, topic, body, missed);
+  }
+
+  /** A rejection after a good signature names the signer (for audit lines). */
+  private static VerificationResult signedBy(VerificationResult r, VerificationResult.Valid v) {
+    return r instanceof VerificationResult.Invalid inv ? inv.by(v.signer()) : r;
   }
 
   private static Verdict fail2(Reason reason, String detail, String topic, ObjectNode body) {

@@ -51,6 +51,11 @@ final class ChainValidator {
       return Outcome.fail(Reason.UNTRUSTED_CHAIN, "no CA certificate loaded: " + state.caProblem());
     }
     X509Certificate leaf = chain.get(0);
+    try {
+      Certificates.commonName(leaf); // one identity per certificate: refuse names read two ways
+    } catch (IllegalArgumentException e) {
+      return Outcome.fail(Reason.UNTRUSTED_CHAIN, e.getMessage());
+    }
 
     // 1. Build the path leaf -> ... -> anchor.
     List<X509Certificate> path = new ArrayList<>();
@@ -274,8 +279,7 @@ final class ChainValidator {
   }
 
   private static String name(X509Certificate c) {
-    String cn = Certificates.commonName(c);
-    return "'" + (cn.isEmpty() ? c.getSubjectX500Principal().getName() : cn) + "'";
+    return "'" + Certificates.displayName(c) + "'";
   }
 
   private static Instant max(Instant a, Instant b) {

@@ -18,6 +18,22 @@ public enum Digest {
   /** SHA-512 (also stands for Ed25519, which hashes with it internally). */
   SHA512;
 
+  /**
+   * The digest named {@code name}, as operators write it: {@code sha256}, {@code SHA-256},
+   * {@code sha-256} (case-insensitive).
+   *
+   * @throws IllegalArgumentException if the name is no digest of this enum
+   */
+  public static Digest parse(String name) {
+    String n = name.strip().toUpperCase(java.util.Locale.ROOT).replace("-", "").replace("_", "");
+    for (Digest d : values()) {
+      if (d.name().equals(n)) {
+        return d;
+      }
+    }
+    throw new IllegalArgumentException("unknown digest '" + name + "' (known: md5, sha1, sha224, sha256, sha384, sha512)");
+  }
+
   /** Whether {@link Profile#STRONG} accepts this digest (SHA-256 and stronger). */
   public boolean isStrong() {
     return this == SHA256 || this == SHA384 || this == SHA512;

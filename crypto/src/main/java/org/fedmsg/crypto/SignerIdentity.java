@@ -5,7 +5,7 @@ import java.util.Objects;
 /**
  * Who signed a message: taken from the leaf certificate of a verified chain.
  *
- * @param commonName the first CN attribute of the subject (the reference's signer name); never null,
+ * @param commonName the subject CN as {@link Certificates#commonName} reads it (the reference's signer name); never null,
  *     empty if the subject has no CN
  * @param fingerprint SHA-256 of the certificate's DER encoding, lower-case hex
  * @param serial the certificate's serial number, upper-case hex without leading zeros (as OpenSSL

@@ -10,14 +10,13 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
 /**
  * Configuration of a {@link TrustStore}: where the CA bundle and CRL come from, operator algorithm
  * minimums, CRL failure behaviour, caching and refresh. Immutable; build with {@link #builder()}.
+ * Configuration keys map onto it in one place, core's {@code org.fedmsg.config.TrustSettings}.
  */
 public final class TrustOptions {
   /** The reference's default {@code ca_cert_location}. */
@@ -256,74 +255,6 @@ public final class TrustOptions {
     }
 
     /**
-     * Applies fedmsg configuration keys, as the reference reads them:
-     * <ul>
-     *   <li>{@code ca_cert_location}: path or https URL; absent → {@link #DEFAULT_CA_LOCATION};
-     *   <li>{@code crl_location}: path or https URL; absent → {@link #DEFAULT_CRL_LOCATION};
-     *       present but null or empty → no revocation checking;
-     *   <li>{@code crypto_min_rsa_bits}: integer;
-     *   <li>{@code crypto_allowed_digests}: list of names such as {@code "sha256"};
-     *   <li>{@code crl_grace_period}: seconds;
-     *   <li>{@code crl_failure_mode}: {@code "fail_closed"} or {@code "fail_open"};
-     *   <li>{@code trust_state_dir}: {@link #stateDirectory}.
-     * </ul>
-     *
-     * @throws IllegalArgumentException naming the key whose value is invalid
-     */
-    public Builder applyConfig(Map<String, ?> config) {
-      Object ca = config.containsKey("ca_cert_location") ? config.get("ca_cert_location") : DEFAULT_CA_LOCATION;
-      if (!(ca instanceof String)) {
-        throw new IllegalArgumentException("ca_cert_location must be a path or https URL, not " + ca);
-      }
-      ca((String) ca);
-      Object crl = config.containsKey("crl_location") ? config.get("crl_location") : DEFAULT_CRL_LOCATION;
-      if (crl == null || "".equals(crl)) {
-        crl((String) null);
-      } else if (crl instanceof String) {
-        crl((String) crl);
-      } else {
-        throw new IllegalArgumentException("crl_location must be a path or https URL, not " + crl);
-      }
-      Object bits = config.get("crypto_min_rsa_bits");
-      if (bits != null) {
-        minRsaBits(asInt("crypto_min_rsa_bits", bits));
-      }
-      Object digests = config.get("crypto_allowed_digests");
-      if (digests != null) {
-        if (!(digests instanceof Collection)) {
-          throw new IllegalArgumentException("crypto_allowed_digests must be a list");
-        }
-        EnumSet<Digest> set = EnumSet.noneOf(Digest.class);
-        for (Object d : (Collection<?>) digests) {
-          String n = String.valueOf(d).toUpperCase(Locale.ROOT).replace("-", "");
-          try {
-            set.add(Digest.valueOf(n));
-          } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("crypto_allowed_digests: unknown digest " + d, e);
-          }
-        }
-        allowedDigests(set);
-      }
-      Object grace = config.get("crl_grace_period");
-      if (grace != null) {
-        crlGracePeriod(Duration.ofSeconds(asInt("crl_grace_period", grace)));
-      }
-      Object mode = config.get("crl_failure_mode");
-      if (mode != null) {
-        try {
-          crlFailureMode(CrlFailureMode.valueOf(String.valueOf(mode).toUpperCase(Locale.ROOT)));
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("crl_failure_mode must be fail_closed or fail_open, not " + mode, e);
-        }
-      }
-      Object state = config.get("trust_state_dir");
-      if (state != null) {
-        stateDirectory(Path.of(String.valueOf(state)));
-      }
-      return this;
-    }
-
-    /**
      * The options.
      *
      * @throws IllegalStateException if no CA is configured
@@ -333,17 +264,6 @@ public final class TrustOptions {
         throw new IllegalStateException("no CA configured");
       }
       return new TrustOptions(this);
-    }
-
-    private static int asInt(String key, Object v) {
-      if (v instanceof Number) {
-        return ((Number) v).intValue();
-      }
-      try {
-        return Integer.parseInt(String.valueOf(v).strip());
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(key + " must be an integer, not " + v, e);
-      }
     }
 
     private static String checkLocation(String location, String what) {

@@ -31,7 +31,7 @@ final class TrustState {
     this.crlHistory = crlHistory;
     this.anchors = List.copyOf(anchors);
     this.anchorFingerprints = this.anchors.stream()
-        .map(c -> Certificates.identity(c).fingerprint()).collect(Collectors.toUnmodifiableSet());
+        .map(c -> Certificates.fingerprint(c)).collect(Collectors.toUnmodifiableSet());
     this.caProblem = caProblem;
     this.crlConfigured = crlConfigured;
     this.crls = List.copyOf(crls);
@@ -44,7 +44,7 @@ final class TrustState {
   }
 
   boolean isAnchor(X509Certificate c) {
-    return anchorFingerprints.contains(Certificates.identity(c).fingerprint());
+    return anchorFingerprints.contains(Certificates.fingerprint(c));
   }
 
   String caProblem() {

@@ -37,12 +37,24 @@ public sealed interface VerificationResult permits VerificationResult.Valid, Ver
    *
    * @param reason which check failed
    * @param detail what exactly failed, for local logs; never null
+   * @param signer the verified signer when the signature was good and a later check failed
+   *     (policy, replay), for audit lines; null otherwise
    */
-  record Invalid(Reason reason, String detail) implements VerificationResult {
-    /** Checks that neither component is null. */
+  record Invalid(Reason reason, String detail, SignerIdentity signer) implements VerificationResult {
+    /** Checks that reason and detail are not null. */
     public Invalid {
       Objects.requireNonNull(reason, "reason");
       Objects.requireNonNull(detail, "detail");
+    }
+
+    /** A rejection with no verified signer. */
+    public Invalid(Reason reason, String detail) {
+      this(reason, detail, null);
+    }
+
+    /** This rejection, naming the signer whose signature verified. */
+    public Invalid by(SignerIdentity verified) {
+      return new Invalid(reason, detail, verified);
     }
 
     @Override
