@@ -326,17 +326,23 @@ public final class BusOptions {
     }
 
     /**
-     * @throws IllegalStateException when a publisher name is set but has no endpoints (and the
-     *     bus is not active)
+     * @throws ConfigException when a publisher name is set but has no endpoints (and the bus is not
+     *     active), or fedmsg/2 is asked for without signing; the message names the keys and the
+     *     configuration files applied
      */
     public BusOptions build() {
       if (wireFormat == WireFormat.FEDMSG2 && signer == null && !signMessages && (name != null || active)) {
-        throw new IllegalStateException("wire_format fedmsg2 needs signing: set sign_messages or a signer");
+        throw new ConfigException(where() + "key 'wire_format': fedmsg2 needs signing: set sign_messages or a signer");
       }
       if (name != null && !active && !endpoints.containsKey(name)) {
-        throw new IllegalStateException("publisher name '" + name + "' has no entry in endpoints");
+        throw new ConfigException(where() + "key 'name': publisher name '" + name + "' has no entry in 'endpoints'");
       }
       return new BusOptions(this);
+    }
+
+    /** The applied configuration's files, as a message prefix ({@code ""} without one). */
+    private String where() {
+      return config == null || config.files().isEmpty() ? "" : config.files() + ": ";
     }
 
     private static String requireText(String value, String what) {

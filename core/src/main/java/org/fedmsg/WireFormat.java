@@ -26,9 +26,4 @@ public enum WireFormat {
         throw new IllegalArgumentException("unknown wire format '" + text + "' (expected fedmsg1 or fedmsg2)");
     }
   }
-
-  /** The config spelling: {@code fedmsg1} or {@code fedmsg2}. */
-  public String configName() {
-    return name().toLowerCase(Locale.ROOT);
-  }
 }

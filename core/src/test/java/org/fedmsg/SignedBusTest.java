@@ -195,14 +195,54 @@ class SignedBusTest {
       }
       assertThat(sub.stats().rejected(Reason.NOT_AUTHORIZED)).isPositive();
 
-      // A broken file keeps the policy in force.
+      // A broken file keeps the policy in force: see policyFile_broken_reloadFailsAndPreviousPolicyStays.
+    }
+  }
+
+  /**
+   * A policy file broken while the bus runs: the reload fails (the error names the file) and the previous
+   * policy stays in force; a repaired file is picked up again.
+   */
+  @Test
+  void policyFile_broken_reloadFailsAndPreviousPolicyStays() throws Exception {
+    String denyApp01 = "default: deny\nrules:\n  - topics: [\"pkgdb.*\"]\n    signers: [\"pkgdb-*\"]\n    effect: allow\n";
+    String allowApp01 = "default: deny\nrules:\n  - topics: [\"pkgdb.*\"]\n    signers: [\"shell-app01.*\"]\n    effect: allow\n";
+    Path policyFile = java.nio.file.Files.writeString(dir.resolve("policy.yaml"), denyApp01);
+    BlockingQueue<org.fedmsg.policy.PolicyException> failures = new LinkedBlockingQueue<>();
+    org.fedmsg.policy.ReloadingPolicy.Listener listener = new org.fedmsg.policy.ReloadingPolicy.Listener() {
+      @Override
+      public void reloadFailed(org.fedmsg.policy.PolicyException error, org.fedmsg.policy.CompiledPolicy kept) {
+        failures.add(error);
+      }
+    };
+    try (org.fedmsg.policy.ReloadingPolicy policy = org.fedmsg.policy.ReloadingPolicy.watch(policyFile,
+            TopicNamespace.DEFAULT, listener, Duration.ofMillis(100));
+        Bus pub = publisher("good", Signer.load(ssldir, APP01), WireFormat.FEDMSG1);
+        Bus sub = subscriber(List.of(pub.publisherEndpoint()), policy)) {
+      BlockingQueue<Message> got = new LinkedBlockingQueue<>();
+      assertThat(sub.subscribe("", got::add).awaitReady(Duration.ofSeconds(10))).isTrue();
+
       java.nio.file.Files.writeString(policyFile, "rules: [ this is not yaml");
-      Thread.sleep(300);
-      got.clear();
+      org.fedmsg.policy.PolicyException error = failures.poll(30, TimeUnit.SECONDS);
+      assertThat(error).as("the broken file was read and refused").isNotNull();
+      assertThat(error.getMessage()).contains(policyFile.getFileName().toString());
+      assertThat(policy.lastError()).contains(error);
+
       long before = sub.stats().rejected(Reason.NOT_AUTHORIZED);
-      pub.publish("pkgdb", "package.update", Map.of("n", 3));
-      assertThat(got.poll(500, TimeUnit.MILLISECONDS)).isNull();
+      pub.publish("pkgdb", "package.update", Map.of("n", 1));
       Eventually.assertThat(() -> sub.stats().rejected(Reason.NOT_AUTHORIZED) == before + 1, "still denied");
+      assertThat(got).isEmpty();
+
+      // The watcher survived the failure: the repaired file is in force again.
+      java.nio.file.Files.writeString(policyFile, allowApp01);
+      Message m = null;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (m == null && System.nanoTime() < deadline) {
+        pub.publish("pkgdb", "package.update", Map.of("n", 2));
+        m = got.poll(100, TimeUnit.MILLISECONDS);
+      }
+      assertThat(m).isNotNull();
+      assertThat(policy.lastError()).isEmpty();
     }
   }
 }

@@ -36,10 +36,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The CA private key is read only when something must be signed ({@link #issue},
  * {@link #renew}, {@link #writeCrl}); {@link #list} and {@link #revoke} work without the
- * passphrase.
+ * passphrase. The passphrase is copied in; {@link #close} wipes that copy, so use the CA in a
+ * try-with-resources block.
  */
 @SuppressWarnings("try") // the directory lock is held by try-with-resources without being read
-public final class CertificateAuthority {
+public final class CertificateAuthority implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CertificateAuthority.class);
 
   /** The CA certificate file name. */
@@ -60,6 +61,7 @@ public final class CertificateAuthority {
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
   private final X509Certificate caCertificate;
+  private volatile boolean closed;
 
   private CertificateAuthority(Path dir, char[] passphrase, Clock clock, X509Certificate caCertificate) {
     this.dir = dir;
@@ -427,6 +429,9 @@ public final class CertificateAuthority {
 
   /** Reads and checks the CA key; the passphrase is needed only here. */
   private PrivateKey caKey() {
+    if (closed) {
+      throw new IllegalStateException("this CertificateAuthority is closed (its passphrase was wiped)");
+    }
     Path file = dir.resolve(CA_KEY);
     PrivateKey key = PemFiles.readPrivateKey(file, passphrase);
     if (!KeyMatch.matches(key, caCertificate.getPublicKey())) {
@@ -476,8 +481,14 @@ public final class CertificateAuthority {
     return "CertificateAuthority[" + dir + ", " + caCertificate.getSubjectX500Principal().getName() + "]";
   }
 
-  /** Wipes the kept passphrase copy; the object should not sign afterwards. */
-  void forgetPassphrase() {
+  /**
+   * Wipes the kept passphrase copy. Signing ({@link #issue}, {@link #renew}, {@link #writeCrl})
+   * throws {@link IllegalStateException} afterwards; {@link #list} and {@link #revoke} still work.
+   * Idempotent.
+   */
+  @Override
+  public void close() {
+    closed = true;
     if (passphrase != null) {
       Arrays.fill(passphrase, '\0');
     }

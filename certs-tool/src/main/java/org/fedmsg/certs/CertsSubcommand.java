@@ -57,4 +57,11 @@ abstract class CertsSubcommand implements Callable<Integer> {
   static char[] passphrase(Path file) {
     return file == null ? null : PemFiles.readPassphrase(file);
   }
+
+  /** Overwrites a passphrase read by {@link #passphrase} once the command is done with it. */
+  static void wipe(char[] passphrase) {
+    if (passphrase != null) {
+      java.util.Arrays.fill(passphrase, '\0');
+    }
+  }
 }

@@ -18,11 +18,15 @@ final class CrlCommand extends CertsSubcommand {
 
   @Override
   int run() {
-    CertificateAuthority ca = CertificateAuthority.open(dir, passphrase(passphraseFile));
-    X509CRL crl = ca.writeCrl(days(days, "--days"));
-    int count = crl.getRevokedCertificates() == null ? 0 : crl.getRevokedCertificates().size();
-    out().printf("wrote %s: %d revoked certificate(s), next update %s%n", ca.crlFile(), count,
-        crl.getNextUpdate().toInstant());
-    return 0;
+    char[] passphrase = passphrase(passphraseFile);
+    try (CertificateAuthority ca = CertificateAuthority.open(dir, passphrase)) {
+      X509CRL crl = ca.writeCrl(days(days, "--days"));
+      int count = crl.getRevokedCertificates() == null ? 0 : crl.getRevokedCertificates().size();
+      out().printf("wrote %s: %d revoked certificate(s), next update %s%n", ca.crlFile(), count,
+          crl.getNextUpdate().toInstant());
+      return 0;
+    } finally {
+      wipe(passphrase);
+    }
   }
 }

@@ -30,15 +30,19 @@ final class InitCaCommand extends CertsSubcommand {
   @Override
   int run() {
     KeyType type = KeyType.parseForCa(key);
-    CertificateAuthority ca = CertificateAuthority.init(dir, name, type, days(days, "--days"),
-        passphrase(passphraseFile), force);
-    X509Certificate cert = ca.certificate();
-    out().printf("created CA '%s' (%s, valid until %s)%n", name.strip(), type.cliName(),
-        cert.getNotAfter().toInstant());
-    out().printf("  certificate: %s%n  key:         %s (0600%s)%n  crl:         %s%n",
-        ca.certificateFile(), dir.resolve(CertificateAuthority.CA_KEY),
-        passphraseFile == null ? ", not encrypted" : ", encrypted", ca.crlFile());
-    out().printf("config: ca_cert_location: \"%s\"%n", ca.certificateFile().toAbsolutePath());
-    return 0;
+    char[] passphrase = passphrase(passphraseFile);
+    try (CertificateAuthority ca = CertificateAuthority.init(dir, name, type, days(days, "--days"), passphrase,
+        force)) {
+      X509Certificate cert = ca.certificate();
+      out().printf("created CA '%s' (%s, valid until %s)%n", name.strip(), type.cliName(),
+          cert.getNotAfter().toInstant());
+      out().printf("  certificate: %s%n  key:         %s (0600%s)%n  crl:         %s%n",
+          ca.certificateFile(), dir.resolve(CertificateAuthority.CA_KEY),
+          passphraseFile == null ? ", not encrypted" : ", encrypted", ca.crlFile());
+      out().printf("config: ca_cert_location: \"%s\"%n", ca.certificateFile().toAbsolutePath());
+      return 0;
+    } finally {
+      wipe(passphrase);
+    }
   }
 }

@@ -39,9 +39,13 @@ final class IssueCommand extends CertsSubcommand {
   @Override
   int run() {
     KeyType type = KeyType.parse(key);
-    CertificateAuthority ca = CertificateAuthority.open(dir, passphrase(passphraseFile));
-    IssuedCertificate issued = ca.issue(service, host, type, days(days, "--days"), sans, force);
-    CertificatePrinter.issued(out(), "issued", issued);
-    return 0;
+    char[] passphrase = passphrase(passphraseFile);
+    try (CertificateAuthority ca = CertificateAuthority.open(dir, passphrase)) {
+      IssuedCertificate issued = ca.issue(service, host, type, days(days, "--days"), sans, force);
+      CertificatePrinter.issued(out(), "issued", issued);
+      return 0;
+    } finally {
+      wipe(passphrase);
+    }
   }
 }

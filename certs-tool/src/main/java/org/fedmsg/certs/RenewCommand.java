@@ -31,19 +31,23 @@ final class RenewCommand extends CertsSubcommand {
   int run() {
     Names.checkCertname(certname);
     Duration validity = days == null ? null : days(days, "--days");
-    CertificateAuthority ca = CertificateAuthority.open(dir, passphrase(passphraseFile));
-    KeyType newKey = null;
-    if (key != null) {
-      newKey = KeyType.parse(key);
-    } else if (rekey) {
-      newKey = ca.list().stream().filter(e -> e.certname().equals(certname))
-          .reduce((a, b) -> b).map(e -> sameType(e.keyType())).orElse(KeyType.RSA_2048);
+    char[] passphrase = passphrase(passphraseFile);
+    try (CertificateAuthority ca = CertificateAuthority.open(dir, passphrase)) {
+      KeyType newKey = null;
+      if (key != null) {
+        newKey = KeyType.parse(key);
+      } else if (rekey) {
+        newKey = ca.list().stream().filter(e -> e.certname().equals(certname))
+            .reduce((a, b) -> b).map(e -> sameType(e.keyType())).orElse(KeyType.RSA_2048);
+      }
+      IssuedCertificate issued = ca.renew(certname, validity, newKey);
+      CertificatePrinter.issued(out(), "renewed", issued);
+      out().println("the previous certificate stays valid until it expires; revoke it with "
+          + "'revoke " + certname + " --serial SERIAL --reason superseded' once every service uses the new one");
+      return 0;
+    } finally {
+      wipe(passphrase);
     }
-    IssuedCertificate issued = ca.renew(certname, validity, newKey);
-    CertificatePrinter.issued(out(), "renewed", issued);
-    out().println("the previous certificate stays valid until it expires; revoke it with "
-        + "'revoke " + certname + " --serial SERIAL --reason superseded' once every service uses the new one");
-    return 0;
   }
 
   private static KeyType sameType(String keyType) {

@@ -192,6 +192,34 @@ class CertificateAuthorityTest {
   }
 
   @Test
+  void close_wipesThePassphraseCopy_signingRefusedListingStillWorks() throws Exception {
+    Path dir = tmp.resolve("ssl");
+    char[] given = "s3cret".toCharArray();
+    CertificateAuthority.init(dir, "Secret CA", KeyType.EC_P256, YEAR, given, false).close();
+    assertThat(given).as("the caller's array is the caller's to wipe").containsExactly("s3cret".toCharArray());
+
+    CertificateAuthority ca = CertificateAuthority.open(dir, given);
+    assertThat(ca.issue("bodhi", "app01", KeyType.EC_P256, YEAR, List.of(), false).certificateFile()).exists();
+    char[] kept = keptPassphrase(ca);
+    assertThat(kept).containsExactly("s3cret".toCharArray());
+
+    ca.close();
+    assertThat(kept).as("the CA's copy is overwritten").containsOnly('\0');
+    assertThatThrownBy(() -> ca.issue("bodhi", "app02", KeyType.EC_P256, YEAR, List.of(), false))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    assertThatThrownBy(() -> ca.writeCrl(YEAR)).isInstanceOf(IllegalStateException.class);
+    assertThat(ca.list()).extracting(CertificateEntry::certname).contains("bodhi-app01");
+    ca.close(); // idempotent
+  }
+
+  /** The CA's own passphrase copy: the only way to show that close() overwrites it, not just drops it. */
+  private static char[] keptPassphrase(CertificateAuthority ca) throws Exception {
+    java.lang.reflect.Field f = CertificateAuthority.class.getDeclaredField("passphrase");
+    f.setAccessible(true);
+    return (char[]) f.get(ca);
+  }
+
+  @Test
   void issue_validityBeyondTheCa_cutToTheCaEnd() {
     CertificateAuthority ca = CertificateAuthority.init(tmp.resolve("ssl"), "Short CA", KeyType.EC_P256,
         Duration.ofDays(10), null, false);

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.fedmsg.crypto.Z85;
 import org.fedmsg.discovery.Durations;
 
 /**
@@ -26,6 +27,7 @@ final class ConfigSchema {
     STRING("a string"),
     BOOLEAN("a boolean (true or false)"),
     INTEGER("a non-negative integer"),
+    POSITIVE_INTEGER("a positive integer"),
     DURATION("a duration such as 250ms, 1.5s, 30s, 5m, 1h, PT30S or a number of seconds"),
     POSITIVE_DURATION("a duration above zero such as 250ms, 1.5s, 30s, 5m, 1h, PT30S or a number of seconds"),
     STRING_OR_LIST("a string or a list of strings"),
@@ -102,7 +104,7 @@ final class ConfigSchema {
     key("modname_rule", Kind.MODNAME_RULE, F.textNode("auto"));
     key("heartbeat_interval", Kind.DURATION, F.textNode("10s"));
     key("hub.consumers", Kind.STRING_OR_LIST, null);
-    key("hub.queue_size", Kind.INTEGER, F.numberNode(10_000));
+    key("hub.queue_size", Kind.POSITIVE_INTEGER, F.numberNode(10_000));
     key("hub.drain_timeout", Kind.DURATION, F.textNode("5s"));
     // Reference keys that have no effect here (Python runtime, STOMP, gpg, unused caches).
     for (String k : List.of("io_threads", "post_init_sleep", "timeout", "zmq_enabled", "zmq_strict",
@@ -170,6 +172,10 @@ final class ConfigSchema {
       case DURATION:
       case POSITIVE_DURATION:
         checkDuration(value, path, kind, c);
+        break;
+      case POSITIVE_INTEGER:
+        require(value.isIntegralNumber() && value.canConvertToInt() && value.intValue() > 0,
+            path, kind.expected, value, c);
         break;
       case STRING_OR_LIST:
         checkStringOrList(value, path, c);
@@ -287,6 +293,8 @@ final class ConfigSchema {
         require(item.isObject() && item.path("url").isTextual(), p, expected, v, c);
         JsonNode key = item.get("curve_server_key");
         require(key == null || key.isNull() || key.isTextual(), child(p, "curve_server_key"), "a string", key, c);
+        require(key == null || key.isNull() || Z85.decodeKey(key.textValue()).isPresent(),
+            child(p, "curve_server_key"), "40 characters of Z85 (a CURVE public key)", key, c);
         JsonNode curve = item.get("curve");
         require(curve == null || curve.isNull() || curve.isBoolean(), child(p, "curve"), "a boolean", curve, c);
         if (curve != null && curve.isBoolean() && !curve.booleanValue() && key != null && key.isTextual()) {

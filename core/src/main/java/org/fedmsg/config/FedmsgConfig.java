@@ -38,11 +38,11 @@ public final class FedmsgConfig {
    * embedding).
    *
    * @throws org.fedmsg.ConfigException if a value has the wrong type
-   * @throws IllegalArgumentException if {@code tree} is not an object
+   * @throws org.fedmsg.ConfigException if {@code tree} is not an object
    */
   public static FedmsgConfig of(JsonNode tree) {
     if (!tree.isObject()) {
-      throw new IllegalArgumentException("a configuration is a mapping, not " + tree.getNodeType());
+      throw new org.fedmsg.ConfigException("a configuration is a mapping, not " + tree.getNodeType());
     }
     List<String> warnings = new ArrayList<>();
     ConfigSchema.Checker checker = new ConfigSchema.Checker() {

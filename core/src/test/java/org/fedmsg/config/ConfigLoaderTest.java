@@ -223,6 +223,26 @@ class ConfigLoaderTest {
         .hasMessageStartingWith(bad + ": key 'discovery.1." + key + "'");
   }
 
+  /** Mistakes the runtime used to find later, with an IllegalArgumentException and no file: now found at load. */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "hub.queue_size: 0|hub.queue_size|positive integer",
+      "endpoints:\\n  relay: [{url: 'tcp://h:1', curve_server_key: 'not-a-key'}]|endpoints.relay.curve_server_key|Z85"})
+  void load_runtimeOnlyMistakes_nowConfigExceptionNamingFileAndKey(String yaml, String key, String expected)
+      throws Exception {
+    Path bad = write("d/1.yaml", yaml.replace("\\n", "\n") + "\n");
+    assertThatThrownBy(() -> ConfigLoader.builder().sources(List.of(tmp.resolve("d"))).build().load())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(bad + ": key '" + key + "'")
+        .hasMessageContaining(expected);
+  }
+
+  @Test
+  void of_notAMapping_configException() {
+    assertThatThrownBy(() -> FedmsgConfig.of(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("mapping");
+  }
+
   @Test
   void load_zeroWhereMeaningful_accepted() throws Exception {
     write("d/1.yaml", "heartbeat_interval: 0\ncrl_grace_period: PT0S\nreplay_window: 1.5m\n");

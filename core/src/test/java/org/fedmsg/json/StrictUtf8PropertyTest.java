@@ -3,8 +3,10 @@ package org.fedmsg.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
@@ -14,10 +16,21 @@ class StrictUtf8PropertyTest {
     assertThat(CanonicalJson.isStrictUtf8(bytes)).isEqualTo(CanonicalJson.strictUtf8(bytes) != null);
   }
 
+  /** Whatever Java encodes is strict UTF-8 (an unpaired surrogate is encoded as '?'). */
   @Property(tries = 2000)
   void isStrictUtf8_encodedText_accepted(@ForAll String text) {
-    byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-    assertThat(CanonicalJson.isStrictUtf8(utf8)).isEqualTo(CanonicalJson.strictUtf8(utf8) != null);
+    assertThat(CanonicalJson.isStrictUtf8(text.getBytes(StandardCharsets.UTF_8))).isTrue();
+  }
+
+  /** Every scalar value, from U+0000 to U+10FFFF, in every encoded length, is accepted. */
+  @Property(tries = 2000)
+  void isStrictUtf8_encodedCodePoints_accepted(
+      @ForAll @Size(max = 8) List<@IntRange(min = 0, max = 0x10FFFF) Integer> codePoints) {
+    StringBuilder text = new StringBuilder();
+    codePoints.stream().filter(cp -> cp < 0xD800 || cp > 0xDFFF).forEach(text::appendCodePoint);
+    byte[] utf8 = text.toString().getBytes(StandardCharsets.UTF_8);
+    assertThat(CanonicalJson.isStrictUtf8(utf8)).isTrue();
+    assertThat(CanonicalJson.strictUtf8(utf8)).isEqualTo(text.toString());
   }
 
   @Test

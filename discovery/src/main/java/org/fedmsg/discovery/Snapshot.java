@@ -49,13 +49,4 @@ public record Snapshot(List<SourceState> sources, Instant at) {
   public boolean allSourcesFailed() {
     return !sources.isEmpty() && sources.stream().allMatch(s -> s.attempt().failed());
   }
-
-  /**
-   * Whether some problem was reported by some source in its latest attempt.
-   *
-   * @return true when at least one problem was reported
-   */
-  public boolean hasProblems() {
-    return sources.stream().anyMatch(s -> !s.attempt().problems().isEmpty());
-  }
 }

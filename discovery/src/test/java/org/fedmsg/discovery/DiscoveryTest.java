@@ -9,7 +9,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -183,13 +184,19 @@ class DiscoveryTest {
   void start_periodicRefresh_notifiesListener() throws Exception {
     TestResolver a = new TestResolver("a", java.time.Clock.systemUTC());
     a.answer("tcp://h1:1");
-    CountDownLatch seen = new CountDownLatch(2);
+    BlockingQueue<EndpointChange> changes = new LinkedBlockingQueue<>();
     try (Discovery d = Discovery.builder().resolvers(List.of(a)).refreshInterval(Duration.ofMillis(50))
-        .listener(c -> seen.countDown()).build()) {
+        .listener(changes::add).build()) {
       d.start();
-      Thread.sleep(100);
+      // The first refresh has answered h1 before the answer changes: wait for it, not for a guessed time.
+      EndpointChange first = changes.poll(5, TimeUnit.SECONDS);
+      assertThat(first).isNotNull();
+      assertThat(first.current().endpoints()).extracting(Endpoint::url).containsExactly("tcp://h1:1");
       a.answer("tcp://h2:2");
-      assertThat(seen.await(5, TimeUnit.SECONDS)).isTrue();
+      EndpointChange second = changes.poll(5, TimeUnit.SECONDS);
+      assertThat(second).isNotNull();
+      assertThat(second.added()).extracting(Endpoint::url).containsExactly("tcp://h2:2");
+      assertThat(second.removed()).extracting(Endpoint::url).containsExactly("tcp://h1:1");
       assertThatThrownBy(d::start).isInstanceOf(IllegalStateException.class);
     }
   }

@@ -44,7 +44,6 @@ public final class ZapHandler implements AutoCloseable {
 
   private final ZContext context;
   private final AllowedCurveClients allowed;
-  private final LongAdder admitted = new LongAdder();
   private final LongAdder refused = new LongAdder();
   private final Map<String, long[]> lastLogged = new ConcurrentHashMap<>();
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -87,11 +86,6 @@ public final class ZapHandler implements AutoCloseable {
   /** Clients refused so far. */
   public long refused() {
     return refused.sum();
-  }
-
-  /** Clients admitted so far. */
-  public long admitted() {
-    return admitted.sum();
   }
 
   private void serve(ZMQ.Socket socket) {
@@ -159,13 +153,11 @@ public final class ZapHandler implements AutoCloseable {
     byte[] key = f.get(6);
     String fingerprint = Z85.fingerprint(key);
     if (allowed == null) {
-      admitted.increment();
       LOG.info("CURVE client {} admitted on {} from {}", fingerprint, domain, address);
       return new Decision(true, false, "OK", fingerprint);
     }
     Optional<String> name = allowed.lookup(key);
     if (name.isPresent()) {
-      admitted.increment();
       LOG.info("CURVE client '{}' ({}) admitted on {} from {}", name.get(), fingerprint, domain, address);
       return new Decision(true, false, "OK", name.get());
     }

@@ -12,8 +12,16 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.statistics.Statistics;
+import org.fedmsg.crypto.Signer;
+import org.fedmsg.testing.TestPki;
 import org.fedmsg.crypto.VerificationResult;
 import org.fedmsg.crypto.VerificationResult.Reason;
 import org.fedmsg.discovery.CurveKeys;
@@ -66,19 +74,100 @@ class RegistrationTest {
     assertThatThrownBy(() -> Registration.fromJson(withKey)).isInstanceOf(IllegalArgumentException.class);
   }
 
-  @Property(tries = 300)
-  void fromJson_anyText_valueOrIllegalArgument(@ForAll String text) {
-    JsonNode n;
+  /** A complete, valid signed registration as the directory receives it, mutated by the property below. */
+  private static final ObjectNode VALID_SIGNED = signedRegistrationJson();
+
+  private static final List<String> REGISTRATION_FIELDS =
+      List.of("service", "endpoints", "curve_server_key", "issued_at", "expires_at", "nonce");
+  private static final List<String> SIGNED_FIELDS = List.of("registration", "algorithm", "signature", "certificates");
+
+  private static ObjectNode signedRegistrationJson() {
+    TestPki.Issued ca = TestPki.rootCa("registration property ca").build();
+    TestPki.Issued leaf = ca.issue("bodhi-app01.example.test").build();
+    Registration r = new Registration("bodhi.app01", List.of("tcp://a:1", "tcp://b:2"),
+        Optional.of(CurveKeys.encode(new byte[32])), T, T.plusSeconds(300), NONCE);
+    return SignedRegistration.sign(r, Signer.of(leaf.privateKey(), leaf.chain())).toJson();
+  }
+
+  @Test
+  void fromJson_validSignedRegistration_parsed() {
+    SignedRegistration sr = SignedRegistration.fromJson(VALID_SIGNED.deepCopy());
+    assertThat(sr.registration().service()).isEqualTo("bodhi.app01");
+    assertThat(sr.toJson()).isEqualTo(VALID_SIGNED);
+  }
+
+  /**
+   * Registration-shaped JSON with one field removed, replaced by a value of another type or shape, or an
+   * unknown field added, at either level: parsing yields a value or an IllegalArgumentException, never
+   * another exception; what is accepted has only known registration fields and survives a round trip.
+   */
+  @Property(tries = 600)
+  void fromJson_mutatedRegistration_valueOrIllegalArgument(@ForAll("mutatedSignedRegistrations") ObjectNode n) {
+    String outcome;
     try {
-      n = new ObjectMapper().readTree("{\"registration\":" + text + "}");
-    } catch (Exception e) {
-      return; // not JSON: the server rejects it before this point
-    }
-    try {
-      SignedRegistration.fromJson(n);
+      SignedRegistration sr = SignedRegistration.fromJson(n);
+      List<String> fields = new java.util.ArrayList<>();
+      n.get("registration").fieldNames().forEachRemaining(fields::add);
+      assertThat(REGISTRATION_FIELDS).containsAll(fields);
+      assertThat(SignedRegistration.fromJson(sr.toJson()).registration()).isEqualTo(sr.registration());
+      outcome = "accepted";
     } catch (IllegalArgumentException expected) {
-      // the only allowed failure
+      outcome = "rejected";
     }
+    Statistics.collect(outcome);
+    Statistics.coverage(c -> {
+      c.check("accepted").count(k -> k > 0);
+      c.check("rejected").percentage(pct -> pct > 30);
+    });
+  }
+
+  @Provide
+  Arbitrary<ObjectNode> mutatedSignedRegistrations() {
+    Arbitrary<JsonNode> values = Arbitraries.oneOf(
+        Arbitraries.strings().ofMaxLength(40).map(JsonNodeFactory.instance::textNode),
+        Arbitraries.of("bodhi.app02", "tcp://c:3", "bad name", "", NONCE.toUpperCase(java.util.Locale.ROOT),
+            "ecdsa-p256-sha256", "rsa-sha1", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+            .map(JsonNodeFactory.instance::textNode),
+        Arbitraries.longs().map(JsonNodeFactory.instance::numberNode),
+        Arbitraries.of(1.5, -0.0, 1e300).map(JsonNodeFactory.instance::numberNode),
+        Arbitraries.just(JsonNodeFactory.instance.numberNode(new java.math.BigInteger("123456789012345678901234567890"))),
+        Arbitraries.of(true, false).map(JsonNodeFactory.instance::booleanNode),
+        Arbitraries.just(JsonNodeFactory.instance.nullNode()),
+        Arbitraries.strings().ofMaxLength(10).list().ofMaxSize(3).map(l -> {
+          com.fasterxml.jackson.databind.node.ArrayNode a = JsonNodeFactory.instance.arrayNode();
+          l.forEach(a::add);
+          return (JsonNode) a;
+        }),
+        Arbitraries.just(JsonNodeFactory.instance.arrayNode().add(1).add(JsonNodeFactory.instance.objectNode())),
+        Arbitraries.just(JsonNodeFactory.instance.objectNode().put("service", "x")));
+    Arbitrary<String> fields = Arbitraries.oneOf(
+        Arbitraries.of(REGISTRATION_FIELDS).map(f -> "registration." + f),
+        Arbitraries.of(SIGNED_FIELDS),
+        Arbitraries.of("registration.endpoints.0", "certificates.0", "registration.unknown", "unknown"));
+    Arbitrary<Boolean> remove = Arbitraries.of(true, false);
+    return Combinators.combine(fields, values, remove).as((field, value, drop) -> {
+      ObjectNode n = VALID_SIGNED.deepCopy();
+      String[] parts = field.split("\\.");
+      JsonNode parent = parts.length == 1 ? n : n.get(parts[0]);
+      String last = parts[parts.length - 1];
+      if (parts.length == 3) {
+        parent = parent.get(parts[1]);
+      }
+      if (parent instanceof ObjectNode o) {
+        if (drop) {
+          o.remove(last);
+        } else {
+          o.set(last, value);
+        }
+      } else if (parent instanceof com.fasterxml.jackson.databind.node.ArrayNode a) {
+        if (drop) {
+          a.remove(Integer.parseInt(last));
+        } else {
+          a.set(Integer.parseInt(last), value);
+        }
+      }
+      return n;
+    });
   }
 
   @Test
