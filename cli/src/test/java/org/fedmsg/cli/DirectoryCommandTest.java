@@ -79,4 +79,27 @@ class DirectoryCommandTest {
     assertThat(code).isEqualTo(2);
     assertThat(err.toString()).contains("fedmsg directory serve:");
   }
+
+  @Test
+  void serve_crlAndNoCrlTogether_exitTwo() {
+    StringWriter err = new StringWriter();
+    int code = new CommandLine(new DirectoryCommand()).setOut(new PrintWriter(new StringWriter()))
+        .setErr(new PrintWriter(err)).execute("serve", "--ca", dir.resolve("ca.crt").toString(),
+            "--policy", dir.resolve("p.yaml").toString(), "--crl", dir.resolve("crl.pem").toString(), "--no-crl");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("--crl and --no-crl exclude each other");
+  }
+
+  @Test
+  void serve_nonPositiveQuota_exitTwoNamingIt() throws Exception {
+    TestPki.Issued ca = TestPki.rootCa("cli test CA").build();
+    Path caFile = TestPki.writePem(dir.resolve("ca.crt"), ca.certificate());
+    Path policy = Files.writeString(dir.resolve("policy.yaml"), "default: deny\n");
+    StringWriter err = new StringWriter();
+    int code = new CommandLine(new DirectoryCommand()).setOut(new PrintWriter(new StringWriter()))
+        .setErr(new PrintWriter(err)).execute("serve", "--bind", "tcp://127.0.0.1:*", "--ca", caFile.toString(),
+            "--policy", policy.toString(), "--no-crl", "--max-services", "0");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("fedmsg directory serve: directory quotas must be positive");
+  }
 }

@@ -74,7 +74,7 @@ final class DirectoryResolver implements EndpointResolver {
       Registration r = v.registration().registration();
       for (String url : r.endpoints()) {
         steps++;
-        keysByUrl.computeIfAbsent(url, u -> new LinkedHashSet<>()).add(r.curveServerKey());
+        keysByUrl.computeIfAbsent(DirectoryServer.address(url), u -> new LinkedHashSet<>()).add(r.curveServerKey());
       }
     }
     // The key each URL is served with; a conflicting URL keeps its previous key, or is left out.
@@ -104,7 +104,7 @@ final class DirectoryResolver implements EndpointResolver {
       Registration r = v.registration().registration();
       for (String url : r.endpoints()) {
         steps++;
-        Optional<String> key = chosen.get(url);
+        Optional<String> key = chosen.get(DirectoryServer.address(url));
         if (key == null || !key.equals(r.curveServerKey())) {
           continue;
         }

@@ -470,7 +470,7 @@ public final class DirectoryServer implements AutoCloseable {
   private String heldByAnother(Registration r, String signerKey, Instant now) {
     for (String url : r.endpoints()) {
       registerSteps++;
-      Set<Holder> holders = urlHolders.get(url);
+      Set<Holder> holders = urlHolders.get(address(url));
       if (holders == null) {
         continue;
       }
@@ -489,13 +489,18 @@ public final class DirectoryServer implements AutoCloseable {
     return null;
   }
 
+  /** What a URL is held under: host names are case-insensitive, so {@code tcp://PKGDB:1} is {@code tcp://pkgdb:1}. */
+  static String address(String url) {
+    return url.toLowerCase(java.util.Locale.ROOT);
+  }
+
   private void put(String service, Stored s) {
     store.computeIfAbsent(service, k -> new HashMap<>()).put(s.signerKey(), s);
     Usage use = usage.computeIfAbsent(s.signerKey(), k -> new Usage());
     use.entries++;
     use.bytes += s.bytes();
     for (String url : s.registration().registration().endpoints()) {
-      urlHolders.computeIfAbsent(url, k -> new HashSet<>()).add(new Holder(s.signerKey(), service));
+      urlHolders.computeIfAbsent(address(url), k -> new HashSet<>()).add(new Holder(s.signerKey(), service));
     }
   }
 
@@ -511,9 +516,9 @@ public final class DirectoryServer implements AutoCloseable {
     }
     Holder h = new Holder(s.signerKey(), service);
     for (String url : s.registration().registration().endpoints()) {
-      Set<Holder> holders = urlHolders.get(url);
+      Set<Holder> holders = urlHolders.get(address(url));
       if (holders != null && holders.remove(h) && holders.isEmpty()) {
-        urlHolders.remove(url);
+        urlHolders.remove(address(url));
       }
     }
   }

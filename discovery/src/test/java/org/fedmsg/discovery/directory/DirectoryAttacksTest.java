@@ -123,8 +123,11 @@ class DirectoryAttacksTest {
       assertThat(o.accepted()).isFalse();
       assertThat(o.detail()).contains("URL_HELD").contains(PKGDB_URL).contains("pkgdb-app01.example.test");
     });
-    assertThat(one.refusals()).containsEntry(DirectoryServer.Refusal.URL_HELD, 1L);
-    assertThat(two.refusals()).containsEntry(DirectoryServer.Refusal.URL_HELD, 1L);
+    // The same address spelled in capitals is the same URL.
+    assertThat(both.register(signed(DirectoryPki.signer(pki.bodhi), "bodhi.evil2", List.of("tcp://PKGDB-App01.example.test:3000"),
+        Optional.of(ATTACKER_KEY), Duration.ofMinutes(5)))).noneMatch(DirectoryClient.RegisterOutcome::accepted);
+    assertThat(one.refusals()).containsEntry(DirectoryServer.Refusal.URL_HELD, 2L);
+    assertThat(two.refusals()).containsEntry(DirectoryServer.Refusal.URL_HELD, 2L);
     Resolution res = resolver(one, two).resolve();
     assertThat(res.endpoints()).containsExactly(new Endpoint("pkgdb.app01", PKGDB_URL, Optional.of(PKGDB_KEY), "directory"));
     assertThat(res.problems()).isEmpty();

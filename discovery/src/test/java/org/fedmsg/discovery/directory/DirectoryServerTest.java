@@ -144,4 +144,18 @@ class DirectoryServerTest {
       assertThat(s2.registrations()).containsExactly(sr);
     }
   }
+
+  @Test
+  void settings_nonPositiveQuotaOrTooManyEndpointsOrNegativeInterval_refused() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new DirectoryServer.Settings(0, 16, 1000, Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("positive");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new DirectoryServer.Settings(1, 0, 1000, Duration.ZERO))
+        .hasMessageContaining("positive");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new DirectoryServer.Settings(1, 1, 0, Duration.ZERO))
+        .hasMessageContaining("positive");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new DirectoryServer.Settings(1, 65, 1000, Duration.ZERO))
+        .hasMessageContaining("at most 64");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new DirectoryServer.Settings(1, 1, 1, Duration.ofSeconds(-1)))
+        .hasMessageContaining("negative");
+  }
 }
