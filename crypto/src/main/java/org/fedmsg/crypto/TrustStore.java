@@ -106,7 +106,7 @@ public final class TrustStore implements AutoCloseable {
       store.keepCopy(store.caSource, text);
     }
     if (options.crls != null) {
-      store.admitCrls(options.crls, "CRLs given directly");
+      store.admitCrls(options.crls, null);
     }
     store.refreshCrl(true);
     if (store.refresher != null) {
@@ -464,7 +464,10 @@ public final class TrustStore implements AutoCloseable {
     }
   }
 
-  /** Puts {@code crls} in force if each is signed by its CA and none rolls back; else keeps what is in force. */
+  /**
+   * Puts {@code crls} in force if each is signed by its CA and none rolls back; else keeps what is
+   * in force. {@code what} is logged on success (null: nothing logged).
+   */
   private boolean admitCrls(List<X509CRL> crls, String what) {
     TrustState s = state;
     String refused = s.crlHistory().check(crls, s.anchors());
@@ -482,7 +485,9 @@ public final class TrustStore implements AutoCloseable {
     s.crlHistory().recordLoad(crls, s.anchors());
     state = s.withCrls(crls, null, opts.cacheSize);
     crlLoads.incrementAndGet();
-    log.info("{} ({} CRLs)", what, crls.size());
+    if (what != null) {
+      log.info("{} ({} CRLs)", what, crls.size());
+    }
     return true;
   }
 
