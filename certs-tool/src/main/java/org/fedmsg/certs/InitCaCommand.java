@@ -40,6 +40,13 @@ final class InitCaCommand extends CertsSubcommand {
           ca.certificateFile(), dir.resolve(CertificateAuthority.CA_KEY),
           passphraseFile == null ? ", not encrypted" : ", encrypted", ca.crlFile());
       out().printf("config: ca_cert_location: \"%s\"%n", ca.certificateFile().toAbsolutePath());
+      if (passphraseFile == null) {
+        // allowed (throwaway and test CAs), but never silently: whoever reads ca.key can issue any identity
+        err().printf("warning: %s is not encrypted: anyone who can read it can sign certificates for any service;"
+            + " re-run with --passphrase-file FILE (with --force), or keep the CA directory on an offline machine"
+            + " (see docs/certs.md)%n", dir.resolve(CertificateAuthority.CA_KEY));
+        err().flush();
+      }
       return 0;
     } finally {
       wipe(passphrase);

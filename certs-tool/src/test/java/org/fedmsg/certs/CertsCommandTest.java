@@ -30,6 +30,24 @@ class CertsCommandTest {
   }
 
   @Test
+  void initCa_withoutPassphrase_warnsOnceWithWhatToDo() {
+    CertsRun.Result r = initCa();
+
+    assertThat(r.exit()).isZero();
+    assertThat(r.err().lines().filter(l -> l.startsWith("warning:"))).singleElement().satisfies(l -> assertThat(l)
+        .contains("ca.key is not encrypted").contains("--passphrase-file").contains("offline"));
+  }
+
+  @Test
+  void initCa_withPassphrase_noWarning() throws Exception {
+    Path pass = Files.writeString(tmp.resolve("ca.pass"), "correct horse battery staple\n");
+    CertsRun.Result r = initCa("--passphrase-file", pass.toString());
+
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.err()).doesNotContain("warning");
+  }
+
+  @Test
   void issue_printsTheCertnamesLine() {
     assertThat(initCa().exit()).isZero();
     CertsRun.Result r = CertsRun.run("issue", "bodhi", "--host", "app01.phx2.example.org", "--key", "ec:p256",

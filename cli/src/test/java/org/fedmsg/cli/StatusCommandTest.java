@@ -106,6 +106,33 @@ class StatusCommandTest {
   }
 
   @Test
+  void call_relayRefusedAForgedCrl_statusShowsTheRefusal() throws Exception {
+    org.fedmsg.testing.TestPki.Issued ca = org.fedmsg.testing.TestPki.rootCa("fedmsg").build();
+    org.fedmsg.testing.TestPki.Issued rogue = org.fedmsg.testing.TestPki.rootCa("fedmsg").build();
+    org.fedmsg.testing.TestPki.Issued relayCert = ca.issue("relay.example.org").build();
+    Path crl = org.fedmsg.testing.TestPki.writePem(dir.resolve("crl.pem"), ca.crl().build());
+    try (org.fedmsg.crypto.TrustStore trust = org.fedmsg.crypto.TrustStore.create(org.fedmsg.crypto.TrustOptions.builder()
+            .ca(org.fedmsg.testing.TestPki.writePem(dir.resolve("ca.crt"), ca.certificate())).crl(crl)
+            .backgroundRefresh(false).build());
+        org.fedmsg.Relay relay = org.fedmsg.Relay.start(BusOptions.builder()
+            .endpoint("relay_outbound", List.of("tcp://127.0.0.1:*")).relayInbound("tcp://127.0.0.1:*")
+            .verifier(org.fedmsg.wire.MessageVerifier.builder().trust(trust).build()).build())) {
+      org.fedmsg.testing.TestPki.writePem(crl, rogue.crl().build());
+      Files.setLastModifiedTime(crl, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+      trust.refresh();
+      try (RelayHeartbeat beat = RelayHeartbeat.start(relay, BusOptions.builder().validateSignatures(false)
+          .wireFormat(org.fedmsg.WireFormat.FEDMSG2)
+          .signer(org.fedmsg.crypto.Signer.of(relayCert.privateKey(), relayCert.chain())), Duration.ofMillis(200))) {
+        int code = run("endpoints:\n  relay_outbound: \"" + relay.outboundEndpoint() + "\"\nvalidate_signatures: false\n",
+            "--timeout", "20");
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("alive   relay_outbound").contains("crl refused=1")
+            .contains("not signed by that CA");
+      }
+    }
+  }
+
+  @Test
   void call_noEndpoints_exitTwo() throws Exception {
     int code = run("endpoints: {}\n", "--timeout", "1");
     assertThat(code).isEqualTo(2);

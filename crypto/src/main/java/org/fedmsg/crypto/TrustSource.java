@@ -84,13 +84,22 @@ final class TrustSource {
     }
     String text = fetch();
     lastFetch = now;
-    if (stateCopy != null) {
-      Files.createDirectories(stateCopy.getParent());
-      Path tmp = Files.createTempFile(stateCopy.getParent(), kind, ".tmp");
-      Files.writeString(tmp, text, StandardCharsets.ISO_8859_1);
-      Files.move(tmp, stateCopy, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
     return changed(text);
+  }
+
+  /**
+   * Keeps {@code text} (fetched from the URL and accepted by the store) as the state-directory
+   * copy. Only accepted material is kept, so a refused CRL never replaces a good copy.
+   * Nothing for files or without a state directory.
+   */
+  void keep(String text) throws IOException {
+    if (stateCopy == null) {
+      return;
+    }
+    Files.createDirectories(stateCopy.getParent());
+    Path tmp = Files.createTempFile(stateCopy.getParent(), kind, ".tmp");
+    Files.writeString(tmp, text, StandardCharsets.ISO_8859_1);
+    Files.move(tmp, stateCopy, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** The copy kept in the state directory, for when the first fetch fails; null if none. */

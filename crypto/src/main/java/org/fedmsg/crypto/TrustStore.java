@@ -103,9 +103,10 @@ public final class TrustStore implements AutoCloseable {
       }
       List<X509Certificate> cas = Pem.readCertificates(text);
       store.state = store.state.withCa(cas, null, options.cacheSize);
+      store.keepCopy(store.caSource, text);
     }
     if (options.crls != null) {
-      store.admitCrls(options.crls, "CRLs given directly");
+      store.admitCrls(options.crls, null);
     }
     store.refreshCrl(true);
     if (store.refresher != null) {
@@ -418,6 +419,7 @@ public final class TrustStore implements AutoCloseable {
       if (text != null) {
         List<X509Certificate> cas = Pem.readCertificates(text);
         state = state.withCa(cas, null, opts.cacheSize);
+        keepCopy(caSource, text);
         log.info("CA bundle reloaded from {} ({} certificates)", opts.caLocation, cas.size());
         if (crlSource != null && state.crls().isEmpty()) {
           crlSource.forget(); // a CRL refused under the old CA is judged again under the new one
@@ -435,8 +437,9 @@ public final class TrustStore implements AutoCloseable {
     }
     Instant now = opts.clock.instant();
     List<X509CRL> crls;
+    String text;
     try {
-      String text = crlSource.poll(now, initial || crlFetchDue(now));
+      text = crlSource.poll(now, initial || crlFetchDue(now));
       if (text == null) {
         return;
       }
@@ -447,10 +450,24 @@ public final class TrustStore implements AutoCloseable {
       return;
     }
     // the text is not forgotten when refused: the same refused file is judged once, not every poll
-    admitCrls(crls, "CRL reloaded from " + opts.crlLocation);
+    if (admitCrls(crls, "CRL reloaded from " + opts.crlLocation)) {
+      keepCopy(crlSource, text);
+    }
   }
 
-  /** Puts {@code crls} in force if each is signed by its CA and none rolls back; else keeps what is in force. */
+  /** Keeps accepted material fetched from a URL in the state directory; a failure only warns. */
+  private void keepCopy(TrustSource source, String text) {
+    try {
+      source.keep(text);
+    } catch (IOException | RuntimeException e) {
+      log.warn("cannot keep a copy of {} in the state directory: {}", source.location(), describe(e));
+    }
+  }
+
+  /**
+   * Puts {@code crls} in force if each is signed by its CA and none rolls back; else keeps what is
+   * in force. {@code what} is logged on success (null: nothing logged).
+   */
   private boolean admitCrls(List<X509CRL> crls, String what) {
     TrustState s = state;
     String refused = s.crlHistory().check(crls, s.anchors());
@@ -468,7 +485,9 @@ public final class TrustStore implements AutoCloseable {
     s.crlHistory().recordLoad(crls, s.anchors());
     state = s.withCrls(crls, null, opts.cacheSize);
     crlLoads.incrementAndGet();
-    log.info("{} ({} CRLs)", what, crls.size());
+    if (what != null) {
+      log.info("{} ({} CRLs)", what, crls.size());
+    }
     return true;
   }
 
