@@ -43,6 +43,7 @@ final class RelayHeartbeat implements AutoCloseable {
         extra.put("forwarded", relay.forwarded());
         extra.put("published", relay.forwarded());
         extra.put("rejected", stats.rejected());
+        extra.set("rejected_by_reason", org.fedmsg.status.Heartbeat.byReason(stats));
         return extra;
       });
       return new RelayHeartbeat(bus, heartbeat);
