@@ -49,8 +49,14 @@ public final class DirectoryCommand implements Callable<Integer> {
         description = "ZeroMQ address to bind (default: ${DEFAULT-VALUE}).")
     String bind;
 
-    @Option(names = "--ca", required = true, paramLabel = "FILE|URL", description = "CA bundle that signs service certificates.")
+    @Option(names = "--ca", paramLabel = "FILE|URL",
+        description = "CA bundle that signs service certificates; required without --trust-config.")
     String ca;
+
+    @Option(names = "--trust-config", paramLabel = "FILE|DIR",
+        description = "Trust settings from this configuration (ca_cert_location, crl_location, crypto_allowed_digests, "
+            + "crypto_min_rsa_bits, crl_failure_mode, ...), as the bus applies them; --ca and --crl override.")
+    Path trustConfig;
 
     @Option(names = "--crl", paramLabel = "FILE|URL", description = "Certificate revocation list.")
     String crl;
@@ -82,7 +88,18 @@ public final class DirectoryCommand implements Callable<Integer> {
       DirectoryServer server;
       TrustStore trust;
       try {
-        TrustOptions.Builder options = TrustOptions.builder().ca(ca);
+        TrustOptions.Builder options;
+        if (trustConfig != null) {
+          options = org.fedmsg.config.TrustSettings.options(
+              org.fedmsg.config.ConfigLoader.builder().explicit(trustConfig).build().load());
+        } else if (ca == null) {
+          throw new IllegalArgumentException("--ca or --trust-config is required");
+        } else {
+          options = TrustOptions.builder();
+        }
+        if (ca != null) {
+          options.ca(ca);
+        }
         if (crl != null) {
           options.crl(crl);
         }
