@@ -138,9 +138,10 @@ public final class Heartbeat implements AutoCloseable {
     }
   }
 
-  /** Rejections per reason, e.g. {@code {"NOT_AUTHORIZED": 3}} (reasons never seen are absent). */
+  /** Rejections per reason, e.g. {@code {"UNSIGNED": 2, "NOT_AUTHORIZED": 3}} (reasons never seen are absent). */
   public static ObjectNode byReason(BusStats stats) {
     ObjectNode out = JsonNodeFactory.instance.objectNode();
+    // in the order of Reason's constants (TreeMap over an enum key)
     new java.util.TreeMap<>(stats.rejectedByReason()).forEach((reason, n) -> out.put(reason.name(), n));
     return out;
   }
