@@ -53,4 +53,28 @@ public final class LogText {
         || c >= '\u2066' && c <= '\u2069' || c == '\u200e' || c == '\u200f' || c == '\u061c';
     return separatorOrBidi ? String.format("\\u%04x", (int) c) : null;
   }
+
+  /**
+   * JSON text (as a JSON writer produced it) safe for a terminal, still valid JSON with the same
+   * value: characters JSON writers leave raw (DEL, C1 controls, line separators, bidi controls)
+   * become {@code \\uXXXX} escapes. Backslashes are left alone: in JSON they already escape.
+   */
+  public static String escapeJson(String json) {
+    StringBuilder out = null;
+    for (int i = 0; i < json.length(); i++) {
+      char c = json.charAt(i);
+      boolean unsafe = c != '\\' && c != '\n' && c != '\r' && c != '\t' && replacement(c) != null;
+      if (!unsafe) {
+        if (out != null) {
+          out.append(c);
+        }
+        continue;
+      }
+      if (out == null) {
+        out = new StringBuilder(json.length() + 16).append(json, 0, i);
+      }
+      out.append(String.format("\\u%04x", (int) c));
+    }
+    return out == null ? json : out.toString();
+  }
 }

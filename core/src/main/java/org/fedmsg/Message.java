@@ -140,6 +140,8 @@ public final class Message {
 
   @Override
   public String toString() {
-    return "Message{topic=" + topic + ", msg_id=" + msgId().orElse("-") + ", signer=" + signer + "}";
+    // Logged by the hub and the bus when handlers fail: escaped, as everything from the wire.
+    return "Message{topic=" + LogText.escape(topic) + ", msg_id=" + LogText.escape(msgId().orElse("-"))
+        + ", signer=" + LogText.escape(signer) + "}";
   }
 }

@@ -25,6 +25,18 @@ final class RejectionLog {
   static final Logger AUDIT = LoggerFactory.getLogger("org.fedmsg.audit");
   private static final long INTERVAL_MILLIS = 10_000;
 
+  /** Every log, weakly: one daemon timer flushes them all, and a log nobody holds goes away. */
+  private static final Set<WeakReference<RejectionLog>> LIVE = ConcurrentHashMap.newKeySet();
+  private static final ScheduledExecutorService FLUSHER = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "fedmsg-audit-flush");
+    t.setDaemon(true);
+    return t;
+  });
+
+  static {
+    FLUSHER.scheduleWithFixedDelay(RejectionLog::flushAll, INTERVAL_MILLIS, INTERVAL_MILLIS / 2, TimeUnit.MILLISECONDS);
+  }
+
   private final Clock clock;
   private final Map<Reason, LongAdder> byReason = new EnumMap<>(Reason.class);
   private final Map<String, LongAdder> byCause = new ConcurrentHashMap<>();
@@ -38,18 +50,6 @@ final class RejectionLog {
       byReason.put(reason, new LongAdder());
     }
     LIVE.add(new WeakReference<>(this));
-  }
-
-  /** Every log, weakly: one daemon timer flushes them all, and a log nobody holds goes away. */
-  private static final Set<WeakReference<RejectionLog>> LIVE = ConcurrentHashMap.newKeySet();
-  private static final ScheduledExecutorService FLUSHER = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "fedmsg-audit-flush");
-    t.setDaemon(true);
-    return t;
-  });
-
-  static {
-    FLUSHER.scheduleWithFixedDelay(RejectionLog::flushAll, INTERVAL_MILLIS, INTERVAL_MILLIS / 2, TimeUnit.MILLISECONDS);
   }
 
   private static void flushAll() {

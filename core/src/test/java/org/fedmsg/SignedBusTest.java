@@ -15,7 +15,6 @@ import org.fedmsg.crypto.TrustOptions;
 import org.fedmsg.crypto.TrustStore;
 import org.fedmsg.crypto.VerificationResult.Reason;
 import org.fedmsg.policy.PolicyViolationException;
-import org.fedmsg.policy.TopicNamespace;
 import org.fedmsg.policy.TopicPolicy;
 import org.fedmsg.testing.TestPki;
 import org.fedmsg.wire.MessageVerifier;
@@ -30,14 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
 class SignedBusTest {
   private static final String APP01 = ReferencePki.APP01;
   private static final String APP02 = ReferencePki.APP02;
-  private static final String POLICY = """
-      default: allow
-      rules:
-        - topics: ["pkgdb.*"]
-          signers: ["shell-app01.*"]
-          effect: allow
-      """;
-
   @TempDir Path dir;
   private ReferencePki pki;
   private Path ssldir;
@@ -55,15 +46,6 @@ class SignedBusTest {
     pki.close();
   }
 
-  private Bus publisher(String name, Signer signer, WireFormat format) {
-    BusOptions.Builder b = BusOptions.builder().name(name).endpoint(name, List.of("tcp://127.0.0.1:*"))
-        .validateSignatures(false).wireFormat(format);
-    if (signer != null) {
-      b.signer(signer);
-    }
-    return Bus.create(b.build());
-  }
-
   private Bus subscriber(List<String> endpoints, TopicPolicy policy) {
     return Bus.create(BusOptions.builder().endpoint("all", endpoints)
         .verifier(MessageVerifier.builder().trust(trust).policy(policy).build()).build());
@@ -71,11 +53,11 @@ class SignedBusTest {
 
   @Test
   void signedRevokedUnsignedAndUnauthorized_onlyValidArriveAndDropsAreCounted() throws Exception {
-    TopicPolicy policy = TopicPolicy.parse(POLICY, "test-policy", TopicNamespace.DEFAULT);
-    try (Bus good = publisher("good", Signer.load(ssldir, APP01), WireFormat.FEDMSG1);
-        Bus revoked = publisher("revoked", Signer.load(ssldir, "dummy-revoked"), WireFormat.FEDMSG1);
-        Bus unsigned = publisher("unsigned", null, WireFormat.FEDMSG1);
-        Bus other = publisher("other", Signer.load(ssldir, APP02), WireFormat.FEDMSG1);
+    TopicPolicy policy = ReferencePki.pkgdbFromApp01();
+    try (Bus good = ReferencePki.publisher("good", pki.signer(APP01), WireFormat.FEDMSG1);
+        Bus revoked = ReferencePki.publisher("revoked", pki.signer("dummy-revoked"), WireFormat.FEDMSG1);
+        Bus unsigned = ReferencePki.publisher("unsigned", null, WireFormat.FEDMSG1);
+        Bus other = ReferencePki.publisher("other", pki.signer(APP02), WireFormat.FEDMSG1);
         Bus sub = subscriber(List.of(good.publisherEndpoint(), revoked.publisherEndpoint(),
             unsigned.publisherEndpoint(), other.publisherEndpoint()), policy)) {
       BlockingQueue<Message> got = new LinkedBlockingQueue<>();
@@ -104,21 +86,19 @@ class SignedBusTest {
 
   @Test
   void publisherHoldingThePolicy_failsFastOnAnotherServicesTopic() {
-    TopicPolicy policy = TopicPolicy.parse(POLICY, "test-policy", TopicNamespace.DEFAULT);
+    TopicPolicy policy = ReferencePki.pkgdbFromApp01();
     try (Bus other = Bus.create(BusOptions.builder().name("other").endpoint("other", List.of("tcp://127.0.0.1:*"))
-        .signer(Signer.load(ssldir, APP02)).publishPolicy(policy).build())) {
+        .signer(pki.signer(APP02)).publishPolicy(policy).build())) {
       assertThatThrownBy(() -> other.publish("pkgdb", "package.update", Map.of()))
           .isInstanceOf(PolicyViolationException.class)
           .hasMessageContaining("rules[0]");
       assertThat(other.stats().published()).isZero();
-    } catch (java.io.IOException e) {
-      throw new AssertionError(e);
     }
   }
 
   @Test
   void relayWithValidation_dropsForgedAndForwardsSigned() throws Exception {
-    TopicPolicy policy = TopicPolicy.parse(POLICY, "test-policy", TopicNamespace.DEFAULT);
+    TopicPolicy policy = ReferencePki.pkgdbFromApp01();
     MessageVerifier relayVerifier = MessageVerifier.builder().trust(trust).policy(policy).build();
     try (Relay relay = Relay.start(BusOptions.builder().endpoint("relay_outbound", List.of("tcp://127.0.0.1:*"))
             .relayInbound("tcp://127.0.0.1:*").verifier(relayVerifier).build());
@@ -128,11 +108,11 @@ class SignedBusTest {
       assertThat(sub.subscribe("", got::add).awaitReady(Duration.ofSeconds(10))).isTrue();
       BusOptions.Builder active = BusOptions.builder().active(true).relayInbound(relay.inboundEndpoint())
           .validateSignatures(false);
-      try (Bus good = Bus.create(active.signer(Signer.load(ssldir, APP01)).build())) {
+      try (Bus good = Bus.create(active.signer(pki.signer(APP01)).build())) {
         good.publish("pkgdb", "package.update", Map.of("ok", true));
       }
       try (Bus other = Bus.create(BusOptions.builder().active(true).relayInbound(relay.inboundEndpoint())
-          .validateSignatures(false).signer(Signer.load(ssldir, APP02)).build())) {
+          .validateSignatures(false).signer(pki.signer(APP02)).build())) {
         other.publish("pkgdb", "package.update", Map.of("ok", false));
       }
       Message m = got.poll(10, TimeUnit.SECONDS);
@@ -149,7 +129,7 @@ class SignedBusTest {
     TrustStore strongTrust = TrustStore.create(TrustOptions.builder().caCertificates(List.of(ca.certificate())).build());
     for (TestPki.KeyType type : List.of(TestPki.KeyType.EC_P256, TestPki.KeyType.ED25519, TestPki.KeyType.RSA_2048)) {
       TestPki.Issued leaf = ca.issue("bodhi-app01.example.org").keyType(type).build();
-      try (Bus pub = publisher("bodhi", Signer.of(leaf.privateKey(), leaf.chain()), WireFormat.FEDMSG2);
+      try (Bus pub = ReferencePki.publisher("bodhi", Signer.of(leaf.privateKey(), leaf.chain()), WireFormat.FEDMSG2);
           Bus sub = Bus.create(BusOptions.builder().endpoint("bodhi", List.of(pub.publisherEndpoint()))
               .verifier(MessageVerifier.builder().trust(strongTrust).build()).build())) {
         BlockingQueue<Message> got = new LinkedBlockingQueue<>();
@@ -163,7 +143,7 @@ class SignedBusTest {
       }
     }
     strongTrust.close();
-    try (Bus weak = publisher("weak", Signer.load(ssldir, APP01), WireFormat.FEDMSG2)) {
+    try (Bus weak = ReferencePki.publisher("weak", pki.signer(APP01), WireFormat.FEDMSG2)) {
       assertThatThrownBy(() -> weak.publish("pkgdb", "package.update", Map.of()))
           .isInstanceOf(IllegalStateException.class).hasMessageContaining("2048");
     }
@@ -177,7 +157,7 @@ class SignedBusTest {
         .put("ca_cert_location", ssldir.resolve("ca.crt").toString())
         .put("crl_location", ssldir.resolve("crl.pem").toString())
         .put("policy_file", policyFile.toString());
-    try (Bus pub = publisher("good", Signer.load(ssldir, APP01), WireFormat.FEDMSG1);
+    try (Bus pub = ReferencePki.publisher("good", pki.signer(APP01), WireFormat.FEDMSG1);
         Bus sub = Bus.create(BusOptions.builder().apply(org.fedmsg.config.FedmsgConfig.of(tree))
             .endpoints(Map.of("good", List.of(pub.publisherEndpoint()))).build())) {
       BlockingQueue<Message> got = new LinkedBlockingQueue<>();

@@ -16,6 +16,7 @@ import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.crypto.params.RSAKeyParameters;
 import org.bouncycastle.crypto.util.PublicKeyFactory;
+import org.fedmsg.crypto.SignatureAlgorithm;
 
 /**
  * The key types {@code fedmsg-certs} generates, named as on its command line ({@code rsa:2048},
@@ -27,19 +28,19 @@ import org.bouncycastle.crypto.util.PublicKeyFactory;
  */
 public enum KeyType {
   /** RSA, 2048-bit modulus (service keys only). */
-  RSA_2048("rsa:2048", "SHA256withRSA", false),
+  RSA_2048("rsa:2048", SignatureAlgorithm.RSA_SHA256, false),
   /** RSA, 4096-bit modulus. */
-  RSA_4096("rsa:4096", "SHA256withRSA", true),
+  RSA_4096("rsa:4096", SignatureAlgorithm.RSA_SHA256, true),
   /** ECDSA on NIST P-256. */
-  EC_P256("ec:p256", "SHA256withECDSA", true),
+  EC_P256("ec:p256", SignatureAlgorithm.ECDSA_P256_SHA256, true),
   /** Ed25519. */
-  ED25519("ed25519", "Ed25519", true);
+  ED25519("ed25519", SignatureAlgorithm.ED25519, true);
 
   private final String cliName;
-  private final String signatureAlgorithm;
+  private final SignatureAlgorithm signatureAlgorithm;
   private final boolean caCapable;
 
-  KeyType(String cliName, String signatureAlgorithm, boolean caCapable) {
+  KeyType(String cliName, SignatureAlgorithm signatureAlgorithm, boolean caCapable) {
     this.cliName = cliName;
     this.signatureAlgorithm = signatureAlgorithm;
     this.caCapable = caCapable;
@@ -57,6 +58,14 @@ public enum KeyType {
 
   /** The JCA name of the algorithm a key of this type signs certificates and CRLs with. */
   String signatureAlgorithm() {
+    return signatureAlgorithm.jcaName();
+  }
+
+  /**
+   * The algorithm a key of this type signs with, messages and certificates alike (the same as
+   * {@link SignatureAlgorithm#forKey} picks for such a key).
+   */
+  public SignatureAlgorithm algorithm() {
     return signatureAlgorithm;
   }
 

@@ -53,11 +53,16 @@ public final class DirectoryCommand implements Callable<Integer> {
         description = "ZeroMQ address to bind (default: ${DEFAULT-VALUE}).")
     String bind;
 
-    @Option(names = "--ca", required = true, paramLabel = "FILE|URL", description = "CA bundle that signs service certificates.")
+    @Option(names = "--ca", paramLabel = "FILE|URL",
+        description = "CA bundle that signs service certificates; required without --trust-config.")
     String ca;
 
-    @Option(names = "--crl", paramLabel = "FILE|URL",
-        description = "Certificate revocation list (required unless --no-crl).")
+    @Option(names = "--trust-config", paramLabel = "FILE|DIR",
+        description = "Trust settings from this configuration (ca_cert_location, crl_location, crypto_allowed_digests, "
+            + "crypto_min_rsa_bits, crl_failure_mode, ...), as the bus applies them; --ca and --crl override.")
+    Path trustConfig;
+
+    @Option(names = "--crl", paramLabel = "FILE|URL", description = "Certificate revocation list (required unless --no-crl or --trust-config names one)."))
     String crl;
 
     @Option(names = "--no-crl",
@@ -102,7 +107,7 @@ public final class DirectoryCommand implements Callable<Integer> {
       PrintWriter err = spec.commandLine().getErr();
       DirectoryServer server;
       TrustStore trust;
-      if (crl == null && !noCrl) {
+      if (crl == null && !noCrl && trustConfig == null) {
         err.println("fedmsg directory serve: no CRL: give --crl FILE|URL, or --no-crl to accept registrations "
             + "without revocation checking");
         err.flush();
@@ -116,10 +121,21 @@ public final class DirectoryCommand implements Callable<Integer> {
       try {
         DirectoryServer.Settings settings = new DirectoryServer.Settings(maxServices, maxEndpoints, maxBytes,
             DirectoryServer.Settings.DEFAULT.stateWriteInterval());
-        TrustOptions.Builder options = TrustOptions.builder().ca(ca);
+        TrustOptions.Builder options;
+        if (trustConfig != null) {
+          options = org.fedmsg.config.TrustSettings.options(
+              org.fedmsg.config.ConfigLoader.builder().explicit(trustConfig).build().load());
+        } else if (ca == null) {
+          throw new IllegalArgumentException("--ca or --trust-config is required");
+        } else {
+          options = TrustOptions.builder();
+        }
+        if (ca != null) {
+          options.ca(ca);
+        }
         if (crl != null) {
           options.crl(crl);
-        } else {
+        } else if (noCrl) {
           LOG.warn("fedmsg directory serve --no-crl: registrations are accepted WITHOUT revocation checking "
               + "(a revoked service certificate can still register)");
         }

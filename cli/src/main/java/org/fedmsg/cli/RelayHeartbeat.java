@@ -50,6 +50,7 @@ final class RelayHeartbeat implements AutoCloseable {
           c.put("last_refusal", crl.lastRefusal());
           c.put("problem", crl.problem());
         });
+        extra.set("rejected_by_reason", org.fedmsg.status.Heartbeat.byReason(stats));
         return extra;
       });
       return new RelayHeartbeat(bus, heartbeat);

@@ -123,6 +123,12 @@ public final class StatusCommand implements Callable<Integer> {
           p.name(), p.signerName().orElse("-"), p.endpoint().isEmpty() ? "-" : p.endpoint(), seconds(p.age(now)),
           body.path("published").asText("?"), body.path("received").asText("?"),
           body.path("rejected").asText("?"), body.path("uptime_s").asText("?"));
+      StringBuilder reasons = new StringBuilder();
+      body.path("rejected_by_reason").properties().forEach(e -> reasons.append(' ')
+          .append(org.fedmsg.LogText.escape(e.getKey())).append('=').append(e.getValue().asText("?")));
+      if (reasons.length() > 0) {
+        out.printf("          rejected by reason:%s%n", reasons);
+      }
       body.path("consumers").properties().forEach(e -> out.printf(
           "          consumer %-20s received=%s consumed=%s failed=%s dropped=%s backlog=%s%n", e.getKey(),
           e.getValue().path("received").asText("?"), e.getValue().path("consumed").asText("?"),

@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
 import org.fedmsg.Bus;
 import org.fedmsg.BusException;
 import org.fedmsg.BusOptions;
+import org.fedmsg.LogText;
 import org.fedmsg.Message;
 import org.fedmsg.Subscription;
 import picocli.CommandLine.ArgGroup;
@@ -130,18 +131,20 @@ public final class TailCommand implements Callable<Integer> {
       line.set("body", message.body());
       return JSON.writeValueAsString(line);
     }
+    // Human formats: topics, signers and bodies come from the network; nothing in them may move
+    // the cursor, clear the screen or start a new line (raw and json stay byte-faithful JSON).
     if (format.pretty) {
-      String header = message.topic() + "  [" + signer + "]";
-      String body = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(message.body());
+      String header = LogText.escape(message.topic()) + "  [" + LogText.escape(signer) + "]";
+      String body = LogText.escapeJson(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(message.body()));
       return (colour ? "\u001b[1;34m" + header + "\u001b[0m" : header) + "\n" + body;
     }
     String time = message.timestamp()
         .map(t -> LocalTime.ofInstant(t, ZoneId.systemDefault()).format(TIME))
         .orElse("--:--:--");
-    String summary = JSON.writeValueAsString(message.msg());
+    String summary = LogText.escapeJson(JSON.writeValueAsString(message.msg()));
     if (summary.length() > 100) {
       summary = summary.substring(0, 97) + "...";
     }
-    return time + " " + message.topic() + " [" + signer + "] " + summary;
+    return time + " " + LogText.escape(message.topic()) + " [" + LogText.escape(signer) + "] " + summary;
   }
 }

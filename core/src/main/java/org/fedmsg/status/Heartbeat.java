@@ -137,6 +137,14 @@ public final class Heartbeat implements AutoCloseable {
     }
   }
 
+  /** Rejections per reason, e.g. {@code {"UNSIGNED": 2, "NOT_AUTHORIZED": 3}} (reasons never seen are absent). */
+  public static ObjectNode byReason(BusStats stats) {
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    // in the order of Reason's constants (TreeMap over an enum key)
+    new java.util.TreeMap<>(stats.rejectedByReason()).forEach((reason, n) -> out.put(reason.name(), n));
+    return out;
+  }
+
   /** The body of the next heartbeat. */
   ObjectNode body() {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
@@ -148,6 +156,7 @@ public final class Heartbeat implements AutoCloseable {
     body.put("published", stats.published());
     body.put("received", stats.received());
     body.put("rejected", stats.rejected());
+    body.set("rejected_by_reason", byReason(stats));
     body.put("uptime_s", Duration.between(started, now).toSeconds());
     body.put("interval_s", interval.toMillis() / 1000.0);
     JsonNode more = extra.get();

@@ -14,7 +14,6 @@ import org.fedmsg.config.FedmsgConfig;
 import org.fedmsg.crypto.Signer;
 import org.fedmsg.crypto.TrustStore;
 import org.fedmsg.crypto.VerificationResult.Reason;
-import org.fedmsg.policy.TopicNamespace;
 import org.fedmsg.policy.TopicPolicy;
 import org.fedmsg.wire.MessageVerifier;
 import org.junit.jupiter.api.AfterEach;
@@ -28,14 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 class HubSignedTest {
   private static final String APP01 = ReferencePki.APP01;
   private static final String APP02 = ReferencePki.APP02;
-  private static final String POLICY = """
-      default: allow
-      rules:
-        - topics: ["pkgdb.*"]
-          signers: ["shell-app01.*"]
-          effect: allow
-      """;
-
   @TempDir Path dir;
   private ReferencePki pki;
   private Path ssldir;
@@ -54,20 +45,15 @@ class HubSignedTest {
   }
 
   private static Bus publisher(String name, Signer signer) {
-    BusOptions.Builder b = BusOptions.builder().name(name).endpoint(name, List.of("tcp://127.0.0.1:*"))
-        .validateSignatures(false);
-    if (signer != null) {
-      b.signer(signer);
-    }
-    return Bus.create(b.build());
+    return ReferencePki.publisher(name, signer, org.fedmsg.WireFormat.FEDMSG1);
   }
 
   @Test
   void validatingHub_unsignedAndUnauthorizedRejectedBeforeConsumers() throws Exception {
-    TopicPolicy policy = TopicPolicy.parse(POLICY, "test-policy", TopicNamespace.DEFAULT);
+    TopicPolicy policy = ReferencePki.pkgdbFromApp01();
     Recorder consumer = new Recorder("pkgdb-watcher", "watch.enabled", "org.fedoraproject.dev.pkgdb.*");
-    try (Bus good = publisher("good", Signer.load(ssldir, APP01));
-        Bus other = publisher("other", Signer.load(ssldir, APP02));
+    try (Bus good = publisher("good", pki.signer(APP01));
+        Bus other = publisher("other", pki.signer(APP02));
         Bus unsigned = publisher("unsigned", null);
         Hub hub = Hub.builder().discover(false).heartbeatInterval(Duration.ZERO)
             .config(FedmsgConfig.of(new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"watch.enabled\": true}")))

@@ -33,6 +33,22 @@ class HeartbeatTest {
   }
 
   @Test
+  void byReason_perReasonCounts_inReasonOrderAndOnlySeenReasons() {
+    org.fedmsg.BusStats stats = new org.fedmsg.BusStats(0, 0, 5, 2, 0, 0,
+        Map.of(org.fedmsg.crypto.VerificationResult.Reason.UNSIGNED, 2L,
+            org.fedmsg.crypto.VerificationResult.Reason.NOT_AUTHORIZED, 1L), Map.of());
+    assertThat(Heartbeat.byReason(stats).toString()).isEqualTo("{\"UNSIGNED\":2,\"NOT_AUTHORIZED\":1}");
+  }
+
+  @Test
+  void heartbeat_bodyCarriesRejectionsPerReason() throws Exception {
+    try (Bus pub = publisher("pkgdb");
+        Heartbeat beat = Heartbeat.start(pub, "pkgdb", Duration.ofHours(1), () -> null)) {
+      assertThat(beat.body().get("rejected_by_reason").isObject()).isTrue();
+    }
+  }
+
+  @Test
   void heartbeat_publishesItsTopicAndBody() throws Exception {
     try (Bus pub = publisher("pkgdb"); Bus sub = listener(Map.of("pkgdb", List.of(pub.publisherEndpoint())))) {
       BlockingQueue<Message> got = new LinkedBlockingQueue<>();

@@ -34,20 +34,8 @@ public final class Signer {
 
   private Signer(PrivateKey key, List<X509Certificate> chain) {
     Keys.Kind kind = Keys.kind(key);
-    switch (kind) {
-      case RSA:
-        algorithm = SignatureAlgorithm.RSA_SHA256;
-        break;
-      case EC_P256:
-        algorithm = SignatureAlgorithm.ECDSA_P256_SHA256;
-        break;
-      case ED25519:
-        algorithm = SignatureAlgorithm.ED25519;
-        break;
-      default:
-        throw new IllegalArgumentException(
-            "unsupported private key " + Keys.describe(key) + ": use RSA, EC P-256 or Ed25519");
-    }
+    algorithm = SignatureAlgorithm.forKey(key).orElseThrow(() -> new IllegalArgumentException(
+        "unsupported private key " + Keys.describe(key) + ": use RSA, EC P-256 or Ed25519"));
     if (chain.isEmpty()) {
       throw new IllegalArgumentException("no certificate");
     }
