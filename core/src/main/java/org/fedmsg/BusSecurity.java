@@ -97,11 +97,14 @@ final class BusSecurity {
   /** A verifier with the configuration's trust store, policy and replay window. */
   static MessageVerifier verifier(FedmsgConfig config, TrustStore trust, java.time.Clock clock,
       java.util.List<AutoCloseable> owned) {
-    return MessageVerifier.builder()
+    MessageVerifier verifier = MessageVerifier.builder()
         .trust(trust)
         .policy(policy(config, owned))
         .clock(clock)
         .replayWindow(config.replayWindow())
+        .stateDirectory(config.stateDir().map(dir -> dir.resolve("replay")).orElse(null))
         .build();
+    owned.add(verifier);
+    return verifier;
   }
 }
