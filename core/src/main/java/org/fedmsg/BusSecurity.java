@@ -92,12 +92,15 @@ final class BusSecurity {
   /** A verifier with the configuration's trust store, policy and replay window. */
   static MessageVerifier verifier(FedmsgConfig config, TrustStore trust, java.time.Clock clock,
       java.util.List<AutoCloseable> owned) {
-    return MessageVerifier.builder()
+    MessageVerifier verifier = MessageVerifier.builder()
         .trust(trust)
         .policy(policy(config, owned))
         .clock(clock)
         .replayWindow(config.replayWindow())
         .formats(TrustSettings.acceptFormats(config))
+        .stateDirectory(config.stateDir().map(dir -> dir.resolve("replay")).orElse(null))
         .build();
+    owned.add(verifier);
+    return verifier;
   }
 }

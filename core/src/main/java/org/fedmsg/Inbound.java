@@ -69,9 +69,11 @@ final class Inbound {
     }
     JsonNode parsed;
     try {
-      parsed = Json.parse(raw);
-    } catch (IllegalArgumentException e) {
-      return Outcome.reject(Reason.MALFORMED, "not-json", "body is not JSON: " + e.getMessage(), topic);
+      parsed = org.fedmsg.json.CanonicalJson.parseUnique(raw);
+    } catch (org.fedmsg.json.MalformedJsonException e) {
+      // a repeated key reads differently in first-wins and last-wins parsers: never forwarded
+      return Outcome.reject(Reason.MALFORMED, e.isDuplicateKey() ? "duplicate-key" : "not-json",
+          "body is not JSON: " + e.getMessage(), topic);
     }
     if (!(parsed instanceof ObjectNode body)) {
       return Outcome.reject(Reason.MALFORMED, "not-object",
@@ -95,18 +97,12 @@ final class Inbound {
           ? Outcome.reject(Reason.UNSIGNED, "unsigned", "message carries no signature", topic, body)
           : Outcome.reject(Reason.UNTRUSTED_CHAIN, "no-trust", "no CA is configured to verify signatures", topic, body);
     }
-    long missed = 0;
-    VerificationResult result;
-    if (count == 2) {
-      result = verifier.verify(topic, body);
-    } else {
-      MessageVerifier.Verdict verdict = verifier.check(frames);
-      result = verdict.result();
-      missed = verdict.missed();
-    }
+    MessageVerifier.Verdict verdict = count == 2 ? verifier.checkParsed(topic, body) : verifier.check(frames);
+    VerificationResult result = verdict.result();
+    long missed = verdict.missed();
     if (result instanceof VerificationResult.Invalid invalid) {
-      return Outcome.reject(invalid.reason(), invalid.reason().name().toLowerCase(Locale.ROOT).replace('_', '-'),
-          invalid.detail(), topic, body).signedBy(invalid.signer() == null ? null : invalid.signer().commonName());
+      return Outcome.reject(invalid.reason(), verdict.cause(), invalid.detail(), topic, body)
+          .signedBy(invalid.signer() == null ? null : invalid.signer().commonName());
     }
     String signer = ((VerificationResult.Valid) result).signer().commonName();
     return Outcome.accept(new Message(topic, body, raw, format, signer), missed);

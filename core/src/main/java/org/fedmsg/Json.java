@@ -23,11 +23,6 @@ final class Json {
     return NODES.objectNode();
   }
 
-  /** Parses a wire body; throws IllegalArgumentException for anything that is not JSON. */
-  static JsonNode parse(byte[] body) {
-    return org.fedmsg.json.CanonicalJson.parse(body);
-  }
-
   /** The canonical fedmsg/1 encoding of a tree. */
   static byte[] canonical(JsonNode node) {
     return org.fedmsg.json.CanonicalJson.encode(node);

@@ -121,6 +121,15 @@ class MalformedInputTest {
   }
 
   @Test
+  void bodyWithRepeatedKey_rejectedAsDuplicateKey_evenWithoutSignatureChecks() throws Exception {
+    byte[] dup = ("{\"msg\":{\"x\":1},\"topic\":\"" + TOPIC + "\",\"msg\":{}}").getBytes(UTF_8);
+    Rejection r = rejectionOf(TOPIC.getBytes(UTF_8), dup);
+    assertThat(r.reason()).isEqualTo(Reason.MALFORMED);
+    assertThat(r.cause()).isEqualTo("duplicate-key");
+    assertThat(bus.stats().rejectedByCause()).containsEntry("MALFORMED/duplicate-key", 1L);
+  }
+
+  @Test
   void bodyNotObject_rejected() throws Exception {
     Rejection r = rejectionOf(TOPIC.getBytes(UTF_8), "[1,2,3]".getBytes(UTF_8));
     assertThat(r.cause()).isEqualTo("not-object");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,7 +19,8 @@ import java.util.Set;
  *
  * <p><b>Parsing</b> ({@link #parse(byte[])}) accepts what Python's {@code json.loads} accepts
  * from a reference publisher or relay: any whitespace and key order, duplicate keys (the last
- * one wins, at the first one's position), {@code NaN}, {@code Infinity}, {@code -Infinity},
+ * one wins, at the first one's position; receivers use {@link #parseUnique(byte[])}, which refuses
+ * them), {@code NaN}, {@code Infinity}, {@code -Infinity},
  * integers of any size (up to {@value #MAX_NUMBER_LENGTH} characters, Python's own limit), and
  * lone surrogate escapes such as {@code "\ud800"}. Numbers without {@code .}, {@code e} or
  * {@code E} become integer nodes ({@code -0} is {@code 0}); the others become double nodes, even
@@ -47,13 +49,17 @@ public final class CanonicalJson {
 
   private static final Set<String> NONE = Set.of();
 
-  private static final ObjectReader READER = newReader();
+  private static final ObjectReader READER = newReader(false);
+
+  /** Same rules, plus: a repeated key in any object is an error (Jackson's duplicate detection). */
+  private static final ObjectReader UNIQUE_READER = newReader(true);
 
   private CanonicalJson() {}
 
-  private static ObjectReader newReader() {
+  private static ObjectReader newReader(boolean uniqueKeys) {
     JsonFactory factory = JsonFactory.builder()
         .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+        .configure(StreamReadFeature.STRICT_DUPLICATE_DETECTION, uniqueKeys)
         .streamReadConstraints(StreamReadConstraints.builder()
             .maxNumberLength(MAX_NUMBER_LENGTH)
             .maxNestingDepth(MAX_DEPTH)
@@ -79,6 +85,27 @@ public final class CanonicalJson {
   public static JsonNode parse(byte[] json) {
     Objects.requireNonNull(json, "json");
     return parse(json, 0, json.length);
+  }
+
+  /**
+   * Parses a received message body: as {@link #parse(byte[])}, but an object (at any depth) that
+   * repeats a key is refused. Python keeps the last value and other parsers the first, so a body
+   * with a repeated key means different things to different readers of the same signed bytes;
+   * every receiver refuses it.
+   *
+   * @throws MalformedJsonException if the input is not one JSON document, or repeats a key
+   *     ({@link MalformedJsonException#isDuplicateKey()}); never another exception
+   * @throws NullPointerException if {@code json} is null
+   */
+  public static JsonNode parseUnique(byte[] json) {
+    Objects.requireNonNull(json, "json");
+    try {
+      return checked(UNIQUE_READER.readTree(json, 0, json.length));
+    } catch (JacksonException e) {
+      throw malformed(e);
+    } catch (IOException | RuntimeException e) {
+      throw new MalformedJsonException("malformed JSON: " + e, -1, e);
+    }
   }
 
   /**
@@ -130,7 +157,11 @@ public final class CanonicalJson {
       offset = loc.getByteOffset() >= 0 ? loc.getByteOffset() : loc.getCharOffset();
       where = " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
     }
-    return new MalformedJsonException("malformed JSON" + where + ": " + e.getOriginalMessage(), offset, e);
+    String message = e.getOriginalMessage();
+    // Jackson's duplicate detection (StreamReadFeature.STRICT_DUPLICATE_DETECTION) reports
+    // "Duplicate field 'name'"; CanonicalJsonTest pins this so an upgrade cannot hide the cause
+    boolean duplicate = message != null && message.startsWith("Duplicate field ");
+    return new MalformedJsonException("malformed JSON" + where + ": " + message, offset, e, duplicate);
   }
 
   /**

@@ -9,6 +9,7 @@ public final class MalformedJsonException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
 
   private final long offset;
+  private final boolean duplicateKey;
 
   /**
    * @param message what is wrong, for logs
@@ -16,8 +17,21 @@ public final class MalformedJsonException extends IllegalArgumentException {
    * @param cause the parser's exception, or null
    */
   public MalformedJsonException(String message, long offset, Throwable cause) {
+    this(message, offset, cause, false);
+  }
+
+  MalformedJsonException(String message, long offset, Throwable cause, boolean duplicateKey) {
     super(message, cause);
     this.offset = offset;
+    this.duplicateKey = duplicateKey;
+  }
+
+  /**
+   * Whether the input was refused only because an object repeats a key ({@link
+   * CanonicalJson#parseUnique(byte[])}): receivers count this cause on its own.
+   */
+  public boolean isDuplicateKey() {
+    return duplicateKey;
   }
 
   /** Where in the input the problem was found, or -1 when unknown. */

@@ -191,6 +191,14 @@ public final class Fedmsg1 {
     return trust.verify(leaf, SignatureAlgorithm.RSA_SHA1, signedBytes, signature, at, Profile.LEGACY);
   }
 
+  /**
+   * The leaf certificate of a body that {@link #checkSignature} has accepted (parsed then, so this
+   * is a cache hit): replay state is keyed on its key.
+   */
+  static X509Certificate signerCertificate(JsonNode body, TrustStore trust) {
+    return CERTIFICATES.parse(trust, body.get("certificate").textValue()).get(0);
+  }
+
   /** The policy step shared by both formats. */
   static VerificationResult authorize(TopicPolicy policy, JsonNode topicNode, VerificationResult.Valid valid) {
     if (policy == null) {

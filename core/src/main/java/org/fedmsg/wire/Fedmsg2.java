@@ -18,7 +18,8 @@ import org.fedmsg.json.CanonicalJson;
  * fedmsg/2, the native format: three frames {@code [topic, body, signature]}. The publisher
  * serialises the body once; the detached signature covers the exact bytes of topic and body
  * (with a domain-separation prefix and the algorithm name), so relays and archives forward the
- * frames verbatim and the signature survives every hop. The body carries {@code epoch} (random
+ * frames verbatim and the signature survives every hop; the signed bytes also hold the SHA-256 of
+ * the certificate chain sent, so the certificates cannot be swapped. The body carries {@code epoch} (random
  * per publisher start) and {@code seq} (1, 2, ... within an epoch) under the signature, for gap
  * and replay detection. Algorithms: RSA-SHA256 (≥ 2048 bits), ECDSA P-256 SHA-256, Ed25519, from
  * the key type. Byte layout in {@code docs/wire-format.md}; receivers use {@link MessageVerifier}.
@@ -29,8 +30,21 @@ public final class Fedmsg2 {
   /** Domain separation: signed bytes start with these 9 bytes ({@code "fedmsg/2"} and a NUL). */
   static final byte[] DOMAIN = "fedmsg/2\0".getBytes(StandardCharsets.US_ASCII);
 
-  /** Per-signer DER chain: the same for every message. */
-  private static final Cache<Signer, byte[]> CHAINS = Caffeine.newBuilder().weakKeys().maximumSize(256).build();
+  /** Length of the chain digest in the signed bytes (SHA-256). */
+  static final int CHAIN_DIGEST_LENGTH = 32;
+
+  /** Per-signer DER chain and its digest: the same for every message. */
+  private static final Cache<Signer, Chain> CHAINS = Caffeine.newBuilder().weakKeys().maximumSize(256).build();
+
+  private static final class Chain {
+    final byte[] der;
+    final byte[] sha256;
+
+    Chain(byte[] der) {
+      this.der = der;
+      this.sha256 = SignerKeys.sha256(der);
+    }
+  }
 
   private Fedmsg2() {}
 
@@ -62,23 +76,34 @@ public final class Fedmsg2 {
     byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
     byte[] bodyBytes = CanonicalJson.encode(body);
     SignatureAlgorithm alg = signer.algorithm();
-    byte[] signature = signer.sign(signedBytes(alg, topicBytes, bodyBytes));
-    byte[] chain = CHAINS.get(signer, s -> SignatureFrame.chainBytes(s.chain()));
-    return new byte[][] {topicBytes, bodyBytes, SignatureFrame.encode(alg.wireName(), signature, chain)};
+    Chain chain = CHAINS.get(signer, s -> new Chain(SignatureFrame.chainBytes(s.chain())));
+    byte[] signature = signer.sign(signedBytes(alg, chain.sha256, topicBytes, bodyBytes));
+    return new byte[][] {topicBytes, bodyBytes, SignatureFrame.encode(alg.wireName(), signature, chain.der)};
   }
 
   /**
    * The bytes a fedmsg/2 signature covers: {@code "fedmsg/2\0"}, the algorithm's wire name
-   * prefixed by its length (1 byte), the topic frame prefixed by its length (4 bytes, big-endian),
-   * the body frame prefixed by its length (4 bytes, big-endian).
+   * prefixed by its length (1 byte), the SHA-256 of the signature frame's certificate chain field
+   * (32 bytes: binds the certificates into the signature, so that swapping in another certificate
+   * of the same key, such as the one before a renewal, breaks it), the topic frame prefixed by its
+   * length (4 bytes, big-endian), the body frame prefixed by its length (4 bytes, big-endian).
    */
-  static byte[] signedBytes(SignatureAlgorithm alg, byte[] topic, byte[] body) {
+  static byte[] signedBytes(SignatureAlgorithm alg, byte[] chainSha256, byte[] topic, byte[] body) {
+    if (chainSha256.length != CHAIN_DIGEST_LENGTH) {
+      throw new IllegalArgumentException("chain digest must be " + CHAIN_DIGEST_LENGTH + " bytes");
+    }
     byte[] name = alg.wireName().getBytes(StandardCharsets.US_ASCII);
-    ByteBuffer b = ByteBuffer.allocate(DOMAIN.length + 1 + name.length + 4 + topic.length + 4 + body.length);
-    b.put(DOMAIN).put((byte) name.length).put(name)
+    ByteBuffer b = ByteBuffer.allocate(DOMAIN.length + 1 + name.length + CHAIN_DIGEST_LENGTH + 4 + topic.length + 4
+        + body.length);
+    b.put(DOMAIN).put((byte) name.length).put(name).put(chainSha256)
         .putInt(topic.length).put(topic)
         .putInt(body.length).put(body);
     return b.array();
+  }
+
+  /** The chain digest of {@link #signedBytes} for the chain field as it is in the frame. */
+  static byte[] chainDigest(byte[] chainField) {
+    return SignerKeys.sha256(chainField);
   }
 
   /** Why a fedmsg/2 body's {@code epoch}/{@code seq} are unusable, or null if they are fine. */

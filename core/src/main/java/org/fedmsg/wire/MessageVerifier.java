@@ -2,15 +2,18 @@ package org.fedmsg.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.fedmsg.WireFormat;
 import org.fedmsg.crypto.Profile;
 import org.fedmsg.crypto.SignatureAlgorithm;
@@ -18,6 +21,8 @@ import org.fedmsg.crypto.TrustStore;
 import org.fedmsg.crypto.VerificationResult;
 import org.fedmsg.crypto.VerificationResult.Reason;
 import org.fedmsg.json.CanonicalJson;
+import org.fedmsg.json.MalformedJsonException;
+import org.fedmsg.policy.Decision;
 import org.fedmsg.policy.TopicPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,14 +34,19 @@ import org.slf4j.LoggerFactory;
  * algorithm strength, signature (all via {@link TrustStore}), frame topic equals signed topic
  * ({@code TOPIC_MISMATCH}), replay window on {@code timestamp} ({@code OUTSIDE_WINDOW}),
  * duplicate {@code msg_id} or fedmsg/2 {@code seq} ({@code DUPLICATE}), then the topic policy
- * ({@code NOT_AUTHORIZED}, with the policy's explanation as the detail).
+ * ({@code NOT_AUTHORIZED}, with the policy's explanation as the detail). Replay state is keyed on
+ * the signer's public key and records a message only once it has passed every check, policy
+ * included; see {@code docs/wire-format.md}.
  *
  * <p>Two modes: <b>live</b> (the default: certificates judged at the clock's now, replay window
  * and duplicate/sequence tracking on) and <b>as of</b> an instant ({@link Builder#asOf}: for
  * archives replayed on purpose and offline checks; no replay window, no duplicate or sequence
  * tracking).
  *
- * <p>Thread-safe; never throws for bad input. Example:
+ * <p>Thread-safe; never throws, for bad input or otherwise: an unexpected exception (a bug, or a
+ * policy implementation that fails) rejects the message with the cause {@value #INTERNAL}, so that
+ * programming errors are counted apart from hostile input. Close it to release the replay
+ * memory's files ({@link Builder#stateDirectory}). Example:
  *
  * <pre>{@code
  * MessageVerifier verifier = MessageVerifier.builder().trust(store).policy(policy).build();
@@ -44,12 +54,19 @@ import org.slf4j.LoggerFactory;
  * if (v.result() instanceof VerificationResult.Invalid inv) { ... inv.reason() ... }
  * }</pre>
  */
-public final class MessageVerifier {
+public final class MessageVerifier implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MessageVerifier.class);
   /** Default replay window: ten minutes either side of now. */
   public static final Duration DEFAULT_REPLAY_WINDOW = Duration.ofMinutes(10);
-  /** Default bound on remembered message ids. */
+  /** Default bound on remembered message ids, per signer. */
   public static final long DEFAULT_SEEN_IDS = 100_000;
+  /** Default bound on the signers whose message ids are remembered. */
+  public static final long DEFAULT_SIGNERS = 10_000;
+  /** {@link Verdict#cause()} of a body that repeats a key. */
+  public static final String DUPLICATE_KEY = "duplicate-key";
+  /** {@link Verdict#cause()} of a check that failed with an unexpected exception. */
+  public static final String INTERNAL = "internal";
+  private static final long INTERNAL_LOG_INTERVAL_MILLIS = 60_000;
   /** Default bound on tracked (signer, epoch) sequences. */
   public static final long DEFAULT_SEQUENCES = 10_000;
 
@@ -60,6 +77,7 @@ public final class MessageVerifier {
   private final Set<WireFormat> formats;
   private final ReplayGuard replay;
   private final SequenceTracker sequences;
+  private final AtomicLong internalLogged = new AtomicLong(Long.MIN_VALUE);
 
   /** The trust store signatures are checked against; null when none was given. */
   public TrustStore trust() {
@@ -73,7 +91,7 @@ public final class MessageVerifier {
     this.asOf = b.asOf;
     this.formats = Set.copyOf(b.formats);
     boolean windowOn = asOf == null && b.window != null && !b.window.isZero();
-    this.replay = windowOn ? new ReplayGuard(b.window, b.seenIds, clock) : null;
+    this.replay = windowOn ? new ReplayGuard(b.window, b.seenIds, b.signers, clock, b.stateDirectory) : null;
     this.sequences = asOf == null ? new SequenceTracker(b.sequences) : null;
   }
 
@@ -93,12 +111,29 @@ public final class MessageVerifier {
    * @param missed fedmsg/2 only: how many sequence numbers of this publisher's epoch were skipped
    *     just before this message (0 for the first message seen of an epoch, for fedmsg/1 and for
    *     rejected messages)
+   * @param cause null when valid; else a short, stable name of the precise cause for counting: the
+   *     reason in lower case with dashes ({@code bad-signature}), or {@value #DUPLICATE_KEY}, or
+   *     {@value #INTERNAL}
    */
-  public record Verdict(VerificationResult result, WireFormat format, String topic, ObjectNode body, long missed) {
-    /** Checks that the result is not null. */
+  public record Verdict(VerificationResult result, WireFormat format, String topic, ObjectNode body, long missed,
+      String cause) {
+    /** Checks that the result is not null, and that an invalid result has a cause. */
     public Verdict {
       Objects.requireNonNull(result, "result");
+      if (result instanceof VerificationResult.Invalid inv && cause == null) {
+        cause = causeOf(inv.reason());
+      }
     }
+
+    /** A verdict whose cause is its reason's name ({@link #causeOf}). */
+    public Verdict(VerificationResult result, WireFormat format, String topic, ObjectNode body, long missed) {
+      this(result, format, topic, body, missed, null);
+    }
+  }
+
+  /** The cause named after a reason: {@code BAD_SIGNATURE} is {@code bad-signature}. */
+  public static String causeOf(Reason reason) {
+    return reason.name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
   /**
@@ -116,10 +151,22 @@ public final class MessageVerifier {
       }
       return frames.size() == 2 ? checkFedmsg1(frames) : checkFedmsg2(frames);
     } catch (RuntimeException e) {
-      // a bug or a resource problem, never a reason to let bad input escape as an exception
-      log.warn("unexpected failure while verifying a message", e);
-      return new Verdict(VerificationResult.invalid(Reason.MALFORMED, "verification failed: " + e), null, null, null, 0);
+      return internal(e, null, null, null);
     }
+  }
+
+  /**
+   * A bug or a resource problem: fail closed, but under its own cause, and log the stack trace
+   * (at most once a minute, so that input that triggers it cannot flood the log).
+   */
+  private Verdict internal(RuntimeException e, WireFormat format, String topic, ObjectNode body) {
+    long now = System.currentTimeMillis();
+    long last = internalLogged.get();
+    if ((last == Long.MIN_VALUE || now - last >= INTERNAL_LOG_INTERVAL_MILLIS) && internalLogged.compareAndSet(last, now)) {
+      log.error("internal error while verifying a message (rejected; cause {})", INTERNAL, e);
+    }
+    return new Verdict(VerificationResult.invalid(Reason.MALFORMED, "internal error: " + e), format, topic, body, 0,
+        INTERNAL);
   }
 
   private static boolean hasNull(List<byte[]> frames) {
@@ -138,7 +185,7 @@ public final class MessageVerifier {
 
   /**
    * Checks a fedmsg/1 body that the caller has already parsed (e.g. with {@link
-   * CanonicalJson#parse(byte[])}).
+   * CanonicalJson#parseUnique(byte[])}).
    *
    * @param frameTopic the topic frame as text, or null when there is no frame (an archived or
    *     offline message): then the topic check is skipped
@@ -146,31 +193,74 @@ public final class MessageVerifier {
    * @return the result; never null, never throws
    */
   public VerificationResult verify(String frameTopic, JsonNode body) {
+    return checkParsed(frameTopic, body).result();
+  }
+
+  /**
+   * {@link #verify(String, JsonNode)} with the {@link Verdict}: its {@link Verdict#cause()} tells
+   * an internal error from a rejection of the input.
+   *
+   * @return the verdict (fedmsg/1; body as given when it is an object); never null, never throws
+   */
+  public Verdict checkParsed(String frameTopic, JsonNode body) {
+    ObjectNode object = body instanceof ObjectNode o ? o : null;
     try {
-      if (!formats.contains(WireFormat.FEDMSG1)) {
-        return VerificationResult.invalid(Reason.UNSUPPORTED_CRYPTO, "wire format fedmsg1 is not accepted");
-      }
-      Instant at = instant();
-      VerificationResult r = Fedmsg1.checkSignature(body, trust, at);
-      if (!(r instanceof VerificationResult.Valid v)) {
-        return r;
-      }
-      JsonNode topic = body.get("topic");
-      if (frameTopic != null && (topic == null || !topic.isTextual() || !topic.textValue().equals(frameTopic))) {
-        return VerificationResult.invalid(Reason.TOPIC_MISMATCH,
-            "frame topic '" + frameTopic + "' differs from signed topic " + (topic == null ? "(none)" : topic));
-      }
-      if (replay != null) {
-        VerificationResult rejected = replay.check(body, v.signer(), at);
-        if (rejected != null) {
-          return signedBy(rejected, v);
-        }
-      }
-      return Fedmsg1.authorize(policy, topic, v);
+      return new Verdict(verify1(frameTopic, body), WireFormat.FEDMSG1, frameTopic, object, 0);
     } catch (RuntimeException e) {
-      log.warn("unexpected failure while verifying a message", e);
-      return VerificationResult.invalid(Reason.MALFORMED, "verification failed: " + e);
+      return internal(e, WireFormat.FEDMSG1, frameTopic, object);
     }
+  }
+
+  private VerificationResult verify1(String frameTopic, JsonNode body) {
+    if (!formats.contains(WireFormat.FEDMSG1)) {
+      return VerificationResult.invalid(Reason.UNSUPPORTED_CRYPTO, "wire format fedmsg1 is not accepted");
+    }
+    Instant at = instant();
+    VerificationResult r = Fedmsg1.checkSignature(body, trust, at);
+    if (!(r instanceof VerificationResult.Valid v)) {
+      return r;
+    }
+    JsonNode topic = body.get("topic");
+    if (frameTopic != null && (topic == null || !topic.isTextual() || !topic.textValue().equals(frameTopic))) {
+      return VerificationResult.invalid(Reason.TOPIC_MISMATCH,
+          "frame topic '" + frameTopic + "' differs from signed topic " + (topic == null ? "(none)" : topic));
+    }
+    String key = replay == null ? null : SignerKeys.id(Fedmsg1.signerCertificate(body, trust));
+    if (replay != null) {
+      VerificationResult rejected = replay.check(body, key, at);
+      if (rejected != null) {
+        return signedBy(rejected, v);
+      }
+    }
+    VerificationResult authorized = authorize(topic, v);
+    if (replay != null && authorized.isValid()) {
+      // recorded only now: a signer the policy refuses cannot fill or flush the memory
+      VerificationResult duplicate = replay.record(body, key, at);
+      if (duplicate != null) {
+        return signedBy(duplicate, v);
+      }
+    }
+    return authorized;
+  }
+
+  /**
+   * The policy step. Unlike {@link Fedmsg1#authorize}, a policy that throws is not a refusal of
+   * the input but an internal error: the exception reaches {@link #internal}.
+   */
+  private VerificationResult authorize(JsonNode topicNode, VerificationResult.Valid valid) {
+    if (policy == null) {
+      return valid;
+    }
+    String topic;
+    if (topicNode == null || topicNode.isNull()) {
+      topic = null;
+    } else if (topicNode.isTextual()) {
+      topic = topicNode.textValue();
+    } else {
+      return VerificationResult.invalid(Reason.MALFORMED, "topic is not a string");
+    }
+    Decision d = policy.decide(topic, valid.signer().commonName());
+    return d.allowed() ? valid : VerificationResult.invalid(Reason.NOT_AUTHORIZED, d.explanation());
   }
 
   /** The instant certificates are judged at. */
@@ -186,17 +276,17 @@ public final class MessageVerifier {
     }
     ObjectNode body;
     try {
-      JsonNode parsed = CanonicalJson.parse(frames.get(1));
+      JsonNode parsed = CanonicalJson.parseUnique(frames.get(1));
       if (!(parsed instanceof ObjectNode o)) {
         return new Verdict(VerificationResult.invalid(Reason.MALFORMED, "body is not a JSON object"),
             WireFormat.FEDMSG1, topic, null, 0);
       }
       body = o;
-    } catch (IllegalArgumentException e) {
+    } catch (MalformedJsonException e) {
       return new Verdict(VerificationResult.invalid(Reason.MALFORMED, "body is not JSON: " + e.getMessage()),
-          WireFormat.FEDMSG1, topic, null, 0);
+          WireFormat.FEDMSG1, topic, null, 0, e.isDuplicateKey() ? DUPLICATE_KEY : null);
     }
-    return new Verdict(verify(topic, body), WireFormat.FEDMSG1, topic, body, 0);
+    return checkParsed(topic, body);
   }
 
   private Verdict checkFedmsg2(List<byte[]> frames) {
@@ -221,13 +311,14 @@ public final class MessageVerifier {
     }
     ObjectNode body;
     try {
-      JsonNode parsed = CanonicalJson.parse(bodyBytes);
+      JsonNode parsed = CanonicalJson.parseUnique(bodyBytes);
       if (!(parsed instanceof ObjectNode o)) {
         return fail2(Reason.MALFORMED, "body is not a JSON object", topic, null);
       }
       body = o;
-    } catch (IllegalArgumentException e) {
-      return fail2(Reason.MALFORMED, "body is not JSON: " + e.getMessage(), topic, null);
+    } catch (MalformedJsonException e) {
+      return new Verdict(VerificationResult.invalid(Reason.MALFORMED, "body is not JSON: " + e.getMessage()),
+          WireFormat.FEDMSG2, topic, null, 0, e.isDuplicateKey() ? DUPLICATE_KEY : null);
     }
     String problem = Fedmsg2.envelopeProblem(body);
     if (problem != null) {
@@ -245,7 +336,8 @@ public final class MessageVerifier {
       return fail2(Reason.MALFORMED, "certificate chain is not in canonical DER", topic, body);
     }
     Instant at = instant();
-    VerificationResult r = trust.verify(chain, alg.get(), Fedmsg2.signedBytes(alg.get(), topicBytes, bodyBytes),
+    VerificationResult r = trust.verify(chain, alg.get(),
+        Fedmsg2.signedBytes(alg.get(), Fedmsg2.chainDigest(sf.chain), topicBytes, bodyBytes),
         sf.signature, at, Profile.STRONG);
     if (!(r instanceof VerificationResult.Valid v)) {
       return new Verdict(r, WireFormat.FEDMSG2, topic, body, 0);
@@ -255,22 +347,38 @@ public final class MessageVerifier {
       return fail2(Reason.TOPIC_MISMATCH, "frame topic '" + topic + "' differs from body topic "
           + (bodyTopic == null ? "(none)" : bodyTopic), topic, body);
     }
+    String key = SignerKeys.id(chain.get(0));
     if (replay != null) {
-      VerificationResult rejected = replay.check(body, v.signer(), at);
+      VerificationResult rejected = replay.check(body, key, at);
       if (rejected != null) {
         return new Verdict(signedBy(rejected, v), WireFormat.FEDMSG2, topic, body, 0);
       }
     }
-    long missed = 0;
-    if (sequences != null) {
-      long seq = body.get("seq").longValue();
-      missed = sequences.observe(v.signer().fingerprint(), body.get("epoch").textValue(), seq);
-      if (missed == SequenceTracker.REPLAY) {
-        return fail2(Reason.DUPLICATE, "seq " + seq + " of epoch " + body.get("epoch").textValue()
-            + " is not above the last seen", topic, body);
+    String epoch = body.get("epoch").textValue();
+    long seq = body.get("seq").longValue();
+    if (sequences != null && sequences.peek(key, epoch, seq) == SequenceTracker.REPLAY) {
+      return fail2(Reason.DUPLICATE, "seq " + seq + " of epoch " + epoch + " is not above the last seen", topic, body);
+    }
+    VerificationResult authorized = authorize(bodyTopic, v);
+    if (!authorized.isValid()) {
+      return new Verdict(authorized, WireFormat.FEDMSG2, topic, body, 0);
+    }
+    // recorded only now: a signer the policy refuses cannot touch the replay or sequence state
+    if (replay != null) {
+      VerificationResult duplicate = replay.record(body, key, at);
+      if (duplicate != null) {
+        return new Verdict(duplicate, WireFormat.FEDMSG2, topic, body, 0);
       }
     }
-    return new Verdict(Fedmsg1.authorize(policy, bodyTopic, v), WireFormat.FEDMSG2, topic, body, missed);
+    long missed = 0;
+    if (sequences != null) {
+      missed = sequences.observe(key, epoch, seq);
+      if (missed == SequenceTracker.REPLAY) {
+        return fail2(Reason.DUPLICATE, "seq " + seq + " of epoch " + epoch + " is not above the last seen", topic,
+            body);
+      }
+    }
+    return new Verdict(authorized, WireFormat.FEDMSG2, topic, body, missed);
   }
 
   /** A rejection after a good signature names the signer (for audit lines). */
@@ -282,6 +390,22 @@ public final class MessageVerifier {
     return new Verdict(VerificationResult.invalid(reason, detail), WireFormat.FEDMSG2, topic, body, 0);
   }
 
+
+  /**
+   * Whether seen message ids survive a restart: a state directory was given and its journal is
+   * in use.
+   */
+  public boolean replayMemoryPersistent() {
+    return replay != null && replay.persistent();
+  }
+
+  /** Releases the replay memory's files; checks after this still work, in memory only. */
+  @Override
+  public void close() {
+    if (replay != null) {
+      replay.close();
+    }
+  }
 
   /**
    * Options for a {@link MessageVerifier}. Not thread-safe; {@link #build()} returns an immutable
@@ -296,6 +420,8 @@ public final class MessageVerifier {
     private boolean windowSet;
     private long seenIds = DEFAULT_SEEN_IDS;
     private long sequences = DEFAULT_SEQUENCES;
+    private long signers = DEFAULT_SIGNERS;
+    private Path stateDirectory;
     private Set<WireFormat> formats = EnumSet.allOf(WireFormat.class);
 
     private Builder() {}
@@ -349,8 +475,9 @@ public final class MessageVerifier {
     }
 
     /**
-     * How many message ids to remember for duplicate detection (default {@value
-     * #DEFAULT_SEEN_IDS}).
+     * How many message ids to remember per signer for duplicate detection (default {@value
+     * #DEFAULT_SEEN_IDS}). Beyond it a signer's oldest id is forgotten and its messages must be
+     * newer than that id: one signer cannot evict another's ids, and a forgotten id never passes.
      *
      * @throws IllegalArgumentException if not positive
      */
@@ -359,6 +486,33 @@ public final class MessageVerifier {
         throw new IllegalArgumentException("seen-id cache size must be positive");
       }
       this.seenIds = max;
+      return this;
+    }
+
+    /**
+     * How many signers' message ids to remember (default {@value #DEFAULT_SIGNERS}); the least
+     * recently active is dropped first, and signers seen afterwards must send messages newer than
+     * its ids.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder signers(long max) {
+      if (max <= 0) {
+        throw new IllegalArgumentException("signer cache size must be positive");
+      }
+      this.signers = max;
+      return this;
+    }
+
+    /**
+     * Where the replay memory is kept across restarts ({@code <state_dir>/replay} for the bus
+     * and relay); null (the default) for none. Without one, or when its files cannot be used (a
+     * one-line warning), a restarted verifier refuses messages signed before it started, for
+     * one replay window. The verifier locks the directory until {@link #close()}: a second
+     * verifier on the same directory uses that rule too.
+     */
+    public Builder stateDirectory(Path dir) {
+      this.stateDirectory = dir;
       return this;
     }
 

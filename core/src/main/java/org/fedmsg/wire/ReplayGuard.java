@@ -1,41 +1,108 @@
 package org.fedmsg.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Ticker;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.TimeUnit;
-import org.fedmsg.crypto.SignerIdentity;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.fedmsg.crypto.VerificationResult;
 import org.fedmsg.crypto.VerificationResult.Reason;
 
 /**
  * Live-traffic replay protection: the {@code timestamp} must be within {@code window} of now,
- * and a signer's {@code msg_id} is accepted once. A message accepted at t has a timestamp within
- * [t - window, t + window], so it can pass the window check until t + 2 window: ids are remembered
- * for twice the window (bounded; the oldest are evicted first under pressure).
+ * and a signer's {@code msg_id} is accepted once.
+ *
+ * <ul>
+ *   <li><b>Keyed on the signer's key</b> ({@link SignerKeys}), not on the certificate bytes, which
+ *       a fedmsg/1 signature does not cover: a re-encoded or renewed certificate of the same key
+ *       cannot make a seen message new.
+ *   <li><b>Two steps</b>: {@link #check} before the policy (rejects what is known), {@link
+ *       #record} only once signature and policy have passed; so a signer without rights cannot
+ *       put anything in the memory.
+ *   <li><b>Bounded per signer</b>: each signer has its own {@code maxIdsPerSigner} ids, so no
+ *       signer can evict another's. When a signer exceeds its bound, its oldest id is dropped and
+ *       its <i>floor</i> rises to that id's timestamp: from then on its messages must be newer
+ *       than the floor, so a forgotten id can never come back. At most {@code maxSigners}
+ *       signers are kept (least recently active dropped first, with the same floor rule for
+ *       signers seen afterwards).
+ *   <li><b>Restarts</b>: with a state directory every recorded id is appended to a journal
+ *       ({@link ReplayJournal}) and read back at start. Without one, or when the journal cannot
+ *       be used, the <i>start rule</i> applies: a message whose timestamp is before the second
+ *       this guard was created is refused (until the window has passed, the window check does
+ *       it anyway), because the previous process may have accepted it.
+ * </ul>
+ *
+ * A message accepted at t has a timestamp within [t - window, t + window], so an id is useful
+ * only while its timestamp is within the window: it is forgotten once its timestamp is more than
+ * a window in the past. Thread-safe: the bookkeeping (not the signature checks) runs under one
+ * lock.
  */
-final class ReplayGuard {
-  private final Duration window;
-  private final Cache<String, Boolean> seen;
+final class ReplayGuard implements AutoCloseable {
+  private static final int SWEEP_EVERY = 4096;
 
-  ReplayGuard(Duration window, long maxIds, Clock clock) {
-    this.window = window;
-    Ticker ticker = () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
-    this.seen = Caffeine.newBuilder()
-        // Maintenance runs on the verifying thread: no hand-off to a pool on every message.
-        .executor(Runnable::run)
-        .maximumSize(maxIds)
-        .expireAfterWrite(window.multipliedBy(2))
-        .ticker(ticker)
-        .build();
+  private final double windowSeconds;
+  private final long windowSecondsRounded;
+  private final int maxIdsPerSigner;
+  private final int maxSigners;
+  private final Clock clock;
+  /** Timestamps below this are refused (the start rule), or -infinity when memory was restored. */
+  private double startFloor = Double.NEGATIVE_INFINITY;
+  private final ReplayJournal journal;
+  private final LinkedHashMap<String, SignerIds> signers = new LinkedHashMap<>(64, 0.75f, true);
+  /** The floor a signer without state starts with: raised when a signer's state is dropped. */
+  private double newSignerFloor = Double.NEGATIVE_INFINITY;
+  private long recordsSinceSweep;
+
+  /** One signer's remembered ids, oldest first, and its floor. */
+  private static final class SignerIds {
+    final LinkedHashMap<String, Double> ids = new LinkedHashMap<>();
+    double floor;
+    double newest = Double.NEGATIVE_INFINITY;
+
+    SignerIds(double floor) {
+      this.floor = floor;
+    }
   }
 
-  /** Null if the message passes, else the rejection. Records the id on success. */
-  VerificationResult check(JsonNode body, SignerIdentity signer, Instant now) {
+  /**
+   * @param stateDir where the journal is kept, or null for memory only (then the start rule)
+   */
+  ReplayGuard(Duration window, long maxIdsPerSigner, long maxSigners, Clock clock, Path stateDir) {
+    this.windowSeconds = window.toMillis() / 1000.0;
+    this.windowSecondsRounded = window.toSeconds();
+    this.maxIdsPerSigner = (int) Math.min(Integer.MAX_VALUE, maxIdsPerSigner);
+    this.maxSigners = (int) Math.min(Integer.MAX_VALUE, maxSigners);
+    this.clock = clock;
+    ReplayJournal opened = stateDir == null ? null : ReplayJournal.open(stateDir);
+    boolean restored = opened != null && opened.load(this::restore);
+    if (!restored) {
+      // Whole seconds: fedmsg/1 timestamps are integer seconds, and a message signed in the
+      // second the receiver starts must pass (a process restart takes longer than a second).
+      startFloor = Math.max(startFloor, clock.instant().getEpochSecond());
+    }
+    if (opened != null) {
+      // a fresh journal from the present state: from here on it holds everything accepted
+      opened.startAppending(snapshot());
+    }
+    this.journal = opened;
+  }
+
+  /** Whether ids survive a restart (a state directory was given and its journal is usable). */
+  synchronized boolean persistent() {
+    return journal != null && journal.usable();
+  }
+
+  /**
+   * The window, start-rule, floor and duplicate checks; records nothing.
+   *
+   * @return null if the message may pass, else the rejection
+   */
+  VerificationResult check(JsonNode body, String signerKey, Instant now) {
     JsonNode ts = body.get("timestamp");
     if (ts == null || ts.isNull()) {
       return VerificationResult.invalid(Reason.OUTSIDE_WINDOW, "no timestamp");
@@ -43,20 +110,175 @@ final class ReplayGuard {
     if (!ts.isNumber() || !Double.isFinite(ts.doubleValue())) {
       return VerificationResult.invalid(Reason.MALFORMED, "timestamp is not a number");
     }
-    double skewSeconds = Math.abs(now.toEpochMilli() / 1000.0 - ts.doubleValue());
-    if (skewSeconds > window.toMillis() / 1000.0) {
+    double t = ts.doubleValue();
+    double skewSeconds = Math.abs(now.toEpochMilli() / 1000.0 - t);
+    if (skewSeconds > windowSeconds) {
       return VerificationResult.invalid(Reason.OUTSIDE_WINDOW,
-          String.format("timestamp %s is %.0f s from now (window %d s)", ts.asText(), skewSeconds, window.toSeconds()));
+          String.format("timestamp %s is %.0f s from now (window %d s)", ts.asText(), skewSeconds, windowSecondsRounded));
+    }
+    double floor;
+    synchronized (this) {
+      floor = startFloor;
+    }
+    if (t < floor) {
+      return VerificationResult.invalid(Reason.OUTSIDE_WINDOW, "timestamp " + ts.asText()
+          + " is before this receiver started, and no replay memory survived the restart");
     }
     JsonNode id = body.get("msg_id");
     if (id == null || !id.isTextual() || id.textValue().isEmpty()) {
       return VerificationResult.invalid(Reason.MALFORMED, "no msg_id (needed for replay protection)");
     }
-    // per signer: a signer cannot suppress another signer's message by pre-empting its id
-    String key = signer.fingerprint() + ' ' + id.textValue();
-    if (seen.asMap().putIfAbsent(key, Boolean.TRUE) != null) {
-      return VerificationResult.invalid(Reason.DUPLICATE, "msg_id " + id.textValue() + " already seen");
+    synchronized (this) {
+      SignerIds s = signers.get(signerKey);
+      return refusal(s, s == null ? newSignerFloor : s.floor, t, id.textValue());
+    }
+  }
+
+  /**
+   * Remembers a message that passed every check, unless the same id was recorded meanwhile (two
+   * copies verified at once).
+   *
+   * @return null if recorded, else the rejection (the id is a duplicate after all)
+   */
+  VerificationResult record(JsonNode body, String signerKey, Instant now) {
+    double t = body.get("timestamp").doubleValue();
+    String id = body.get("msg_id").textValue();
+    synchronized (this) {
+      SignerIds s = signers.get(signerKey);
+      VerificationResult refused = refusal(s, s == null ? newSignerFloor : s.floor, t, id);
+      if (refused != null) {
+        return refused;
+      }
+      if (s == null) {
+        s = newSigner(signerKey);
+      }
+      double oldFloor = s.floor;
+      add(s, id, t, now.toEpochMilli() / 1000.0);
+      if (journal != null) {
+        journal.appendId(signerKey, t, id);
+        if (s.floor != oldFloor) {
+          journal.appendFloor(signerKey, s.floor);
+        }
+        if (journal.wantsCompaction(size())) {
+          journal.compact(snapshot());
+        }
+      }
+      if (++recordsSinceSweep >= SWEEP_EVERY) {
+        recordsSinceSweep = 0;
+        sweep(now.toEpochMilli() / 1000.0);
+      }
+      return null;
+    }
+  }
+
+  private static VerificationResult refusal(SignerIds s, double floor, double t, String id) {
+    if (t <= floor) {
+      return VerificationResult.invalid(Reason.DUPLICATE, "msg_id " + id + ": timestamp is not after "
+          + floor + ", the newest forgotten id of this signer (replay memory full)");
+    }
+    if (s != null && s.ids.containsKey(id)) {
+      return VerificationResult.invalid(Reason.DUPLICATE, "msg_id " + id + " already seen");
     }
     return null;
+  }
+
+  private SignerIds newSigner(String signerKey) {
+    SignerIds s = new SignerIds(newSignerFloor);
+    signers.put(signerKey, s);
+    if (signers.size() > maxSigners) {
+      Iterator<Map.Entry<String, SignerIds>> eldest = signers.entrySet().iterator();
+      SignerIds dropped = eldest.next().getValue();
+      eldest.remove();
+      // the dropped signer's ids are forgotten: whoever appears next starts above them
+      newSignerFloor = Math.max(newSignerFloor, Math.max(dropped.floor, dropped.newest));
+      if (journal != null) {
+        journal.appendNewSignerFloor(newSignerFloor);
+      }
+    }
+    return s;
+  }
+
+  /** Adds an id, expiring old ids of this signer and raising its floor if it is over its bound. */
+  private void add(SignerIds s, String id, double t, double nowSeconds) {
+    expire(s, nowSeconds);
+    s.ids.put(id, t);
+    s.newest = Math.max(s.newest, t);
+    while (s.ids.size() > maxIdsPerSigner) {
+      Iterator<Map.Entry<String, Double>> oldest = s.ids.entrySet().iterator();
+      s.floor = Math.max(s.floor, oldest.next().getValue());
+      oldest.remove();
+    }
+  }
+
+  /** Drops ids whose timestamp is out of the window (they fail the window check anyway). */
+  private void expire(SignerIds s, double nowSeconds) {
+    Iterator<Double> it = s.ids.values().iterator();
+    while (it.hasNext() && it.next() < nowSeconds - windowSeconds) {
+      it.remove();
+    }
+  }
+
+  private void sweep(double nowSeconds) {
+    Iterator<SignerIds> it = signers.values().iterator();
+    while (it.hasNext()) {
+      SignerIds s = it.next();
+      expire(s, nowSeconds);
+      if (s.ids.isEmpty() && s.floor < nowSeconds - windowSeconds) {
+        it.remove();
+      }
+    }
+  }
+
+  private long size() {
+    long n = 0;
+    for (SignerIds s : signers.values()) {
+      n += s.ids.size();
+    }
+    return n;
+  }
+
+  /** Called by the journal for each stored line, oldest first. */
+  private void restore(ReplayJournal.Entry e) {
+    double nowSeconds = clock.millis() / 1000.0;
+    switch (e.kind()) {
+      case ID -> {
+        if (e.timestamp() >= nowSeconds - windowSeconds) {
+          SignerIds s = signers.get(e.signerKey());
+          add(s != null ? s : newSigner(e.signerKey()), e.msgId(), e.timestamp(), nowSeconds);
+        }
+      }
+      case FLOOR -> {
+        SignerIds s = signers.get(e.signerKey());
+        s = s != null ? s : newSigner(e.signerKey());
+        s.floor = Math.max(s.floor, e.timestamp());
+      }
+      case NEW_SIGNER_FLOOR -> newSignerFloor = Math.max(newSignerFloor, e.timestamp());
+      case START_FLOOR -> startFloor = Math.max(startFloor, e.timestamp());
+    }
+  }
+
+  /** Everything the journal must hold to restore the present state. */
+  private List<ReplayJournal.Entry> snapshot() {
+    List<ReplayJournal.Entry> out = new ArrayList<>();
+    if (startFloor >= clock.millis() / 1000.0 - windowSeconds) {
+      out.add(ReplayJournal.Entry.startFloor(startFloor));
+    }
+    if (newSignerFloor > Double.NEGATIVE_INFINITY) {
+      out.add(ReplayJournal.Entry.newSignerFloor(newSignerFloor));
+    }
+    signers.forEach((key, s) -> {
+      if (s.floor > Double.NEGATIVE_INFINITY) {
+        out.add(ReplayJournal.Entry.floor(key, s.floor));
+      }
+      s.ids.forEach((id, t) -> out.add(ReplayJournal.Entry.id(key, t, id)));
+    });
+    return out;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (journal != null) {
+      journal.close();
+    }
   }
 }

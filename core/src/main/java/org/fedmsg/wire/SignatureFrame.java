@@ -13,7 +13,8 @@ import java.util.List;
  *
  * <pre>
  *   magic      4 bytes  "FM2S"
- *   version    1 byte   1
+ *   version    1 byte   2 (the signed bytes include the chain's SHA-256; version 1 did not and
+ *                       is refused)
  *   alg_len    1 byte   1..64
  *   alg        alg_len bytes, ASCII wire name (rsa-sha256, ecdsa-p256-sha256, ed25519)
  *   sig_len    2 bytes  big-endian, 1..4096
@@ -26,7 +27,7 @@ import java.util.List;
  */
 final class SignatureFrame {
   static final byte[] MAGIC = {'F', 'M', '2', 'S'};
-  static final int VERSION = 1;
+  static final int VERSION = 2;
   static final int MAX_ALG = 64;
   static final int MAX_SIG = 4096;
   static final int MAX_CHAIN = 65536;
@@ -84,6 +85,10 @@ final class SignatureFrame {
       throw new IllegalArgumentException("not a fedmsg/2 signature frame (bad magic)");
     }
     int version = b.get() & 0xff;
+    if (version == 1) {
+      throw new IllegalArgumentException("signature frame version 1 (the certificate chain is not signed) is no "
+          + "longer accepted: the publisher must be upgraded");
+    }
     if (version != VERSION) {
       throw new IllegalArgumentException("unknown signature frame version " + version);
     }

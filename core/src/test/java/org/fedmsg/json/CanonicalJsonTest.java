@@ -255,6 +255,37 @@ class CanonicalJsonTest {
         .isEqualTo("{\"b\": 3, \"a\": 2}");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"{\"msg\": 1, \"msg\": 2}", "{\"a\": {\"b\": 1, \"b\": 1}}", "[{\"x\": 0, \"y\": 1, \"x\": 0}]",
+      "{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"a\":5}"})
+  void parseUnique_repeatedKeyAtAnyDepth_refusedAsDuplicateKey(String text) {
+    assertThatThrownBy(() -> CanonicalJson.parseUnique(text.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOfSatisfying(MalformedJsonException.class, e -> assertThat(e.isDuplicateKey()).isTrue())
+        .hasMessageContaining("Duplicate field");
+    assertThat(CanonicalJson.parse(text)).as("the lenient parser keeps the last, as Python").isNotNull();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"{\"a\": 1, \"b\": {\"a\": 2}}", "[{\"a\": 1}, {\"a\": 2}]", "{\"\": 1, \" \": 2}"})
+  void parseUnique_sameKeyInDifferentObjects_accepted(String text) {
+    byte[] b = text.getBytes(StandardCharsets.UTF_8);
+    assertThat(CanonicalJson.parseUnique(b)).isEqualTo(CanonicalJson.parse(b));
+  }
+
+  @Test
+  void parseUnique_sharedVectorsAndProductionMessages_haveNoRepeatedKey() {
+    for (String json : List.of(Fixtures.signedVectorsJson(), Fixtures.productionMessagesJson())) {
+      byte[] b = json.getBytes(StandardCharsets.UTF_8);
+      assertThat(CanonicalJson.parseUnique(b)).isEqualTo(CanonicalJson.parse(b));
+    }
+  }
+
+  @Test
+  void parseUnique_otherErrors_notDuplicateKey() {
+    assertThatThrownBy(() -> CanonicalJson.parseUnique("{\"a\": 1".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOfSatisfying(MalformedJsonException.class, e -> assertThat(e.isDuplicateKey()).isFalse());
+  }
+
   @Test
   void parse_byteRange_readsOnlyThatRange() {
     byte[] b = "xx[1, 2]yy".getBytes(StandardCharsets.US_ASCII);

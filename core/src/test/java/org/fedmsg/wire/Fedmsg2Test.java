@@ -182,9 +182,10 @@ class Fedmsg2Test {
     SignatureAlgorithm signedAs = SignatureAlgorithm.fromWireName(claimed).orElse(SignatureAlgorithm.RSA_SHA256);
     Signature s = Signature.getInstance(jca);
     s.initSign(leaf.privateKey());
-    s.update(Fedmsg2.signedBytes(signedAs, topic, bytes));
+    byte[] chain = SignatureFrame.chainBytes(leaf.chain());
+    s.update(Fedmsg2.signedBytes(signedAs, Fedmsg2.chainDigest(chain), topic, bytes));
     byte[] sig = s.sign();
-    return new byte[][] {topic, bytes, SignatureFrame.encode(claimed, sig, SignatureFrame.chainBytes(leaf.chain()))};
+    return new byte[][] {topic, bytes, SignatureFrame.encode(claimed, sig, chain)};
   }
 
   @Test

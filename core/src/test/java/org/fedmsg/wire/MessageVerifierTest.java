@@ -134,6 +134,7 @@ class MessageVerifierTest {
 
   @Test
   void check_timestampOutsideWindow_outsideWindowEitherSide() {
+    clock.advance(Duration.ofMinutes(10)); // past the start rule: the verifier has run for a window
     ObjectNode old = body(TOPIC, id()).put("timestamp", clock.instant().minusSeconds(601).getEpochSecond());
     ObjectNode future = body(TOPIC, id()).put("timestamp", clock.instant().plusSeconds(601).getEpochSecond());
     ObjectNode edge = body(TOPIC, id()).put("timestamp", clock.instant().minusSeconds(600).getEpochSecond());
