@@ -65,7 +65,16 @@ public record SocketOptions(
   void applyToPublisher(ZMQ.Socket socket) {
     applyCommon(socket);
     socket.setLinger(lingerMs);
+    // A publisher receives only subscriptions (and handshakes), and JeroMQ stores a subscription
+    // one recursive call per byte: a 100 KB one overflows the publishing thread's stack.
+    socket.setMaxMsgSize(maxMessageSize == 0 ? MAX_SUBSCRIPTION_BYTES : Math.min(maxMessageSize, MAX_SUBSCRIPTION_BYTES));
   }
+
+  /**
+   * The longest message a publishing socket accepts: subscriptions are topic prefixes, far
+   * shorter; CURVE handshake commands are a few hundred bytes.
+   */
+  static final int MAX_SUBSCRIPTION_BYTES = 4096;
 
   void applyToSubscriber(ZMQ.Socket socket) {
     applyCommon(socket);
@@ -88,7 +97,6 @@ public record SocketOptions(
 
   private void applyCommon(ZMQ.Socket socket) {
     socket.setHandshakeIvl(HANDSHAKE_IVL_MILLIS);
-    // Publishers receive too (an XPUB reads subscriptions), so every socket gets the limit.
     socket.setMaxMsgSize(maxMessageSize == 0 ? -1 : maxMessageSize);
     if (highWaterMark > 0) {
       socket.setSndHWM(highWaterMark);
