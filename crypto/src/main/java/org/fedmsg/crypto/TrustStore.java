@@ -46,11 +46,11 @@ public final class TrustStore implements AutoCloseable {
 
   /**
    * The longest certificate text parsed (a fedmsg/1 {@code certificate} field: base64 of PEM), in
-   * characters. A real field is 2-3 KiB; this admits a 32 KiB DER chain.
+   * characters. A real field is 2-3 KiB; this admits a certificate of about 45 KiB DER.
    */
   public static final int MAX_CERTIFICATE_TEXT = 64 * 1024;
-  /** The most bytes of a presented chain parsed (fedmsg/2: concatenated DER). Real chains are 1-6 KiB. */
-  public static final int MAX_CHAIN_BYTES = 32 * 1024;
+  /** The most bytes of a presented chain parsed (fedmsg/2: concatenated DER, as the wire format allows). Real chains are 1-6 KiB. */
+  public static final int MAX_CHAIN_BYTES = 64 * 1024;
   /**
    * What the parse cache may hold, weighed as the size of the text or bytes plus three times the
    * DER of the parsed certificates (a parsed certificate keeps its encoding and its decoded fields).
