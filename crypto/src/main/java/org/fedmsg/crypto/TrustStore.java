@@ -46,16 +46,25 @@ public final class TrustStore implements AutoCloseable {
 
   /**
    * The longest certificate text parsed (a fedmsg/1 {@code certificate} field: base64 of PEM), in
-   * characters. A real field is 2-3 KiB; this admits a certificate of about 45 KiB DER.
+   * characters: 16 Ki, about 8.9 KB of DER. A real field is 2-3 Ki characters; parsing costs in
+   * proportion to size and an unauthenticated peer chooses the size (see docs/performance.md).
    */
-  public static final int MAX_CERTIFICATE_TEXT = 64 * 1024;
-  /** The most bytes of a presented chain parsed (fedmsg/2: concatenated DER, as the wire format allows). Real chains are 1-6 KiB. */
-  public static final int MAX_CHAIN_BYTES = 64 * 1024;
+  public static final int MAX_CERTIFICATE_TEXT = 16 * 1024;
+  /**
+   * The most bytes of a presented chain parsed (fedmsg/2: concatenated DER): 16 KiB. Real chains
+   * are 1-6 KiB; the wire format's frame allows up to 64 KiB, receivers refuse more than this.
+   */
+  public static final int MAX_CHAIN_BYTES = 16 * 1024;
   /**
    * What the parse cache may hold, weighed as the size of the text or bytes plus three times the
    * DER of the parsed certificates (a parsed certificate keeps its encoding and its decoded fields).
    */
   public static final long PARSED_CACHE_BYTES = 8L << 20;
+  /** What the parse cache of rejected chains may hold, weighed as {@link #PARSED_CACHE_BYTES}. */
+  public static final long REJECTED_CACHE_BYTES = 1L << 20;
+
+  /** A chain refused under one trust snapshot (weakly held: a replaced snapshot ends the entry's use). */
+  private record Rejected(java.lang.ref.WeakReference<TrustState> state, VerificationResult result) {}
 
   private final TrustOptions opts;
   private final TrustSource caSource;
@@ -69,6 +78,13 @@ public final class TrustStore implements AutoCloseable {
    * A chain that never validates is dropped with the message that brought it.
    */
   private final Cache<List<X509Certificate>, Object> pending;
+  /**
+   * Negative caches, so that a peer repeating a rejected chain costs a lookup instead of a parse
+   * and a chain check: chains (by digest) refused for a reason only a CA change can alter, per
+   * trust snapshot, and their parses, weighed within {@link #REJECTED_CACHE_BYTES}.
+   */
+  private final Cache<TrustState.Key, Rejected> rejectedChains;
+  private final Cache<Object, List<X509Certificate>> rejectedParsed;
   /** Chain list instance (identity, weak) to its digest: repeated chains from parseCertificatesCached skip hashing. */
   private final Cache<List<X509Certificate>, long[]> chainDigests;
   private final AtomicLong lastDegradedWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
@@ -84,6 +100,9 @@ public final class TrustStore implements AutoCloseable {
         .weigher((Object key, List<X509Certificate> certs) -> weight(key, certs)).build();
     this.pending = Caffeine.newBuilder().executor(Runnable::run).weakKeys().maximumWeight(PARSED_CACHE_BYTES)
         .weigher((List<X509Certificate> certs, Object key) -> weight(key, certs)).build();
+    this.rejectedChains = Caffeine.newBuilder().executor(Runnable::run).maximumSize(Math.max(16, opts.cacheSize)).build();
+    this.rejectedParsed = Caffeine.newBuilder().executor(Runnable::run).maximumWeight(REJECTED_CACHE_BYTES)
+        .weigher((Object key, List<X509Certificate> certs) -> weight(key, certs)).build();
     this.chainDigests = Caffeine.newBuilder().executor(Runnable::run).weakKeys().maximumSize(Math.max(16, opts.cacheSize)).build();
     boolean crlConfigured = opts.crlLocation != null || opts.crls != null;
     List<X509Certificate> anchors = opts.caCertificates != null ? opts.caCertificates : List.of();
@@ -230,15 +249,20 @@ public final class TrustStore implements AutoCloseable {
       promote(chain);
       return hit;
     }
+    Rejected earlier = rejectedChains.getIfPresent(key);
+    if (earlier != null && earlier.state().get() == s) {
+      keepRejectedParse(chain);
+      return earlier.result();
+    }
     ChainValidator.Outcome outcome;
     try {
       outcome = ChainValidator.validate(s, opts, chain, at, profile);
     } catch (RuntimeException e) {
       // malformed certificate contents that the parser let through
-      return VerificationResult.invalid(Reason.MALFORMED, "certificate chain cannot be checked: " + e);
+      return reject(s, key, chain, VerificationResult.invalid(Reason.MALFORMED, "certificate chain cannot be checked: " + e));
     }
     if (outcome.invalid() != null) {
-      return outcome.invalid();
+      return reject(s, key, chain, outcome.invalid());
     }
     ChainValidator.Verified v = outcome.verified();
     try {
@@ -251,6 +275,29 @@ public final class TrustStore implements AutoCloseable {
       promote(chain);
     }
     return v;
+  }
+
+  /**
+   * Remembers a refusal that does not depend on the instant or the CRL (an unknown issuer, a
+   * malformed or weak certificate): only a new CA bundle can change it, and a new bundle is a new
+   * snapshot.
+   */
+  private VerificationResult reject(TrustState s, TrustState.Key key, List<X509Certificate> chain,
+      VerificationResult result) {
+    if (result instanceof VerificationResult.Invalid inv && (inv.reason() == Reason.UNTRUSTED_CHAIN
+        || inv.reason() == Reason.MALFORMED || inv.reason() == Reason.WEAK_ALGORITHM)) {
+      rejectedChains.put(key, new Rejected(new java.lang.ref.WeakReference<>(s), result));
+      keepRejectedParse(chain);
+    }
+    return result;
+  }
+
+  private void keepRejectedParse(List<X509Certificate> chain) {
+    Object source = pending.getIfPresent(chain);
+    if (source != null) {
+      pending.invalidate(chain);
+      rejectedParsed.put(source, chain);
+    }
   }
 
   /** Caches the parse of a chain that has just validated, if it came from {@link #parseCertificatesCached}. */
@@ -352,6 +399,9 @@ public final class TrustStore implements AutoCloseable {
           + MAX_CERTIFICATE_TEXT);
     }
     List<X509Certificate> hit = parsed.getIfPresent(text);
+    if (hit == null) {
+      hit = rejectedParsed.getIfPresent(text);
+    }
     if (hit != null) {
       return hit;
     }
@@ -380,6 +430,9 @@ public final class TrustStore implements AutoCloseable {
     }
     ByteBuffer key = ByteBuffer.wrap(derOrPem.clone());
     List<X509Certificate> hit = parsed.getIfPresent(key);
+    if (hit == null) {
+      hit = rejectedParsed.getIfPresent(key);
+    }
     if (hit != null) {
       return hit;
     }
