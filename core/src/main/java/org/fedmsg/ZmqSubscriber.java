@@ -36,6 +36,8 @@ import org.zeromq.ZMQException;
  * a handshake that fails, or a connection the publisher closes before the handshake completed
  * (a wrong server key, or a refusal by the publisher's ZAP handler), is counted
  * ({@link #handshakeFailures()}) and logged (first time per endpoint, then at most every 10 s).
+ * Every socket's monitor also counts ended connections ({@link #peerDisconnects()}; a peer that
+ * sends a frame over {@code max_message_size} is one), logged at most every 10 s.
  *
  * <p>Received multipart messages go, on the receiving thread, to the frame consumer given at
  * construction; it must not throw (the bus's inbound pipeline catches everything itself).
@@ -73,7 +75,7 @@ final class ZmqSubscriber implements AutoCloseable {
   private volatile RuntimeException startFailure;
   private volatile String boundEndpoint;
 
-  /** One SUB socket and, for CURVE, its monitor. */
+  /** One SUB socket and its monitor. */
   private static final class Sock {
     final String key;
     final ZMQ.Socket socket;

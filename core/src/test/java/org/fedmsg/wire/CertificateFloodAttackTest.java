@@ -42,7 +42,7 @@ import org.zeromq.ZMQ;
 
 /**
  * Issue 10 item 5: unauthenticated peers send a relay signed-looking messages, each with a unique
- * large self-signed certificate (a ~56 K-character fedmsg/1 field, a ~40 KB fedmsg/2 chain; signed with
+ * large self-signed certificate (a ~15 K-character fedmsg/1 field, a ~16 KB fedmsg/2 chain; signed with
  * the certificate's own key), plus 200 KB ones. The parse caches used to keep every one of them
  * (bounded by count only, filled before the chain was checked): a 512 MB heap went in 30 s. Now
  * nothing that did not validate is cached, the caches' weighed sizes stay under their bounds, and
@@ -84,8 +84,8 @@ class CertificateFloodAttackTest {
       int attacks = 0;
       for (int round = 0; round < ROUNDS; round++) {
         for (int i = 0; i < PER_ROUND / 2; i++) {
-          send(attacker, fedmsg1(rsa, bigCertificate(rsa, "SHA256withRSA", 30_000)));  // field just under the limit
-          send(attacker, fedmsg2(ec, bigCertificate(ec, "SHA256withECDSA", 40_000)));
+          send(attacker, fedmsg1(rsa, bigCertificate(rsa, "SHA256withRSA", 7_500)));  // field just under the limit
+          send(attacker, fedmsg2(ec, bigCertificate(ec, "SHA256withECDSA", 15_500)));  // chain just under the limit
           attacks += 2;
         }
         String n = "good-" + round;
@@ -109,7 +109,7 @@ class CertificateFloodAttackTest {
 
       assertThat(trust.parsedCacheBytes()).isLessThanOrEqualTo(TrustStore.PARSED_CACHE_BYTES);
       assertThat(Fedmsg1.CERTIFICATES.weighedBytes()).isLessThanOrEqualTo(CertificateFieldCache.MAX_BYTES);
-      // None of the ~8 MB of attacker certificates is kept: at most the good signer's field was added.
+      // None of the attacker certificates (~3 MB) is kept: at most the good signer's field was added.
       assertThat(trust.parsedCacheBytes() - trustCacheBefore).isLessThan(64 * 1024);
       assertThat(Fedmsg1.CERTIFICATES.weighedBytes() - fieldCacheBefore).isLessThan(64 * 1024);
     }
