@@ -261,7 +261,8 @@ public final class BusOptions {
       socketOptions(new SocketOptions(config.highWaterMark(), config.zmqLingerMillis(),
           config.zmqTcpKeepalive().orElse(-1), config.zmqTcpKeepaliveCnt().orElse(-1),
           config.zmqTcpKeepaliveIdle().orElse(-1), config.zmqTcpKeepaliveIntvl().orElse(-1),
-          config.zmqReconnectIvlMillis().orElse(-1), config.zmqReconnectIvlMaxMillis().orElse(-1)));
+          config.zmqReconnectIvlMillis().orElse(-1), config.zmqReconnectIvlMaxMillis().orElse(-1),
+          config.maxMessageSize()));
       wireFormat(WireFormat.parse(config.wireFormat()));
       validateSignatures(config.validateSignatures());
       modnameRule(ModnameRule.parse(config.modnameRule()));

@@ -34,7 +34,8 @@ final class FedmsgBus implements Bus {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final BusOptions options;
-  private final ZContext context = new ZContext(1);
+  private final IoThreads io = new IoThreads(1, "bus");
+  private final ZContext context = io.context();
   private final ZmqPublisher publisher;
   private final AtomicLong counter = new AtomicLong();
   /**
@@ -108,7 +109,7 @@ final class FedmsgBus implements Bus {
     if (zap != null) {
       zap.close();
     }
-    context.close();
+    io.close();
     closeOwned();
   }
 
@@ -361,7 +362,7 @@ final class FedmsgBus implements Bus {
     if (zap != null) {
       zap.close();
     }
-    context.close();
+    io.close();
     closeOwned();
   }
 

@@ -20,7 +20,8 @@ import org.zeromq.ZContext;
 public final class Relay implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Relay.class);
 
-  private final ZContext context = new ZContext(1);
+  private final IoThreads io = new IoThreads(1, "relay");
+  private final ZContext context = io.context();
   private final ZmqPublisher outbound;
   private final ZmqSubscriber inbound;
   private final Receiver receiver;
@@ -46,7 +47,7 @@ public final class Relay implements AutoCloseable {
       if (zap != null) {
         zap.close();
       }
-      context.close();
+      io.close();
       throw e;
     }
     LOG.info("relay: inbound {} -> outbound {}{}", inbound.boundEndpoint(), outbound.endpoint(),
@@ -95,6 +96,22 @@ public final class Relay implements AutoCloseable {
     return forwarded.sum();
   }
 
+  /**
+   * Connections to the inbound socket that ended, for any reason (a peer that sent a frame over
+   * {@code max_message_size} among them), so far.
+   */
+  public long peerDisconnects() {
+    return inbound.peerDisconnects();
+  }
+
+  /**
+   * Whether the relay still works: false once one of its ZeroMQ I/O threads has died (logged; a
+   * {@code fedmsg relay} process then exits non-zero).
+   */
+  public boolean healthy() {
+    return io.failure() == null;
+  }
+
   /** Counters of what the relay received and rejected. */
   public BusStats stats() {
     return receiver.stats(forwarded.sum()).withCurve(0, zap == null ? 0 : zap.refused());
@@ -116,7 +133,7 @@ public final class Relay implements AutoCloseable {
     if (zap != null) {
       zap.close();
     }
-    context.close();
+    io.close();
     for (AutoCloseable resource : owned) {
       try {
         resource.close();

@@ -15,6 +15,9 @@ import org.zeromq.ZMQ;
  * @param tcpKeepaliveInterval TCP_KEEPALIVE_INTVL (seconds)
  * @param reconnectIvlMs RECONNECT_IVL on subscribing sockets
  * @param reconnectIvlMaxMs RECONNECT_IVL_MAX on subscribing sockets
+ * @param maxMessageSize MAXMSGSIZE on every socket that receives, in bytes ({@code
+ *     max_message_size}); 0 means no limit (the reference's behaviour, not recommended: JeroMQ
+ *     allocates a frame's announced size as soon as it reads the frame header)
  */
 public record SocketOptions(
     int highWaterMark,
@@ -24,21 +27,54 @@ public record SocketOptions(
     int tcpKeepaliveIdle,
     int tcpKeepaliveInterval,
     int reconnectIvlMs,
-    int reconnectIvlMaxMs) {
+    int reconnectIvlMaxMs,
+    long maxMessageSize) {
 
-  /** The reference's defaults: no HWM override, 1 s linger, other options left to ZeroMQ. */
+  /**
+   * Default {@code max_message_size}: 1 MiB. Real fedmsg messages reach a few hundred KB; an
+   * unauthenticated peer can make a receiver allocate this much per connection by announcing a
+   * frame and sending nothing, so it is kept small. See {@code docs/configuration.md}.
+   */
+  public static final long DEFAULT_MAX_MESSAGE_SIZE = 1 << 20;
+
+  /** The reference's defaults (no HWM override, 1 s linger, other options left to ZeroMQ), plus a 1 MiB message limit. */
   public static final SocketOptions DEFAULTS = new SocketOptions(0, 1000, -1, -1, -1, -1, -1, -1);
 
   public SocketOptions {
     if (highWaterMark < 0) {
       throw new IllegalArgumentException("high_water_mark must not be negative: " + highWaterMark);
     }
+    if (maxMessageSize < 0) {
+      throw new IllegalArgumentException("max_message_size must not be negative: " + maxMessageSize);
+    }
+  }
+
+  /** The options with the default {@link #DEFAULT_MAX_MESSAGE_SIZE}. */
+  public SocketOptions(int highWaterMark, int lingerMs, int tcpKeepalive, int tcpKeepaliveCount, int tcpKeepaliveIdle,
+      int tcpKeepaliveInterval, int reconnectIvlMs, int reconnectIvlMaxMs) {
+    this(highWaterMark, lingerMs, tcpKeepalive, tcpKeepaliveCount, tcpKeepaliveIdle, tcpKeepaliveInterval,
+        reconnectIvlMs, reconnectIvlMaxMs, DEFAULT_MAX_MESSAGE_SIZE);
+  }
+
+  /** A copy with another {@code max_message_size} (0: no limit). */
+  public SocketOptions withMaxMessageSize(long bytes) {
+    return new SocketOptions(highWaterMark, lingerMs, tcpKeepalive, tcpKeepaliveCount, tcpKeepaliveIdle,
+        tcpKeepaliveInterval, reconnectIvlMs, reconnectIvlMaxMs, bytes);
   }
 
   void applyToPublisher(ZMQ.Socket socket) {
     applyCommon(socket);
     socket.setLinger(lingerMs);
+    // A publisher receives only subscriptions (and handshakes), and JeroMQ stores a subscription
+    // one recursive call per byte: a 100 KB one overflows the publishing thread's stack.
+    socket.setMaxMsgSize(maxMessageSize == 0 ? MAX_SUBSCRIPTION_BYTES : Math.min(maxMessageSize, MAX_SUBSCRIPTION_BYTES));
   }
+
+  /**
+   * The longest message a publishing socket accepts: subscriptions are topic prefixes, far
+   * shorter; CURVE handshake commands are a few hundred bytes.
+   */
+  static final int MAX_SUBSCRIPTION_BYTES = 4096;
 
   void applyToSubscriber(ZMQ.Socket socket) {
     applyCommon(socket);
@@ -61,6 +97,7 @@ public record SocketOptions(
 
   private void applyCommon(ZMQ.Socket socket) {
     socket.setHandshakeIvl(HANDSHAKE_IVL_MILLIS);
+    socket.setMaxMsgSize(maxMessageSize == 0 ? -1 : maxMessageSize);
     if (highWaterMark > 0) {
       socket.setSndHWM(highWaterMark);
       socket.setRcvHWM(highWaterMark);

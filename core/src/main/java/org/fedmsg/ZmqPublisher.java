@@ -39,6 +39,18 @@ import org.zeromq.ZMQException;
  */
 final class ZmqPublisher implements AutoCloseable {
   static final String PROBE_MARKER = "._heartbeat.probe.";
+  /**
+   * The only probe topics answered: a dotted topic prefix, the marker and a 16-hex-digit nonce
+   * (what {@code Subscription.awaitReady} sends), at most {@value #MAX_PROBE_TOPIC} characters in
+   * all. Anyone may subscribe, so the answer's topic and size must not be the subscriber's choice.
+   */
+  private static final java.util.regex.Pattern PROBE_TOPIC =
+      java.util.regex.Pattern.compile("([A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*)?\\._heartbeat\\.probe\\.[0-9a-f]{16}");
+  static final int MAX_PROBE_TOPIC = 160;
+  /** Probe answers a publisher sends at most in a burst, and per second after it. */
+  static final int PROBE_BURST = 20;
+  static final int PROBES_PER_SECOND = 10;
+  private static final long REFUSAL_LOG_NANOS = TimeUnit.SECONDS.toNanos(10);
   private static final Logger LOG = LoggerFactory.getLogger(ZmqPublisher.class);
   private static final int HANDOFF_HWM = 100_000;
   private static final int POLL_MILLIS = 250;
@@ -56,6 +68,12 @@ final class ZmqPublisher implements AutoCloseable {
   private final Thread thread;
   private long subscriptionsSeen;
   private volatile boolean closed;
+  // Owned by the publishing thread: the probe-answer token bucket and refusal logging.
+  private double probeTokens = PROBE_BURST;
+  private long probeRefill = System.nanoTime();
+  private long refusalLogged;
+  private final java.util.concurrent.atomic.LongAdder probesAnswered = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder probesRefused = new java.util.concurrent.atomic.LongAdder();
 
   private ZmqPublisher(ZContext context, ZMQ.Socket socket, String endpoint, String name) {
     this.context = context;
@@ -234,6 +252,10 @@ final class ZmqPublisher implements AutoCloseable {
       if (!closed) {
         LOG.error("publisher {} stopped: {}", endpoint, e.toString());
       }
+    } catch (RuntimeException | Error e) {
+      // nothing is published any more: say so loudly (fedmsg commands exit on an Error)
+      LOG.error("publisher {} stopped: {}", endpoint, e.toString(), e);
+      throw e;
     } finally {
       poller.close();
       context.destroySocket(pull);
@@ -281,17 +303,80 @@ final class ZmqPublisher implements AutoCloseable {
       } finally {
         stateLock.unlock();
       }
-      String topic = new String(frame, 1, frame.length - 1, StandardCharsets.UTF_8);
-      if (topic.contains(PROBE_MARKER)) {
-        answerProbe(topic);
+      if (contains(frame, PROBE_MARKER_BYTES)) {
+        String topic = new String(frame, 1, frame.length - 1, StandardCharsets.UTF_8);
+        if (!isProbeTopic(topic)) {
+          refuseProbe("not of the form <prefix>" + PROBE_MARKER + "<16 hex digits>", frame.length - 1);
+        } else if (!takeProbeToken()) {
+          refuseProbe("over " + PROBES_PER_SECOND + " probes per second", frame.length - 1);
+        } else {
+          probesAnswered.increment();
+          answerProbe(topic);
+        }
       }
     }
+  }
+
+  private static final byte[] PROBE_MARKER_BYTES = PROBE_MARKER.getBytes(StandardCharsets.US_ASCII);
+
+  /** Whether {@code frame}, after its first (subscribe) byte, contains {@code marker}. */
+  private static boolean contains(byte[] frame, byte[] marker) {
+    outer:
+    for (int i = 1; i + marker.length <= frame.length; i++) {
+      for (int j = 0; j < marker.length; j++) {
+        if (frame[i + j] != marker[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** Whether a probe subscription has the one form this publisher answers. */
+  static boolean isProbeTopic(String topic) {
+    return topic.length() <= MAX_PROBE_TOPIC && PROBE_TOPIC.matcher(topic).matches();
+  }
+
+  private boolean takeProbeToken() {
+    long now = System.nanoTime();
+    probeTokens = Math.min(PROBE_BURST, probeTokens + (now - probeRefill) * PROBES_PER_SECOND / 1e9);
+    probeRefill = now;
+    if (probeTokens < 1) {
+      return false;
+    }
+    probeTokens -= 1;
+    return true;
+  }
+
+  private void refuseProbe(String why, int length) {
+    probesRefused.increment();
+    long now = System.nanoTime();
+    if (refusalLogged == 0 || now - refusalLogged > REFUSAL_LOG_NANOS) {
+      refusalLogged = now;
+      LOG.warn("publisher {}: not answering a probe subscription of {} bytes: {} ({} refused so far)", endpoint,
+          length, why, probesRefused.sum());
+    }
+  }
+
+  /** Probe subscriptions answered so far. */
+  long probesAnswered() {
+    return probesAnswered.sum();
+  }
+
+  /** Probe subscriptions not answered (malformed or over the rate) so far. */
+  long probesRefused() {
+    return probesRefused.sum();
   }
 
   /**
    * Answers a probe on exactly its topic. The answer is an ordinary two-frame message, so
    * reference subscribers that receive it (they subscribe to everything) parse it; it is never
    * signed because receivers handle probe answers before verification and never deliver them.
+   * Its form is fixed (the topic is checked by {@link #isProbeTopic}, the body holds only this
+   * publisher's id), so it stays under 300 bytes, and at most {@link #PROBES_PER_SECOND} are sent
+   * per second after a burst of {@link #PROBE_BURST}: whoever subscribes cannot make this
+   * publisher send every subscriber of {@code ""} large or many messages.
    */
   private void answerProbe(String topic) {
     ObjectNode body = Json.object();

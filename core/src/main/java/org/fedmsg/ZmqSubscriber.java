@@ -36,6 +36,8 @@ import org.zeromq.ZMQException;
  * a handshake that fails, or a connection the publisher closes before the handshake completed
  * (a wrong server key, or a refusal by the publisher's ZAP handler), is counted
  * ({@link #handshakeFailures()}) and logged (first time per endpoint, then at most every 10 s).
+ * Every socket's monitor also counts ended connections ({@link #peerDisconnects()}; a peer that
+ * sends a frame over {@code max_message_size} is one), logged at most every 10 s.
  *
  * <p>Received multipart messages go, on the receiving thread, to the frame consumer given at
  * construction; it must not throw (the bus's inbound pipeline catches everything itself).
@@ -65,13 +67,16 @@ final class ZmqSubscriber implements AutoCloseable {
   private final Map<String, Sock> sockets = new LinkedHashMap<>();
   private final Map<String, Integer> subscriptions = new LinkedHashMap<>();
   private final Map<String, Long> handshakeLogged = new HashMap<>();
+  private final LongAdder peerDisconnects = new LongAdder();
+  private long disconnectLogged;
+  private long disconnectsNotLogged;
   private boolean pollerStale = true;
   private volatile boolean closed;
   private volatile RuntimeException startFailure;
   private volatile String boundEndpoint;
   private static final ThreadLocal<String> DELIVERING_PEER = new ThreadLocal<>();
 
-  /** One SUB socket and, for CURVE, its monitor. */
+  /** One SUB socket and its monitor. */
   private static final class Sock {
     final String key;
     final ZMQ.Socket socket;
@@ -280,15 +285,13 @@ final class ZmqSubscriber implements AutoCloseable {
   private Sock open(String key) {
     ZMQ.Socket socket = context.createSocket(SocketType.SUB);
     options.applyToSubscriber(socket);
-    ZMQ.Socket monitor = null;
+    int events = ZMQ.EVENT_DISCONNECTED;
     if (!key.equals(PLAIN)) {
       CurveSockets.client(socket, curve.clientKeyPair(), Z85.decodeKey(key).orElseThrow());
-      String address = "inproc://fedmsg-sub-monitor-" + System.identityHashCode(socket) + "-" + System.nanoTime();
-      socket.monitor(address, ZMQ.EVENT_CONNECTED | ZMQ.EVENT_DISCONNECTED | ZMQ.HANDSHAKE_SUCCEEDED
-          | ZMQ.HANDSHAKE_FAILED_NO_DETAIL | ZMQ.HANDSHAKE_FAILED_PROTOCOL | ZMQ.HANDSHAKE_FAILED_AUTH);
-      monitor = context.createSocket(SocketType.PAIR);
-      monitor.connect(address);
+      events |= ZMQ.EVENT_CONNECTED | ZMQ.HANDSHAKE_SUCCEEDED
+          | ZMQ.HANDSHAKE_FAILED_NO_DETAIL | ZMQ.HANDSHAKE_FAILED_PROTOCOL | ZMQ.HANDSHAKE_FAILED_AUTH;
     }
+    ZMQ.Socket monitor = monitor(socket, events);
     subscriptions.forEach((prefix, n) -> {
       byte[] bytes = prefix.getBytes(StandardCharsets.UTF_8);
       for (int i = 0; i < n; i++) {
@@ -299,6 +302,15 @@ final class ZmqSubscriber implements AutoCloseable {
     sockets.put(key, s);
     pollerStale = true;
     return s;
+  }
+
+  /** A monitor of {@code events} on {@code socket}, read by the receiving thread. */
+  private ZMQ.Socket monitor(ZMQ.Socket socket, int events) {
+    String address = "inproc://fedmsg-sub-monitor-" + System.identityHashCode(socket) + "-" + System.nanoTime();
+    socket.monitor(address, events);
+    ZMQ.Socket monitor = context.createSocket(SocketType.PAIR);
+    monitor.connect(address);
+    return monitor;
   }
 
   private void destroy(Sock s) {
@@ -319,7 +331,7 @@ final class ZmqSubscriber implements AutoCloseable {
         if (curve.enabled()) {
           CurveSockets.server(socket, curve.serverKeyPair(name + " inbound"), name + "_inbound");
         }
-        sockets.put(PLAIN, new Sock(PLAIN, socket, null));
+        sockets.put(PLAIN, new Sock(PLAIN, socket, monitor(socket, ZMQ.EVENT_DISCONNECTED)));
         socket.bind(ZmqPublisher.bindAddress(bindEndpoint));
         boundEndpoint = socket.getLastEndpoint();
       } else {
@@ -397,7 +409,9 @@ final class ZmqSubscriber implements AutoCloseable {
       String address = event.getAddress();
       switch (event.getEvent()) {
         case ZMQ.EVENT_CONNECTED:
-          s.pending.add(address);
+          if (!s.key.equals(PLAIN)) {
+            s.pending.add(address);
+          }
           break;
         case ZMQ.HANDSHAKE_SUCCEEDED:
           if (s.pending.remove(address) && handshakeLogged.remove(address) != null) {
@@ -414,6 +428,7 @@ final class ZmqSubscriber implements AutoCloseable {
               + event.getValue() + ")");
           break;
         case ZMQ.EVENT_DISCONNECTED:
+          peerDisconnected(address);
           if (s.pending.contains(address)) {
             handshakeFailed(address, "the publisher closed the connection during the CURVE handshake: the server key "
                 + "we were given for it is probably wrong, or it refused our client key " + curve.clientKeyPair().fingerprint());
@@ -423,6 +438,31 @@ final class ZmqSubscriber implements AutoCloseable {
           break;
       }
     }
+  }
+
+  /**
+   * Counts a dropped connection and logs it at most every 10 s. JeroMQ reports a peer that sent a
+   * frame over {@code max_message_size}, broke the protocol or simply went away with the same
+   * event, so the line names the likely causes rather than one.
+   */
+  private void peerDisconnected(String address) {
+    peerDisconnects.increment();
+    long now = System.nanoTime();
+    if (disconnectLogged == 0 || now - disconnectLogged > REPEAT_LOG_NANOS) {
+      long quiet = disconnectsNotLogged;
+      disconnectLogged = now;
+      disconnectsNotLogged = 0;
+      LOG.info("{}: a peer of {} disconnected (it closed the connection, broke the protocol or sent a frame over "
+          + "max_message_size={} bytes){}", name, address, options.maxMessageSize() == 0 ? "unlimited"
+          : options.maxMessageSize(), quiet > 0 ? "; " + quiet + " more since the last such line" : "");
+    } else {
+      disconnectsNotLogged++;
+    }
+  }
+
+  /** Connections of this subscriber's sockets that ended, for any reason, so far. */
+  long peerDisconnects() {
+    return peerDisconnects.sum();
   }
 
   private void handshakeFailed(String address, String why) {

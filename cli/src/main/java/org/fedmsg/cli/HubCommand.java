@@ -88,10 +88,10 @@ public final class HubCommand implements Callable<Integer> {
     }
     CountDownLatch stopped = new CountDownLatch(1);
     // On SIGTERM the JVM ends when the hooks have run: report from the hook itself.
-    Thread hook = new Thread(() -> {
+    Thread hook = ProcessGuard.boundedHook("fedmsg-hub-shutdown", () -> {
       stopAndReport(hub, out);
       stopped.countDown();
-    }, "fedmsg-hub-shutdown");
+    });
     Runtime.getRuntime().addShutdownHook(hook);
     boolean ready = hub.awaitReady(Duration.ofSeconds(5));
     out.println("hub: running " + hub.consumers() + " on " + hub.bus().connectedEndpoints().size() + " endpoint(s)"

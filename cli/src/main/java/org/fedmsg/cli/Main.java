@@ -56,6 +56,7 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    ProcessGuard.install();
     System.exit(commandLine().execute(args));
   }
 }

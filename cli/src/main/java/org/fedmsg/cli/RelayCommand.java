@@ -49,7 +49,7 @@ public final class RelayCommand implements Callable<Integer> {
     }
     CountDownLatch stop = new CountDownLatch(1);
     RelayHeartbeat started = beat;
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    Runtime.getRuntime().addShutdownHook(ProcessGuard.boundedHook("fedmsg-relay-shutdown", () -> {
       if (started != null) {
         started.close();
       }

@@ -270,6 +270,14 @@ public final class FedmsgConfig {
     return optionalInt("zmq_reconnect_ivl_max");
   }
 
+  /**
+   * {@code max_message_size} in bytes: the largest ZeroMQ message a socket accepts before it drops
+   * the connection; default 1 MiB, 0 for no limit.
+   */
+  public long maxMessageSize() {
+    return value("max_message_size").longValue();
+  }
+
   /** {@code wire_format}: {@code fedmsg1} (default) or {@code fedmsg2}, lower case. */
   public String wireFormat() {
     return string("wire_format").toLowerCase(Locale.ROOT);

@@ -45,7 +45,7 @@ public final class Fedmsg1 {
       Caffeine.newBuilder().weakKeys().maximumSize(256).build();
 
   /** Parsed certificate fields (the parsed certificates are the trust store's, per store). */
-  private static final CertificateFieldCache CERTIFICATES = new CertificateFieldCache();
+  static final CertificateFieldCache CERTIFICATES = new CertificateFieldCache();
 
   private Fedmsg1() {}
 
@@ -188,7 +188,11 @@ public final class Fedmsg1 {
     }
     // the reference reads only the first certificate of the PEM: no intermediates in fedmsg/1
     List<X509Certificate> leaf = chain.size() == 1 ? chain : List.of(chain.get(0));
-    return trust.verify(leaf, SignatureAlgorithm.RSA_SHA1, signedBytes, signature, at, Profile.LEGACY);
+    VerificationResult r = trust.verify(leaf, SignatureAlgorithm.RSA_SHA1, signedBytes, signature, at, Profile.LEGACY);
+    if (r instanceof VerificationResult.Valid) {
+      CERTIFICATES.remember(certText, chain);   // only what a trusted chain vouches for is kept
+    }
+    return r;
   }
 
   /**

@@ -1,8 +1,11 @@
 package org.fedmsg.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import org.fedmsg.crypto.TrustStore;
 import org.fedmsg.testing.Fixtures;
 import org.junit.jupiter.api.Test;
@@ -11,35 +14,63 @@ import org.junit.jupiter.api.io.TempDir;
 class CertificateFieldCacheTest {
   @TempDir Path dir;
 
-  @Test
-  void parse_sameTextTwice_sameCertificates() {
+  private TrustStore store() {
     Fixtures.copyTestCerts(dir);
-    try (TrustStore store = WireFixtures.store(dir, WireFixtures.signedVectors().get("configs").get("ca_only"))) {
+    return WireFixtures.store(dir, WireFixtures.signedVectors().get("configs").get("ca_only"));
+  }
+
+  private static String field() {
+    return WireFixtures.signed("basic").get("certificate").textValue();
+  }
+
+  @Test
+  void parse_rememberedText_sameCertificatesForAnEqualString() {
+    try (TrustStore store = store()) {
       CertificateFieldCache cache = new CertificateFieldCache();
-      String field = WireFixtures.signed("basic").get("certificate").textValue();
-      assertThat(cache.parse(store, new String(field))).isSameAs(cache.parse(store, new String(field)));
+      List<X509Certificate> first = cache.parse(store, new String(field()));
+      cache.remember(field(), first);
+      assertThat(cache.parse(store, new String(field()))).isSameAs(first);
+      assertThat(cache.weighedBytes()).isPositive().isLessThanOrEqualTo(CertificateFieldCache.MAX_BYTES);
     }
   }
 
   @Test
-  void parse_textDifferingOnlyBetweenSampledCharacters_notConfused() {
-    Fixtures.copyTestCerts(dir);
-    try (TrustStore store = WireFixtures.store(dir, WireFixtures.signedVectors().get("configs").get("ca_only"))) {
+  void parse_notRemembered_notCached() {
+    try (TrustStore store = store()) {
       CertificateFieldCache cache = new CertificateFieldCache();
-      String field = WireFixtures.signed("basic").get("certificate").textValue();
-      java.util.List<java.security.cert.X509Certificate> original = cache.parse(store, field);
-      // a change at an odd offset between samples keeps the sampled hash but not the text
-      int step = Math.max(1, field.length() / 64);
-      int pos = step * 10 + 1;
-      char c = field.charAt(pos) == 'A' ? 'B' : 'A';
-      String other = field.substring(0, pos) + c + field.substring(pos + 1);
-      java.util.List<java.security.cert.X509Certificate> parsed;
-      try {
-        parsed = cache.parse(store, other);
-      } catch (IllegalArgumentException garbled) {
-        return; // the changed text is not a certificate: certainly not the cached one
+      List<X509Certificate> first = cache.parse(store, new String(field()));
+      assertThat(cache.parse(store, new String(field()))).isNotSameAs(first).isEqualTo(first);
+      assertThat(cache.weighedBytes()).isZero();
+    }
+  }
+
+  /** A one-character change anywhere in a cached field never returns the cached certificates. */
+  @Test
+  void parse_textDifferingInAnyOneCharacter_neverTheCachedCertificates() {
+    try (TrustStore store = store()) {
+      CertificateFieldCache cache = new CertificateFieldCache();
+      String field = field();
+      List<X509Certificate> cached = cache.parse(store, field);
+      cache.remember(field, cached);
+      for (int pos = 0; pos < field.length(); pos++) {
+        char c = field.charAt(pos) == 'A' ? 'B' : 'A';
+        String other = field.substring(0, pos) + c + field.substring(pos + 1);
+        List<X509Certificate> parsed;
+        try {
+          parsed = cache.parse(store, other);
+        } catch (IllegalArgumentException garbled) {
+          continue;  // not a certificate: certainly not the cached one
+        }
+        assertThat(parsed).as("changed at %d", pos).isNotSameAs(cached);
       }
-      assertThat(parsed).isNotSameAs(original);
+    }
+  }
+
+  @Test
+  void parse_overTheLimit_refused() {
+    try (TrustStore store = store()) {
+      assertThatThrownBy(() -> new CertificateFieldCache().parse(store, "A".repeat(TrustStore.MAX_CERTIFICATE_TEXT + 1)))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("over the limit");
     }
   }
 }

@@ -44,11 +44,47 @@ public final class TrustStore implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TrustStore.class);
   private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
+  /**
+   * The longest certificate text parsed (a fedmsg/1 {@code certificate} field: base64 of PEM), in
+   * characters: 16 Ki, about 8.9 KB of DER. A real field is 2-3 Ki characters; parsing costs in
+   * proportion to size and an unauthenticated peer chooses the size (see docs/performance.md).
+   */
+  public static final int MAX_CERTIFICATE_TEXT = 16 * 1024;
+  /**
+   * The most bytes of a presented chain parsed (fedmsg/2: concatenated DER): 16 KiB. Real chains
+   * are 1-6 KiB; the wire format's frame allows up to 64 KiB, receivers refuse more than this.
+   */
+  public static final int MAX_CHAIN_BYTES = 16 * 1024;
+  /**
+   * What the parse cache may hold, weighed as the size of the text or bytes plus three times the
+   * DER of the parsed certificates (a parsed certificate keeps its encoding and its decoded fields).
+   */
+  public static final long PARSED_CACHE_BYTES = 8L << 20;
+  /** What the parse cache of rejected chains may hold, weighed as {@link #PARSED_CACHE_BYTES}. */
+  public static final long REJECTED_CACHE_BYTES = 1L << 20;
+
+  /** A chain refused under one trust snapshot (weakly held: a replaced snapshot ends the entry's use). */
+  private record Rejected(java.lang.ref.WeakReference<TrustState> state, VerificationResult result) {}
+
   private final TrustOptions opts;
   private final TrustSource caSource;
   private final TrustSource crlSource;
   private final ScheduledExecutorService refresher;
+  /** Parsed certificates whose chain has validated, by their text or bytes; weighed in bytes. */
   private final Cache<Object, List<X509Certificate>> parsed;
+  /**
+   * Parsed certificates not validated yet (chain list, by identity, weakly held) to the text or
+   * bytes they came from: when {@link #checkChain} validates the list, it moves to {@link #parsed}.
+   * A chain that never validates is dropped with the message that brought it.
+   */
+  private final Cache<List<X509Certificate>, Object> pending;
+  /**
+   * Negative caches, so that a peer repeating a rejected chain costs a lookup instead of a parse
+   * and a chain check: chains (by digest) refused for a reason only a CA change can alter, per
+   * trust snapshot, and their parses, weighed within {@link #REJECTED_CACHE_BYTES}.
+   */
+  private final Cache<TrustState.Key, Rejected> rejectedChains;
+  private final Cache<Object, List<X509Certificate>> rejectedParsed;
   /** Chain list instance (identity, weak) to its digest: repeated chains from parseCertificatesCached skip hashing. */
   private final Cache<List<X509Certificate>, long[]> chainDigests;
   private final AtomicLong lastDegradedWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
@@ -63,7 +99,13 @@ public final class TrustStore implements AutoCloseable {
         : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NORMAL).build();
     this.caSource = opts.caLocation != null ? new TrustSource(opts.caLocation, "ca", http, opts.stateDirectory) : null;
     this.crlSource = opts.crlLocation != null ? new TrustSource(opts.crlLocation, "crl", http, opts.stateDirectory) : null;
-    this.parsed = Caffeine.newBuilder().executor(Runnable::run).maximumSize(Math.max(16, opts.cacheSize)).build();
+    this.parsed = Caffeine.newBuilder().executor(Runnable::run).maximumWeight(PARSED_CACHE_BYTES)
+        .weigher((Object key, List<X509Certificate> certs) -> weight(key, certs)).build();
+    this.pending = Caffeine.newBuilder().executor(Runnable::run).weakKeys().maximumWeight(PARSED_CACHE_BYTES)
+        .weigher((List<X509Certificate> certs, Object key) -> weight(key, certs)).build();
+    this.rejectedChains = Caffeine.newBuilder().executor(Runnable::run).maximumSize(Math.max(16, opts.cacheSize)).build();
+    this.rejectedParsed = Caffeine.newBuilder().executor(Runnable::run).maximumWeight(REJECTED_CACHE_BYTES)
+        .weigher((Object key, List<X509Certificate> certs) -> weight(key, certs)).build();
     this.chainDigests = Caffeine.newBuilder().executor(Runnable::run).weakKeys().maximumSize(Math.max(16, opts.cacheSize)).build();
     boolean crlConfigured = opts.crlLocation != null || opts.crls != null;
     List<X509Certificate> anchors = opts.caCertificates != null ? opts.caCertificates : List.of();
@@ -211,17 +253,23 @@ public final class TrustStore implements AutoCloseable {
     }
     ChainValidator.Verified hit = s.verified().getIfPresent(key);
     if (hit != null && !at.isBefore(hit.notBefore()) && !at.isAfter(hit.notAfter()) && !at.isAfter(hit.crlUsableUntil())) {
+      promote(chain);
       return hit;
+    }
+    Rejected earlier = rejectedChains.getIfPresent(key);
+    if (earlier != null && earlier.state().get() == s) {
+      keepRejectedParse(chain);
+      return earlier.result();
     }
     ChainValidator.Outcome outcome;
     try {
       outcome = ChainValidator.validate(s, opts, chain, at, profile);
     } catch (RuntimeException e) {
       // malformed certificate contents that the parser let through
-      return VerificationResult.invalid(Reason.MALFORMED, "certificate chain cannot be checked: " + e);
+      return reject(s, key, chain, VerificationResult.invalid(Reason.MALFORMED, "certificate chain cannot be checked: " + e));
     }
     if (outcome.invalid() != null) {
-      return outcome.invalid();
+      return reject(s, key, chain, outcome.invalid());
     }
     ChainValidator.Verified v = outcome.verified();
     try {
@@ -231,8 +279,59 @@ public final class TrustStore implements AutoCloseable {
     }
     if (!v.degraded()) {
       s.verified().put(key, v);
+      promote(chain);
     }
     return v;
+  }
+
+  /**
+   * Remembers a refusal that does not depend on the instant or the CRL (an unknown issuer, a
+   * malformed or weak certificate): only a new CA bundle can change it, and a new bundle is a new
+   * snapshot.
+   */
+  private VerificationResult reject(TrustState s, TrustState.Key key, List<X509Certificate> chain,
+      VerificationResult result) {
+    if (result instanceof VerificationResult.Invalid inv && (inv.reason() == Reason.UNTRUSTED_CHAIN
+        || inv.reason() == Reason.MALFORMED || inv.reason() == Reason.WEAK_ALGORITHM)) {
+      rejectedChains.put(key, new Rejected(new java.lang.ref.WeakReference<>(s), result));
+      keepRejectedParse(chain);
+    }
+    return result;
+  }
+
+  private void keepRejectedParse(List<X509Certificate> chain) {
+    Object source = pending.getIfPresent(chain);
+    if (source != null) {
+      pending.invalidate(chain);
+      rejectedParsed.put(source, chain);
+    }
+  }
+
+  /** Caches the parse of a chain that has just validated, if it came from {@link #parseCertificatesCached}. */
+  private void promote(List<X509Certificate> chain) {
+    Object source = pending.getIfPresent(chain);
+    if (source != null) {
+      pending.invalidate(chain);
+      parsed.put(source, chain);
+    }
+  }
+
+  private static int weight(Object source, List<X509Certificate> certs) {
+    long w = source instanceof String text ? text.length() : ((ByteBuffer) source).remaining();
+    for (X509Certificate c : certs) {
+      try {
+        w += 3L * c.getEncoded().length;
+      } catch (GeneralSecurityException e) {
+        w += 3L * MAX_CHAIN_BYTES;
+      }
+    }
+    return (int) Math.min(Integer.MAX_VALUE, w);
+  }
+
+  /** The weighed size of the parse cache, in bytes (at most {@link #PARSED_CACHE_BYTES}, give or take an entry). */
+  public long parsedCacheBytes() {
+    parsed.cleanUp();
+    return parsed.policy().eviction().orElseThrow().weightedSize().orElseThrow();
   }
 
   private static ChainValidator.Verified adapt(ChainValidator.Verified v) throws GeneralSecurityException {
@@ -287,23 +386,36 @@ public final class TrustStore implements AutoCloseable {
   /* --------------- parsing with a cache --------------- */
 
   /**
-   * Parses certificates from text, with a bounded cache keyed by the text so that a signer's
-   * repeated messages skip base64 and ASN.1 parsing. The text may be PEM (text around blocks
-   * ignored) or a fedmsg/1 {@code certificate} field (base64 of PEM, wrapped lines allowed).
+   * Parses certificates from text, with a cache keyed by the text so that a signer's repeated
+   * messages skip base64 and ASN.1 parsing. The text may be PEM (text around blocks ignored) or a
+   * fedmsg/1 {@code certificate} field (base64 of PEM, wrapped lines allowed).
    *
-   * @return the certificates, leaf first; immutable; the same instances for the same text
-   * @throws IllegalArgumentException if the text holds no valid certificate
+   * <p>Only certificates whose chain has since validated ({@link #verify}, {@link #verifyChain},
+   * with the returned list) are cached, weighed by their size within {@link #PARSED_CACHE_BYTES}:
+   * certificates nobody vouches for cannot fill the heap.
+   *
+   * @return the certificates, leaf first; immutable; the same instances for the same text once
+   *     their chain has validated
+   * @throws IllegalArgumentException if the text holds no valid certificate or is longer than
+   *     {@link #MAX_CERTIFICATE_TEXT}
    */
   public List<X509Certificate> parseCertificatesCached(String text) {
     Objects.requireNonNull(text, "text");
+    if (text.length() > MAX_CERTIFICATE_TEXT) {
+      throw new IllegalArgumentException("certificate text of " + text.length() + " characters is over the limit of "
+          + MAX_CERTIFICATE_TEXT);
+    }
     List<X509Certificate> hit = parsed.getIfPresent(text);
+    if (hit == null) {
+      hit = rejectedParsed.getIfPresent(text);
+    }
     if (hit != null) {
       return hit;
     }
     String pem = text.contains("-----BEGIN") ? text
         : new String(Pem.base64DecodeLenient(text), StandardCharsets.ISO_8859_1);
     List<X509Certificate> certs = Pem.readCertificates(pem);
-    parsed.put(text, certs);
+    pending.put(certs, text);
     return certs;
   }
 
@@ -311,13 +423,23 @@ public final class TrustStore implements AutoCloseable {
    * Parses certificates from bytes, cached by content: one or more concatenated DER certificates,
    * or PEM text.
    *
+   * <p>Cached as {@link #parseCertificatesCached(String)}: only once the chain has validated.
+   *
    * @return the certificates in order; immutable
-   * @throws IllegalArgumentException if the bytes hold no valid certificate
+   * @throws IllegalArgumentException if the bytes hold no valid certificate or are more than
+   *     {@link #MAX_CHAIN_BYTES}
    */
   public List<X509Certificate> parseCertificatesCached(byte[] derOrPem) {
     Objects.requireNonNull(derOrPem, "derOrPem");
+    if (derOrPem.length > MAX_CHAIN_BYTES) {
+      throw new IllegalArgumentException("certificate chain of " + derOrPem.length + " bytes is over the limit of "
+          + MAX_CHAIN_BYTES);
+    }
     ByteBuffer key = ByteBuffer.wrap(derOrPem.clone());
     List<X509Certificate> hit = parsed.getIfPresent(key);
+    if (hit == null) {
+      hit = rejectedParsed.getIfPresent(key);
+    }
     if (hit != null) {
       return hit;
     }
@@ -327,7 +449,7 @@ public final class TrustStore implements AutoCloseable {
     } else {
       certs = Pem.readCertificates(new String(derOrPem, StandardCharsets.ISO_8859_1));
     }
-    parsed.put(key, certs);
+    pending.put(certs, key);
     return certs;
   }
 

@@ -101,14 +101,51 @@ class TrustStoreTest {
   }
 
   @Test
-  void parseCertificatesCached_sameText_sameInstances() {
+  void parseCertificatesCached_sameTextAfterChainValidated_sameInstances() {
     try (TrustStore store = store(ca)) {
       String field = Pem.base64Wrapped76(Pem.encodeCertificate(leaf.certificate()).getBytes(StandardCharsets.US_ASCII));
       List<X509Certificate> a = store.parseCertificatesCached(field);
+      assertThat(store.verifyChain(a, NOW, Profile.STRONG)).isInstanceOf(VerificationResult.Valid.class);
       List<X509Certificate> b = store.parseCertificatesCached(new String(field.toCharArray()));
 
       assertThat(a.get(0)).isEqualTo(leaf.certificate());
       assertThat(b).isSameAs(a);
+      assertThat(store.parsedCacheBytes()).isPositive().isLessThanOrEqualTo(TrustStore.PARSED_CACHE_BYTES);
+    }
+  }
+
+  /** A refused chain is never in the (8 MiB) parse cache; its repeats come from the small negative cache. */
+  @Test
+  void parseCertificatesCached_chainThatDoesNotValidate_notInTheParseCache_repeatRefusedFromNegativeCache() {
+    Issued rogue = TestPki.rootCa("fedmsg").keyType(KeyType.EC_P256).build().issue("svc").build();
+    try (TrustStore store = store(ca)) {
+      String field = Pem.base64Wrapped76(Pem.encodeCertificate(rogue.certificate()).getBytes(StandardCharsets.US_ASCII));
+      byte[] der = rogue.chain().get(0).getEncoded();
+      List<X509Certificate> a = store.parseCertificatesCached(field);
+      assertThat(reason(store.verifyChain(a, NOW, Profile.STRONG))).isEqualTo(Reason.UNTRUSTED_CHAIN);
+      List<X509Certificate> d = store.parseCertificatesCached(der);
+      assertThat(reason(store.verifyChain(d, NOW, Profile.STRONG))).isEqualTo(Reason.UNTRUSTED_CHAIN);
+
+      assertThat(store.parsedCacheBytes()).isZero();
+      List<X509Certificate> again = store.parseCertificatesCached(new String(field.toCharArray()));
+      assertThat(again).isSameAs(a);
+      assertThat(store.parseCertificatesCached(der.clone())).isSameAs(d);
+      assertThat(reason(store.verifyChain(again, NOW, Profile.STRONG))).isEqualTo(Reason.UNTRUSTED_CHAIN);
+      assertThat(store.parsedCacheBytes()).isZero();
+    } catch (java.security.cert.CertificateEncodingException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void parseCertificatesCached_overTheSizeLimits_refusedBeforeParsing() {
+    try (TrustStore store = store(ca)) {
+      assertThatThrownBy(() -> store.parseCertificatesCached("A".repeat(TrustStore.MAX_CERTIFICATE_TEXT + 1)))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("over the limit");
+      byte[] big = new byte[TrustStore.MAX_CHAIN_BYTES + 1];
+      big[0] = 0x30;
+      assertThatThrownBy(() -> store.parseCertificatesCached(big))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("over the limit");
     }
   }
 

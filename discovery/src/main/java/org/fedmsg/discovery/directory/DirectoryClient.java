@@ -277,6 +277,7 @@ public final class DirectoryClient implements AutoCloseable {
   private Attempt attempt(String server, byte[] body, int millis) {
     try (ZMQ.Socket socket = context.createSocket(SocketType.REQ)) {
       socket.setLinger(0);
+      socket.setMaxMsgSize(16L << 20); // a full listing fits; bounds what a rogue server makes us allocate
       socket.setSendTimeOut(millis);
       socket.setReceiveTimeOut(millis);
       byte[] serverKey = curveServerKeys.get(server);

@@ -162,6 +162,7 @@ public final class DirectoryServer implements AutoCloseable {
     this.zap = curve == null ? null : ZapHandler.start(context, allowedClients, "directory");
     ZMQ.Socket socket = context.createSocket(SocketType.ROUTER);
     socket.setLinger(0);
+    socket.setMaxMsgSize(MAX_REQUEST_BYTES); // a larger frame drops the peer before JeroMQ allocates it
     socket.setReceiveTimeOut(200);
     try {
       if (curve != null) {
