@@ -79,7 +79,7 @@ public final class Relay implements AutoCloseable {
 
   /**
    * Like every binding component, the relay registers what it binds: {@code relay_outbound},
-   * signed with the certificate {@code certnames["relay_outbound"]} (or {@code <cert_prefix>.<host>}),
+   * signed with the certificate {@code certnames["relay.<short host>"]} (or {@code <cert_prefix>.<short host>}),
    * when the configuration has a {@code directory} discovery source. Null otherwise.
    */
   private static org.fedmsg.discovery.directory.DirectoryRegistrar registrar(BusOptions options, String bound) {
@@ -87,7 +87,7 @@ public final class Relay implements AutoCloseable {
       return null;
     }
     org.fedmsg.crypto.Signer signer = options.signer != null ? options.signer
-        : Certnames.signer(options.config, RELAY_OUTBOUND, false);
+        : Certnames.signer(options.config, "relay." + Certnames.shortHostname(), false);
     org.fedmsg.discovery.directory.DirectoryRegistrar r = BusDiscovery.registrar(options, signer, RELAY_OUTBOUND, bound);
     if (r != null) {
       r.start();
