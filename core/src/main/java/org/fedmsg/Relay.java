@@ -86,8 +86,14 @@ public final class Relay implements AutoCloseable {
     if (!BusDiscovery.hasDirectory(options.config)) {
       return null;
     }
-    org.fedmsg.crypto.Signer signer = options.signer != null ? options.signer
-        : Certnames.signer(options.config, "relay." + Certnames.shortHostname(), false);
+    org.fedmsg.crypto.Signer signer;
+    try {
+      signer = options.signer != null ? options.signer
+          : Certnames.signer(options.config, "relay." + Certnames.shortHostname(), false);
+    } catch (ConfigException e) {
+      throw new ConfigException("the relay registers relay_outbound with the directory (discovery type "
+          + "directory) and signs the registration: " + e.getMessage().replace("sign_messages is on but ", ""), e);
+    }
     org.fedmsg.discovery.directory.DirectoryRegistrar r = BusDiscovery.registrar(options, signer, RELAY_OUTBOUND, bound);
     if (r != null) {
       r.start();
