@@ -2,10 +2,13 @@ package org.fedmsg;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.fedmsg.config.ConfiguredEndpoint;
 import org.fedmsg.config.DiscoverySource;
+import org.fedmsg.crypto.CurveKeyPair;
 import org.fedmsg.config.FedmsgConfig;
 import org.fedmsg.crypto.Signer;
 import org.fedmsg.crypto.TrustStore;
@@ -76,38 +79,58 @@ final class BusDiscovery {
    * configuration, or null when there is no directory source (or nothing to sign with).
    */
   static DirectoryRegistrar registrar(BusOptions options, Signer signer, String boundEndpoint) {
-    FedmsgConfig config = options.config;
-    if (config == null || signer == null || options.name == null || options.active) {
+    if (options.config == null || signer == null || options.name == null || options.active) {
       return null;
     }
+    return registrar(options, signer, options.name, boundEndpoint);
+  }
+
+  /**
+   * A registrar that keeps {@code service} (bound at {@code boundEndpoint}) registered with the
+   * directory replicas of the first {@code directory} source of the configuration, announcing
+   * this process's CURVE public key when CURVE is on; null when there is no such source.
+   *
+   * @throws ConfigException when the directory source is malformed
+   */
+  static DirectoryRegistrar registrar(BusOptions options, Signer signer, String service, String boundEndpoint) {
+    FedmsgConfig config = options.config;
     for (DiscoverySource source : config.discovery()) {
       if (!source.type().equals("directory")) {
         continue;
       }
-      List<String> servers = new ArrayList<>();
-      source.settings().path("servers").forEach(s -> servers.add(s.asText()));
+      List<ConfiguredEndpoint> servers = source.servers();
       if (servers.isEmpty()) {
         continue;
       }
-      Duration lifetime;
+      Map<String, String> serverKeys = new LinkedHashMap<>();
+      servers.forEach(s -> s.curveServerKey().ifPresent(k -> serverKeys.put(s.url(), k)));
+      String advertised = advertised(boundEndpoint, options.endpoints.getOrDefault(service, List.of()));
+      // A CURVE publisher announces its public key, so that subscribers can connect to it.
+      Optional<String> curveKey = options.curve.enabled() && !options.curve.plainEndpoints().contains(boundEndpoint)
+          ? options.curve.keyPair().map(CurveKeyPair::publicKeyZ85) : Optional.empty();
+      DirectoryClient client = null;
       try {
-        lifetime = Durations.parse("discovery[type=directory].registration_lifetime",
+        Duration lifetime = Durations.parse("discovery[type=directory].registration_lifetime",
             source.settings().path("registration_lifetime"), DirectoryRegistrar.DEFAULT_LIFETIME);
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException(e.getMessage(), e);
-      }
-      String advertised = advertised(boundEndpoint, options.endpoints.getOrDefault(options.name, List.of()));
-      DirectoryClient client = new DirectoryClient(servers, Optional.empty(), Duration.ofSeconds(2), "registrar");
-      try {
-        return new DirectoryRegistrar(client, signer, options.name, List.of(advertised), Optional.empty(),
-            lifetime, options.clock);
+        client = new DirectoryClient(servers.stream().map(ConfiguredEndpoint::url).toList(),
+            serverKeys, options.curve.keyPair().orElse(null), Optional.empty(), Duration.ofSeconds(2), "registrar");
+        return new DirectoryRegistrar(client, signer, service, List.of(advertised), curveKey, lifetime,
+            options.clock);
       } catch (RuntimeException e) {
-        client.close();
+        if (client != null) {
+          client.close();
+        }
         throw e instanceof IllegalArgumentException ? new ConfigException("discovery[type=directory]: "
             + e.getMessage(), e) : e;
       }
     }
     return null;
+  }
+
+  /** Whether the configuration has a {@code directory} discovery source to register with. */
+  static boolean hasDirectory(FedmsgConfig config) {
+    return config != null && config.discovery().stream()
+        .anyMatch(s -> s.type().equals("directory") && !s.servers().isEmpty());
   }
 
   /**

@@ -11,6 +11,8 @@ import org.fedmsg.wire.MessageVerifier;
 
 /** Builds the trust store, policy and verifier a bus needs from its {@code fedmsg.d} configuration. */
 final class BusSecurity {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BusSecurity.class);
+
   private BusSecurity() {}
 
   /**
@@ -38,12 +40,38 @@ final class BusSecurity {
 
   /** A trust store over the configuration's trust settings ({@link TrustSettings}, the one mapping). */
   static TrustStore trustStore(FedmsgConfig config) {
+    checkCrlFile(config);
     TrustOptions.Builder trust = TrustSettings.options(config);
     try {
       return TrustStore.create(trust.build());
     } catch (RuntimeException e) {
       throw new ConfigException("cannot set up signature verification: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * A {@code crl_location} file that does not exist would make a fail-closed receiver start and then
+   * reject every signed message: refuse to start instead, naming the file. With
+   * {@code crl_failure_mode: fail_open} the operator chose availability: start, with a warning.
+   *
+   * @throws ConfigException when the file is missing and the mode is fail_closed
+   */
+  static void checkCrlFile(FedmsgConfig config) {
+    String location = config.crlLocation().orElse(null);
+    if (location == null || location.startsWith("https://") || location.startsWith("http://")) {
+      return;
+    }
+    java.nio.file.Path file = java.nio.file.Path.of(location);
+    if (java.nio.file.Files.exists(file)) {
+      return;
+    }
+    if (CrlFailureMode.valueOf(config.crlFailureMode().toUpperCase(Locale.ROOT)) == CrlFailureMode.FAIL_OPEN) {
+      LOG.warn("crl_location {} does not exist; starting anyway because crl_failure_mode is fail_open "
+          + "(no certificate counts as revoked until it appears)", file);
+      return;
+    }
+    throw new ConfigException("crl_location " + file + " does not exist (crl_failure_mode fail_closed would reject "
+        + "every signed message): publish the CRL there, or set crl_failure_mode: fail_open or crl_location: null");
   }
 
   /**

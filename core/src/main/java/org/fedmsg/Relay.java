@@ -22,11 +22,13 @@ public final class Relay implements AutoCloseable {
 
   private final IoThreads io = new IoThreads(1, "relay");
   private final ZContext context = io.context();
+  private static final String RELAY_OUTBOUND = "relay_outbound";
   private final ZmqPublisher outbound;
   private final ZmqSubscriber inbound;
   private final Receiver receiver;
   private final org.fedmsg.wire.MessageVerifier verifier;
   private ZapHandler zap;
+  private org.fedmsg.discovery.directory.DirectoryRegistrar registrar;
   private final LongAdder forwarded = new LongAdder();
   private final List<AutoCloseable> owned = new java.util.ArrayList<>();
 
@@ -35,15 +37,24 @@ public final class Relay implements AutoCloseable {
     this.receiver = new Receiver(options, verifier);
     context.setLinger(options.socketOptions.lingerMs());
     CurveOptions curve = options.curve;
+    ZmqPublisher out = null;
+    ZmqSubscriber in = null;
     try {
       this.zap = curve.enabled()
           ? ZapHandler.start(context, curve.allowedClients().orElse(null), "relay") : null;
-      this.outbound = ZmqPublisher.open(context, options.socketOptions, curve, "relay_outbound", outboundEndpoints,
-          false);
-      this.inbound = new ZmqSubscriber(context, options.socketOptions, curve, options.relayInbound, this::onFrames,
-          "relay");
-      inbound.subscribe("");
+      out = ZmqPublisher.open(context, options.socketOptions, curve, "relay_outbound", outboundEndpoints, false);
+      this.outbound = out;  // before the inbound socket exists: onFrames forwards to it
+      in = new ZmqSubscriber(context, options.socketOptions, curve, options.relayInbound, this::onFrames, "relay");
+      this.inbound = in;
+      in.subscribe("");
+      this.registrar = registrar(options, out.endpoint());
     } catch (RuntimeException e) {
+      if (in != null) {
+        in.close();
+      }
+      if (out != null) {
+        out.close();
+      }
       if (zap != null) {
         zap.close();
       }
@@ -67,6 +78,30 @@ public final class Relay implements AutoCloseable {
       throw new ConfigException("endpoints.relay_outbound is not configured");
     }
     return new Relay(options, out);
+  }
+
+  /**
+   * Like every binding component, the relay registers what it binds: {@code relay_outbound},
+   * signed with the certificate {@code certnames["relay.<short host>"]} (or {@code <cert_prefix>.<short host>}),
+   * when the configuration has a {@code directory} discovery source. Null otherwise.
+   */
+  private static org.fedmsg.discovery.directory.DirectoryRegistrar registrar(BusOptions options, String bound) {
+    if (!BusDiscovery.hasDirectory(options.config)) {
+      return null;
+    }
+    org.fedmsg.crypto.Signer signer;
+    try {
+      signer = options.signer != null ? options.signer
+          : Certnames.signer(options.config, "relay." + Certnames.shortHostname(), false);
+    } catch (ConfigException e) {
+      throw new ConfigException("the relay registers relay_outbound with the directory (discovery type "
+          + "directory) and signs the registration: " + e.getMessage().replace("sign_messages is on but ", ""), e);
+    }
+    org.fedmsg.discovery.directory.DirectoryRegistrar r = BusDiscovery.registrar(options, signer, RELAY_OUTBOUND, bound);
+    if (r != null) {
+      r.start();
+    }
+    return r;
   }
 
   private void onFrames(List<byte[]> frames) {
@@ -128,6 +163,9 @@ public final class Relay implements AutoCloseable {
 
   @Override
   public void close() {
+    if (registrar != null) {
+      registrar.close();
+    }
     inbound.close();
     outbound.close();
     if (zap != null) {

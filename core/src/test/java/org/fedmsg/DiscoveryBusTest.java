@@ -122,6 +122,60 @@ class DiscoveryBusTest {
     }
   }
 
+  /**
+   * The documented configuration, CURVE everywhere: the directory replica is a CURVE server
+   * ({@code servers: [{url, curve_server_key}]}), the publisher registers from configuration with
+   * its CURVE key, and a CURVE subscriber finds it and receives. Before, the {@code servers}
+   * mapping was read as text ("Invalid URI") and registrations carried no key.
+   */
+  @Test
+  void directoryBackend_curveFromConfig_registrationCarriesTheKey_subscriberReceives() throws Exception {
+    RegistrationVerifier verifier = new RegistrationVerifier(directoryTrust,
+        RegistrationPolicy.load(policyFile), java.time.Clock.systemUTC());
+    org.fedmsg.crypto.CurveKeyPair directoryKeys = org.fedmsg.crypto.CurveKeyPair.generate("directory");
+    org.fedmsg.crypto.CurveKeyPair publisherKeys = org.fedmsg.crypto.CurveKeyPair.generate("bodhi");
+    try (DirectoryServer directory = DirectoryServer.start("tcp://127.0.0.1:*", verifier, null, directoryKeys, null)) {
+      String discovery = "discovery:\n  - type: directory\n    servers: [{url: \"" + directory.endpoint()
+          + "\", curve_server_key: \"" + directoryKeys.publicKeyZ85() + "\"}]\n"
+          + "    policy: \"" + policyFile + "\"\ncurve: {enabled: true}\n";
+      try (Bus pub = Bus.create(BusOptions.builder()
+              .apply(config("endpoints:\n  bodhi: [\"tcp://127.0.0.1:*\"]\n" + discovery))
+              .curve(CurveOptions.builder().keyPair(publisherKeys).build())
+              .name("bodhi").signer(signer).validateSignatures(false).build());
+          Bus sub = Bus.create(BusOptions.builder().apply(config(discovery)).build())) {
+        Eventually.assertThat(() -> directory.registrations().stream().anyMatch(r ->
+            r.registration().curveServerKey().equals(java.util.Optional.of(publisherKeys.publicKeyZ85()))),
+            "registration with the publisher's CURVE key");
+        BlockingQueue<Message> got = new LinkedBlockingQueue<>();
+        sub.subscribe("", got::add);
+        assertThat(firstArrival(pub, got).signer()).hasValue(SERVICE_CN);
+      }
+    }
+  }
+
+  /** {@code fedmsg relay} registers what it binds: relay_outbound, with its CURVE key. */
+  @Test
+  void relay_registersRelayOutboundWithItsCurveKey() throws Exception {
+    Path relayPolicy = Files.writeString(dir.resolve("relay-registration-policy.yaml"),
+        "default: deny\nrules:\n  - topics: [relay_outbound]\n    signers: [\"" + SERVICE_CN + "\"]\n    effect: allow\n");
+    RegistrationVerifier verifier = new RegistrationVerifier(directoryTrust,
+        RegistrationPolicy.load(relayPolicy), java.time.Clock.systemUTC());
+    org.fedmsg.crypto.CurveKeyPair relayKeys = org.fedmsg.crypto.CurveKeyPair.generate("relay");
+    try (DirectoryServer directory = DirectoryServer.start("tcp://127.0.0.1:*", verifier, null)) {
+      String yaml = "relay_inbound: \"tcp://127.0.0.1:*\"\nendpoints:\n  relay_outbound: [\"tcp://127.0.0.1:*\"]\n"
+          + "discovery:\n  - type: directory\n    servers: [\"" + directory.endpoint() + "\"]\n"
+          + "    policy: \"" + relayPolicy + "\"\nvalidate_signatures: false\n";
+      try (Relay relay = Relay.start(BusOptions.builder().apply(config(yaml)).name(null)
+          .curve(CurveOptions.builder().keyPair(relayKeys).build()).signer(signer).build())) {
+        Eventually.assertThat(() -> directory.registrations().stream().anyMatch(r ->
+            r.registration().service().equals("relay_outbound")
+                && r.registration().endpoints().equals(List.of(relay.outboundEndpoint()))
+                && r.registration().curveServerKey().equals(java.util.Optional.of(relayKeys.publicKeyZ85()))),
+            "relay_outbound registered with the relay's key");
+      }
+    }
+  }
+
   @Test
   void directoryBackend_subscriberStartedFirst_findsPublisherAndDropsItWhenItGoes() throws Exception {
     RegistrationVerifier verifier = new RegistrationVerifier(directoryTrust,

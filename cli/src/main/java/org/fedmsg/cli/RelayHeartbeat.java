@@ -31,6 +31,15 @@ final class RelayHeartbeat implements AutoCloseable {
    * @throws org.fedmsg.BusException if the publisher cannot be created
    */
   static RelayHeartbeat start(Relay relay, BusOptions.Builder options, Duration interval) {
+    org.fedmsg.CurveOptions curve = options.build().curve();
+    if (curve.enabled() && curve.keyPair().isPresent() && !curve.serverKeys().containsKey(relay.inboundEndpoint())) {
+      // The heartbeat talks to its own relay, whose CURVE key it holds: no need to configure it
+      // for the bound address (which differs from the configured one with an ephemeral port).
+      org.fedmsg.CurveOptions.Builder withOwnKey = org.fedmsg.CurveOptions.builder().keyPair(curve.keyPair().get());
+      curve.serverKeys().forEach(withOwnKey::serverKey);
+      curve.plainEndpoints().forEach(withOwnKey::plainEndpoint);
+      options.curve(withOwnKey.serverKey(relay.inboundEndpoint(), curve.keyPair().get().publicKeyZ85()).build());
+    }
     Bus bus = Bus.create(options.name(null).active(true).relayInbound(relay.inboundEndpoint()).build());
     try {
       Heartbeat heartbeat = Heartbeat.start(bus, NAME, interval, () -> {

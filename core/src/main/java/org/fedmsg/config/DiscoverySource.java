@@ -1,5 +1,8 @@
 package org.fedmsg.config;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Objects;
@@ -33,6 +36,33 @@ public final class DiscoverySource {
   public Optional<String> string(String key) {
     JsonNode v = settings.get(key);
     return v != null && v.isTextual() ? Optional.of(v.textValue()) : Optional.empty();
+  }
+
+  /**
+   * The {@code servers} list of a {@code directory} entry: each item a URL, or a
+   * {@code {url, curve_server_key}} mapping for a replica that is a CURVE server (as
+   * docs/discovery.md documents it). Empty when the entry has no {@code servers}.
+   *
+   * @throws org.fedmsg.ConfigException naming the entry when an item is neither
+   */
+  public List<ConfiguredEndpoint> servers() {
+    JsonNode list = settings.get("servers");
+    if (list == null || list.isNull()) {
+      return List.of();
+    }
+    List<ConfiguredEndpoint> out = new ArrayList<>();
+    for (JsonNode item : list.isArray() ? list : List.of(list)) {
+      JsonNode url = item.isObject() ? item.get("url") : item;
+      JsonNode key = item.isObject() ? item.get("curve_server_key") : null;
+      if (url == null || !url.isTextual() || url.textValue().isBlank()
+          || key != null && !key.isNull() && !key.isTextual()) {
+        throw new org.fedmsg.ConfigException("discovery[type=" + type + "].servers: expected a URL or "
+            + "{url: URL, curve_server_key: KEY}, not " + item);
+      }
+      out.add(new ConfiguredEndpoint(url.textValue(),
+          key == null || key.isNull() ? Optional.empty() : Optional.of(key.textValue())));
+    }
+    return List.copyOf(out);
   }
 
   @Override

@@ -68,7 +68,7 @@ public final class Discovery implements AutoCloseable {
     this.resolvers = List.copyOf(b.resolvers);
     this.refreshInterval = b.refreshInterval;
     this.clock = b.clock;
-    this.store = Optional.ofNullable(b.stateDirectory).map(LastKnownGoodStore::new);
+    this.store = Optional.ofNullable(b.stateDirectory).map(dir -> new LastKnownGoodStore(dir, b.sourceKeys));
     this.listeners.addAll(b.listeners);
     this.cache = Caffeine.newBuilder()
         .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
@@ -91,11 +91,7 @@ public final class Discovery implements AutoCloseable {
         .build();
     store.ifPresent(s -> {
       Set<String> labels = resolvers.stream().map(EndpointResolver::label).collect(Collectors.toSet());
-      s.load().forEach((source, res) -> {
-        if (labels.contains(source)) {
-          lastGood.put(source, res);
-        }
-      });
+      lastGood.putAll(s.load(labels));
     });
   }
 
@@ -125,6 +121,7 @@ public final class Discovery implements AutoCloseable {
             DEFAULT_REFRESH));
     if (stateDirectory != null) {
       b.stateDirectory(stateDirectory);
+      b.sourceKeys(Resolvers.sourceKeys(context.config()));
     }
     return b.build();
   }
@@ -311,6 +308,8 @@ public final class Discovery implements AutoCloseable {
     private Duration refreshInterval = DEFAULT_REFRESH;
     private Clock clock = Clock.systemUTC();
     private Path stateDirectory;
+    /** Resolver label to the key its answer is stored under; a label not listed is its own key. */
+    private Map<String, String> sourceKeys = Map.of();
 
     private Builder() {}
 
@@ -363,6 +362,12 @@ public final class Discovery implements AutoCloseable {
      * @param dir the state directory
      * @return this builder
      */
+    /** Resolver label to the key its last known good answer is stored under (see {@link Resolvers#sourceKeys}). */
+    Builder sourceKeys(Map<String, String> keys) {
+      this.sourceKeys = Map.copyOf(keys);
+      return this;
+    }
+
     public Builder stateDirectory(Path dir) {
       this.stateDirectory = Objects.requireNonNull(dir, "dir");
       return this;

@@ -84,6 +84,34 @@ public final class Resolvers {
         .collect(Collectors.toList());
   }
 
+  /**
+   * For each resolver label {@link #create} gives, a key naming its source configuration: the label
+   * and a digest of its {@code discovery} entry and of the top-level keys resolvers read
+   * ({@code endpoints}, {@code srv_endpoints}). Processes sharing a state directory with different
+   * configurations get different keys, so their last known good answers do not overwrite each other.
+   */
+  static Map<String, String> sourceKeys(JsonNode config) {
+    Map<String, Integer> seen = new HashMap<>();
+    Map<String, String> out = new LinkedHashMap<>();
+    for (JsonNode entry : entries(config)) {
+      String type = entry.path("type").asText("");
+      int n = seen.merge(type, 1, Integer::sum);
+      String label = n == 1 ? type : type + "#" + n;
+      ObjectNode described = JsonNodeFactory.instance.objectNode();
+      described.set("entry", entry);
+      described.set("endpoints", config.path("endpoints"));
+      described.set("srv_endpoints", config.path("srv_endpoints"));
+      try {
+        byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+            .digest(described.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        out.put(label, label + "@" + java.util.HexFormat.of().formatHex(digest, 0, 8));
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException("SHA-256 is always available", e);
+      }
+    }
+    return out;
+  }
+
   private static List<JsonNode> entries(JsonNode config) {
     JsonNode list = config.path("discovery");
     if (list.isMissingNode() || list.isNull()) {

@@ -33,6 +33,12 @@ public final class DirectoryRegistrar implements AutoCloseable {
   private final Duration lifetime;
   private final Clock clock;
   private ScheduledExecutorService timer;
+  /** Where a registration that finally failed is reported (the log; a test may listen instead). */
+  private volatile java.util.function.Consumer<String> failureReport = LOG::error;
+  /** The first pause between quiet retries; doubled up to {@link #MAX_BACKOFF}. */
+  private volatile Duration firstBackoff = Duration.ofMillis(250);
+  private final java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
 
   /**
    * A registrar (not started).
@@ -88,11 +94,52 @@ public final class DirectoryRegistrar implements AutoCloseable {
     long period = Math.max(1, lifetime.toMillis() / 3);
     timer.scheduleWithFixedDelay(() -> {
       try {
-        registerNow();
+        registerWithRetries(Duration.ofMillis(period));
       } catch (RuntimeException e) {
         LOG.error("Directory registration of {} failed", service, e);
       }
     }, 0, period, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Registers, and while no replica takes the registration retries quietly with back-off (a
+   * replica that is still starting, or a loaded host, is not worth an error) until {@code within}
+   * has passed; only then is the failure reported. Stops early when the registrar is closed.
+   */
+  void registerWithRetries(Duration within) {
+    long deadline = System.nanoTime() + within.toNanos();
+    Duration backoff = firstBackoff;
+    for (int attempt = 1; ; attempt++) {
+      attempts.incrementAndGet();
+      Registration r = Registration.create(service, endpoints, curveServerKey, clock.instant(), lifetime);
+      List<DirectoryClient.RegisterOutcome> outcomes = client.register(SignedRegistration.sign(r, signer));
+      boolean taken = outcomes.stream().anyMatch(DirectoryClient.RegisterOutcome::accepted);
+      boolean lastTry = System.nanoTime() + backoff.toNanos() >= deadline;
+      if (taken || lastTry) {
+        report(r, outcomes, attempt);
+        return;
+      }
+      LOG.debug("No directory replica took the registration of {} yet (attempt {}): {}; retrying in {} ms",
+          service, attempt, outcomes, backoff.toMillis());
+      try {
+        Thread.sleep(backoff.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();  // closing
+        return;
+      }
+      backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+    }
+  }
+
+  /** Registration attempts made by the retry loop so far (for tests). */
+  int attempts() {
+    return attempts.get();
+  }
+
+  /** For tests: report final failures here instead of the log, and start retrying after {@code backoff}. */
+  void reportFailuresTo(java.util.function.Consumer<String> report, Duration backoff) {
+    this.failureReport = Objects.requireNonNull(report, "report");
+    this.firstBackoff = backoff;
   }
 
   /** Stops renewing and withdraws the registration from every replica (best effort). Idempotent. */
@@ -117,6 +164,11 @@ public final class DirectoryRegistrar implements AutoCloseable {
 
   private List<DirectoryClient.RegisterOutcome> send(Registration r) {
     List<DirectoryClient.RegisterOutcome> outcomes = client.register(SignedRegistration.sign(r, signer));
+    report(r, outcomes, 1);
+    return outcomes;
+  }
+
+  private void report(Registration r, List<DirectoryClient.RegisterOutcome> outcomes, int attempts) {
     long ok = outcomes.stream().filter(DirectoryClient.RegisterOutcome::accepted).count();
     for (DirectoryClient.RegisterOutcome o : outcomes) {
       if (!o.accepted()) {
@@ -126,8 +178,8 @@ public final class DirectoryRegistrar implements AutoCloseable {
       }
     }
     if (ok == 0) {
-      LOG.error("No directory replica took the {} of {}", r.withdrawal() ? "withdrawal" : "registration", service);
+      failureReport.accept("No directory replica took the " + (r.withdrawal() ? "withdrawal" : "registration")
+          + " of " + service + (attempts > 1 ? " after " + attempts + " attempts" : ""));
     }
-    return outcomes;
   }
 }

@@ -56,6 +56,10 @@ final class DnsSrvResolver implements EndpointResolver {
   private final Duration timeout;
   private final SrvOrdering.Mode mode;
   private final boolean curveTxt;
+  /** How long the same problem is not logged again. */
+  static final Duration WARN_INTERVAL = Duration.ofMinutes(10);
+  private final java.util.Map<String, Warned> lastWarned = new java.util.HashMap<>();
+  private long warningsLogged;
   private final Clock clock;
   private final Random random;
 
@@ -121,7 +125,7 @@ final class DnsSrvResolver implements EndpointResolver {
       long[] minTtl) {
     List<Problem> srvProblems = new ArrayList<>();
     Optional<Message> answer = querySrv(resolver, domain, srvProblems);
-    srvProblems.forEach(p -> LOG.warn("{}", p));
+    srvProblems.forEach(this::warn);
     problems.addAll(srvProblems);
     answer.ifPresent(a -> readSrv(resolver, domain, a, out, problems, minTtl));
   }
@@ -283,7 +287,49 @@ final class DnsSrvResolver implements EndpointResolver {
 
   private Problem logged(Problem.Kind kind, String subject, String detail) {
     Problem p = problem(kind, subject, detail);
-    LOG.warn("{}", p);
+    warn(p);
     return p;
+  }
+
+  /**
+   * Logs a problem at WARN, but the same problem at most once per {@link #WARN_INTERVAL}: a refresh
+   * every few seconds must not repeat it each time. Repeats are counted and the count is given when
+   * the warning is logged again. (Every problem is still reported in each {@link Resolution}.)
+   */
+  private void warn(Problem p) {
+    String text = p.toString();
+    java.time.Instant now = clock.instant();
+    synchronized (lastWarned) {
+      Warned w = lastWarned.get(text);
+      if (w != null && now.isBefore(w.at.plus(WARN_INTERVAL))) {
+        w.repeats++;
+        LOG.debug("{} (repeated)", text);
+        return;
+      }
+      long repeats = w == null ? 0 : w.repeats;
+      lastWarned.put(text, new Warned(now));
+      warningsLogged++;
+      if (repeats > 0) {
+        LOG.warn("{} ({} more time(s) since it was last logged)", text, repeats);
+      } else {
+        LOG.warn("{}", text);
+      }
+    }
+  }
+
+  /** WARN lines logged so far (for tests). */
+  long warningsLogged() {
+    synchronized (lastWarned) {
+      return warningsLogged;
+    }
+  }
+
+  private static final class Warned {
+    final java.time.Instant at;
+    long repeats;
+
+    Warned(java.time.Instant at) {
+      this.at = at;
+    }
   }
 }

@@ -25,7 +25,8 @@ import org.fedmsg.discovery.ResolverContext;
  *   <li>{@code timeout} (optional, default {@code 5s}): per query.</li>
  *   <li>{@code ordering} (optional): {@code weighted} (RFC 2782, default) or {@code deterministic}.</li>
  *   <li>{@code curve_txt} (optional, default {@code true}): look up CURVE keys in TXT records at
- *       {@code _<port>._fedmsg-curve.<target>}.</li>
+ *       {@code _<port>._fedmsg-curve.<target>}; only ever done when the top-level {@code curve.enabled}
+ *       is true.</li>
  * </ul>
  *
  * <p>Stateless and thread-safe.
@@ -63,7 +64,10 @@ public final class DnsSrvResolverProvider implements EndpointResolverProvider {
       throw new IllegalArgumentException(
           "discovery[type=dns-srv].ordering: expected weighted or deterministic, got " + cfg.path("ordering"), e);
     }
-    boolean curveTxt = cfg.path("curve_txt").asBoolean(true);
+    // CURVE keys are looked up only when CURVE is on: with it off they are never used, and a
+    // server refusing the TXT query would otherwise earn a warning on every refresh.
+    boolean curveOn = context.config().path("curve").path("enabled").asBoolean(false);
+    boolean curveTxt = curveOn && cfg.path("curve_txt").asBoolean(true);
     return new DnsSrvResolver(label, domains, servers, timeout, mode, curveTxt, context.clock(), new SecureRandom());
   }
 

@@ -42,6 +42,11 @@ class DnsSrvResolverTest {
   }
 
   private static EndpointResolver resolver(String nameserver, String timeout, String... domains) {
+    return resolver(true, nameserver, timeout, domains);
+  }
+
+  /** A resolver of a bus with CURVE on (CURVE keys are looked up) or off (they are not). */
+  private static EndpointResolver resolver(boolean curve, String nameserver, String timeout, String... domains) {
     ObjectMapper m = new ObjectMapper();
     ObjectNode cfg = m.createObjectNode().put("type", "dns-srv").put("ordering", "deterministic")
         .put("timeout", timeout);
@@ -49,7 +54,9 @@ class DnsSrvResolverTest {
       cfg.withArray("domains").add(d);
     }
     cfg.withArray("nameservers").add(nameserver);
-    return new DnsSrvResolverProvider().create("dns-srv", cfg, ResolverContext.builder().build());
+    ObjectNode bus = m.createObjectNode();
+    bus.putObject("curve").put("enabled", curve);
+    return new DnsSrvResolverProvider().create("dns-srv", cfg, ResolverContext.builder().config(bus).build());
   }
 
   private static EndpointResolver resolver(Dnsmasq dns, String... domains) {
@@ -97,6 +104,39 @@ class DnsSrvResolverTest {
         assertThat(p.kind()).isEqualTo(org.fedmsg.discovery.Problem.Kind.BAD_CURVE_KEY);
         assertThat(p.detail()).contains("could not look up the CURVE key record");
       });
+    }
+  }
+
+  @Test
+  void curveOff_keysNotLookedUp_noKeyProblemEvenWhenTheTxtQueryWouldBeRefused() throws Exception {
+    String k1 = key();
+    try (Dnsmasq dns = Dnsmasq.start(dir, "local=/" + D + "/",
+        "srv-host=_fedmsg._tcp." + D + ",127.0.0.1,9940,0,0",
+        "srv-host=_fedmsg._tcp." + D + ",hub1." + D + ",9941,1,0",
+        "txt-record=_9941._fedmsg-curve.hub1." + D + ",\"curve=" + k1 + "\"")) {
+      try (EndpointResolver off = resolver(false, dns.address(), "2s", D)) {
+        Resolution r = off.resolve();
+        assertThat(r.problems()).isEmpty();
+        // Not even a published key is fetched: with CURVE off nothing would use it.
+        assertThat(r.endpoints()).extracting(Endpoint::curveServerKey).containsOnly(Optional.empty());
+        assertThat(((DnsSrvResolver) off).warningsLogged()).isZero();
+      }
+      try (EndpointResolver on = resolver(true, dns.address(), "2s", D)) {
+        assertThat(on.resolve().endpoints()).extracting(Endpoint::curveServerKey)
+            .containsExactly(Optional.empty(), Optional.of(k1));
+      }
+    }
+  }
+
+  @Test
+  void curveOn_refusedKeyLookup_reportedEveryRefreshButWarnedOncePerInterval() throws Exception {
+    try (Dnsmasq dns = Dnsmasq.start(dir, "local=/" + D + "/",
+        "srv-host=_fedmsg._tcp." + D + ",127.0.0.1,9940,0,0");
+        EndpointResolver r = resolver(dns, D)) {
+      for (int i = 0; i < 3; i++) {
+        assertThat(kinds(r.resolve())).containsExactly(Problem.Kind.BAD_CURVE_KEY);
+      }
+      assertThat(((DnsSrvResolver) r).warningsLogged()).isEqualTo(1);
     }
   }
 
