@@ -67,7 +67,7 @@ final class Failures {
       return new Failure(CONFIG, firstLine(e.getMessage()));
     }
     if (e instanceof PolicyViolationException) {
-      return new Failure(RUNTIME, "refused by the policy: " + firstLine(e.getMessage()));
+      return new Failure(RUNTIME, firstLine(e.getMessage()));  // names the topic, signer and deciding rule
     }
     if (e instanceof ZMQException || e instanceof BusException) {
       return new Failure(RUNTIME, firstLine(e.getMessage()));

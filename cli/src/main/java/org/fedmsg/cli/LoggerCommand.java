@@ -85,7 +85,7 @@ public final class LoggerCommand implements Callable<Integer> {
     BusOptions built = options.build();
     try (Bus bus = Bus.create(built)) {
       if (endpoint != null) {
-        spec.commandLine().getErr().println("fedmsg logger: publishing from " + bus.publisherEndpoint()
+        spec.commandLine().getErr().println("logger: publishing from " + bus.publisherEndpoint()
             + Curve.describe(built.curve()));
         spec.commandLine().getErr().flush();
       }
