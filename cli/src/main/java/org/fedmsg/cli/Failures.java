@@ -9,6 +9,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.fedmsg.BusException;
 import org.fedmsg.ConfigException;
+import org.fedmsg.certs.CertsException;
 import org.fedmsg.policy.PolicyException;
 import org.fedmsg.policy.PolicyViolationException;
 import org.zeromq.ZMQ;
@@ -69,7 +70,7 @@ final class Failures {
     if (e instanceof PolicyViolationException) {
       return new Failure(RUNTIME, firstLine(e.getMessage()));  // names the topic, signer and deciding rule
     }
-    if (e instanceof ZMQException || e instanceof BusException) {
+    if (e instanceof ZMQException || e instanceof BusException || e instanceof CertsException) {
       return new Failure(RUNTIME, firstLine(e.getMessage()));
     }
     if (e instanceof IllegalArgumentException) {
