@@ -188,14 +188,29 @@ final class FedmsgBus implements Bus {
     }
     try {
       if (!publisher.awaitSubscriber(options.activeConnectTimeout)) {
-        throw new TransportException("the relay at " + options.relayInbound + " did not subscribe within "
-            + options.activeConnectTimeout.toMillis() + " ms; is fedmsg relay running?");
+        throw new TransportException(relayNotSubscribed());
       }
       activeReady = true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new TransportException("interrupted while waiting for the relay", e);
     }
+  }
+
+  /**
+   * Why an active publisher got no subscription from the relay. A CURVE mismatch looks the same
+   * as a missing relay from this side (ZeroMQ drops a failed handshake silently), so name both.
+   */
+  private String relayNotSubscribed() {
+    String head = "no subscription from the relay at " + options.relayInbound + " within "
+        + options.activeConnectTimeout.toMillis() + " ms: ";
+    if (options.curve.enabled()) {
+      return head + "the CURVE handshake likely failed (or no relay runs there): check that the relay has CURVE on, "
+          + "that endpoints.relay_inbound gives the relay's public key as curve_server_key, "
+          + "and that the relay admits this client's key (its curve.allowed_clients)";
+    }
+    return head + "is fedmsg relay running? If the relay has CURVE on, a plain client's handshake fails silently: "
+        + "set curve.enabled here and give the relay's public key as curve_server_key under endpoints.relay_inbound";
   }
 
   @Override

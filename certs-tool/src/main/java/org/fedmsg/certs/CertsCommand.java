@@ -51,12 +51,31 @@ public final class CertsCommand implements Runnable {
     System.exit(new CommandLine(new CertsCommand()).execute(args));
   }
 
-  /** The version from the jar manifest, when packaged. */
-  static final class Version implements CommandLine.IVersionProvider {
+  /**
+   * The version {@code fedmsg --version} and {@code fedmsg-certs --version} both print: the Maven
+   * project version, written into {@code version.properties} by resource filtering.
+   */
+  public static final class Version implements CommandLine.IVersionProvider {
+    /** Creates the provider (picocli instantiates it). */
+    public Version() {}
+
+    /** The project version, e.g. {@code 0.1.0}; {@code unknown} if the resource is missing. */
+    public static String number() {
+      try (java.io.InputStream in = CertsCommand.class.getResourceAsStream("version.properties")) {
+        java.util.Properties p = new java.util.Properties();
+        if (in != null) {
+          p.load(in);
+        }
+        String v = p.getProperty("version", "");
+        return v.isEmpty() || v.startsWith("${") ? "unknown" : v;
+      } catch (java.io.IOException e) {
+        return "unknown";
+      }
+    }
+
     @Override
     public String[] getVersion() {
-      String v = CertsCommand.class.getPackage().getImplementationVersion();
-      return new String[] {"fedmsg-certs " + (v == null ? "(development build)" : v)};
+      return new String[] {"fedmsg for the JVM " + number()};
     }
   }
 }

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.fedmsg.BusException;
+import org.fedmsg.ConfigException;
 import org.fedmsg.BusOptions;
 import org.fedmsg.discovery.Durations;
 import org.fedmsg.config.FedmsgConfig;
@@ -52,6 +52,11 @@ public final class HubCommand implements Callable<Integer> {
   @Option(names = "--timeout", paramLabel = "SECONDS", description = "Stop after this many seconds.")
   Double timeout;
 
+  @Option(names = "--classpath", paramLabel = "PATH",
+      description = "Also load consumers from these jars or directories (':'-separated; dir/* for every jar "
+          + "in dir). bin/fedmsg also takes them from $FEDMSG_CLASSPATH.")
+  String classpath;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -59,15 +64,21 @@ public final class HubCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Hub hub;
+    BusOptions busOptions;
+    // Failures (Main's handler) prints a start-up failure as one line with its exit code.
     try {
       FedmsgConfig config = configOptions.load();
       BusOptions.Builder bus = BusOptions.builder().apply(config).active(false);
       if (name != null) {
         bus.name(name);
       }
-      Hub.Builder builder = Hub.builder().config(config).busOptions(bus.build()).consumerClasses(withConsumers)
+      busOptions = bus.build();
+      Hub.Builder builder = Hub.builder().config(config).busOptions(busOptions).consumerClasses(withConsumers)
           .discover(!noDiscover);
       enable.forEach(builder::enable);
+      if (classpath != null) {
+        builder.classLoader(ConsumerClasspath.loader(classpath));
+      }
       if (queueSize != null) {
         builder.queueSize(queueSize);
       }
@@ -76,9 +87,8 @@ public final class HubCommand implements Callable<Integer> {
       }
       LogConsumer.out = out;
       hub = builder.start();
-    } catch (BusException | IllegalArgumentException | IllegalStateException e) {
-      err.println("fedmsg hub: " + e.getMessage());
-      return 2;
+    } catch (IllegalStateException e) {
+      throw new ConfigException(e.getMessage(), e);  // e.g. a hub name without endpoints
     }
     if (hub.consumers().isEmpty()) {
       hub.close();
@@ -97,7 +107,7 @@ public final class HubCommand implements Callable<Integer> {
     out.println("hub: running " + hub.consumers() + " on " + hub.bus().connectedEndpoints().size() + " endpoint(s)"
         + (hub.notStarted().isEmpty() ? "" : "; not started: " + hub.notStarted())
         + hub.heartbeat().map(h -> "; heartbeat every " + Durations.format(h.interval()) + " as " + h.name()
-            + " from " + hub.bus().publisherEndpoint()).orElse("")
+            + " from " + hub.bus().publisherEndpoint() + Curve.describe(busOptions.curve())).orElse("")
         + (ready ? "" : " (not every publisher confirmed the subscriptions yet)"));
     out.flush();
     if (timeout == null) {

@@ -4,9 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.fedmsg.BusOptions;
-import org.fedmsg.ConfigException;
 import org.fedmsg.Relay;
-import org.fedmsg.TransportException;
 import org.fedmsg.config.FedmsgConfig;
 import org.fedmsg.status.Heartbeat;
 import picocli.CommandLine.Command;
@@ -31,21 +29,18 @@ public final class RelayCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     Relay relay;
     RelayHeartbeat beat = null;
-    try {
-      FedmsgConfig config = configOptions.load();
-      relay = Relay.start(BusOptions.builder().apply(config).name(null).active(false).build());
-      if (heartbeat) {
-        Duration interval = heartbeatInterval(config);
-        try {
-          beat = RelayHeartbeat.start(relay, BusOptions.builder().apply(config), interval);
-        } catch (RuntimeException e) {
-          relay.close();
-          throw e;
-        }
+    // Failures (Main's handler) prints what start-up throws as one line, with its exit code.
+    FedmsgConfig config = configOptions.load();
+    BusOptions options = BusOptions.builder().apply(config).name(null).active(false).build();
+    relay = Relay.start(options);
+    if (heartbeat) {
+      Duration interval = heartbeatInterval(config);
+      try {
+        beat = RelayHeartbeat.start(relay, BusOptions.builder().apply(config), interval);
+      } catch (RuntimeException e) {
+        relay.close();
+        throw e;
       }
-    } catch (ConfigException | TransportException | IllegalArgumentException | IllegalStateException e) {
-      spec.commandLine().getErr().println("fedmsg relay: " + e.getMessage());
-      return 2;
     }
     CountDownLatch stop = new CountDownLatch(1);
     RelayHeartbeat started = beat;
@@ -57,7 +52,7 @@ public final class RelayCommand implements Callable<Integer> {
       stop.countDown();
     }));
     spec.commandLine().getOut().println("relay: inbound " + relay.inboundEndpoint()
-        + " outbound " + relay.outboundEndpoint());
+        + " outbound " + relay.outboundEndpoint() + Curve.describe(options.curve()));
     spec.commandLine().getOut().flush();
     stop.await();
     return 0;

@@ -1,42 +1,32 @@
 package org.fedmsg.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.List;
-import java.util.concurrent.Callable;
 import org.fedmsg.WireFormat;
 import org.fedmsg.crypto.Signer;
 import org.fedmsg.wire.Fedmsg1;
 import org.fedmsg.wire.Fedmsg2;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code fedmsg sign}: signs JSON messages with a service's key and prints them as they go on the
- * wire, one per line: the fedmsg/1 body, or for fedmsg/2 a JSON object {@code {"topic": ...,
- * "body": <body frame text>, "signature": <base64 of the signature frame>}} (which {@code fedmsg
+ * wire, one per line, as it reads them (memory stays flat whatever the input size): the fedmsg/1
+ * body, or for fedmsg/2 the {@link SignedLinesCommand.Fedmsg2Line} form (which {@code fedmsg
  * verify} reads back). fedmsg/2 messages without {@code epoch}/{@code seq} get a fresh epoch and
- * sequence numbers from 1 in input order. Exit 0 on success, 2 on a usage, key or input error.
+ * sequence numbers from 1 in input order.
  */
 @Command(name = "sign", mixinStandardHelpOptions = true,
-    description = "Sign JSON messages (one per line, or one document) and print the signed wire form, one per line.")
-public final class SignCommand implements Callable<Integer> {
-  static final int OK = 0;
-  static final int ERROR = 2;
-  private static final ObjectMapper JSON = new ObjectMapper();
-
-  @Spec CommandSpec spec;
-
+    description = {"Sign JSON messages (one per line, one document, or an array) and print the signed wire form, "
+        + "one per line, as the input is read.",
+        "On an input or signing error it stops with exit 2, naming the message; the lines printed before "
+        + "are the messages before it."},
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {"0:every message signed", "2:usage, key or input error"})
+public final class SignCommand extends SignedLinesCommand {
   @Option(names = "--ssldir", required = true, paramLabel = "DIR", description = "Directory holding NAME.key and NAME.crt.")
   Path ssldir;
 
@@ -47,58 +37,40 @@ public final class SignCommand implements Callable<Integer> {
       description = "Wire format: fedmsg1 (default; Python-compatible) or fedmsg2.")
   String format;
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "Input file; - or absent: standard input.")
-  String file;
-
-  InputStream stdin = System.in;
-
   @Override
-  public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
+  public Integer call() throws IOException {
     WireFormat wireFormat;
     try {
       wireFormat = WireFormat.parse(format);
     } catch (IllegalArgumentException e) {
-      err.println("sign: unknown format '" + format + "' (expected fedmsg1 or fedmsg2)");
-      return ERROR;
+      return fail("unknown format '" + format + "' (expected fedmsg1 or fedmsg2)");
     }
     Signer signer;
     try {
       signer = Signer.load(ssldir, certname);
     } catch (IOException | IllegalArgumentException e) {
-      err.println("sign: cannot load " + ssldir.resolve(certname) + ".key/.crt: " + e.getMessage());
-      return ERROR;
+      return fail("cannot load " + ssldir.resolve(certname) + ".key/.crt: " + e.getMessage());
     }
-    List<JsonInput.Item> items;
-    try {
-      items = JsonInput.items(JsonInput.read(file, stdin));
-    } catch (IOException e) {
-      err.println("sign: cannot read " + file + ": " + e);
-      return ERROR;
-    }
-    // sign everything first, print only if all succeed: no half-signed output on an input error
-    List<String> lines = new ArrayList<>();
+    PrintWriter out = spec.commandLine().getOut();
     Fedmsg2.Stamper stamper = Fedmsg2.Stamper.start();
-    for (JsonInput.Item item : items) {
-      if (item.error() != null) {
-        err.println("sign: line " + item.line() + ": " + item.error());
-        return ERROR;
+    try (JsonInput in = input.open()) {
+      for (JsonInput.Item item; (item = in.next()) != null; ) {
+        if (item.error() != null) {
+          return fail(input.name() + " line " + item.line() + ": " + item.error());
+        }
+        if (!(item.node() instanceof ObjectNode message)) {
+          return fail("message " + item.line() + " is not a JSON object");
+        }
+        try {
+          out.println(wireFormat == WireFormat.FEDMSG1 ? signFedmsg1(message, signer) : signFedmsg2(message, signer, stamper));
+        } catch (IllegalArgumentException | IllegalStateException e) {
+          return fail("message " + item.line() + ": " + e.getMessage());
+        }
       }
-      if (!(item.node() instanceof ObjectNode message)) {
-        err.println("sign: message " + item.line() + " is not a JSON object");
-        return ERROR;
-      }
-      try {
-        lines.add(wireFormat == WireFormat.FEDMSG1 ? signFedmsg1(message, signer) : signFedmsg2(message, signer, stamper));
-      } catch (IllegalArgumentException | IllegalStateException e) {
-        err.println("sign: message " + item.line() + ": " + e.getMessage());
-        return ERROR;
-      }
+    } finally {
+      out.flush();
     }
-    lines.forEach(out::println);
-    out.flush();
-    return OK;
+    return 0;
   }
 
   private static String signFedmsg1(ObjectNode message, Signer signer) {
@@ -113,16 +85,6 @@ public final class SignCommand implements Callable<Integer> {
     if (!body.has("epoch") && !body.has("seq")) {
       stamper.stamp(body);
     }
-    String topic = body.get("topic").textValue();
-    byte[][] frames = Fedmsg2.encode(topic, body, signer);
-    ObjectNode line = JSON.createObjectNode();
-    line.put("topic", topic);
-    line.put("body", new String(frames[1], StandardCharsets.UTF_8));
-    line.put("signature", Base64.getEncoder().encodeToString(frames[2]));
-    try {
-      return JSON.writeValueAsString(line);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    return Fedmsg2Line.of(Fedmsg2.encode(body.get("topic").textValue(), body, signer)).toLine();
   }
 }

@@ -11,10 +11,10 @@ import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.fedmsg.Bus;
-import org.fedmsg.BusException;
 import org.fedmsg.BusOptions;
 import org.fedmsg.LogText;
 import org.fedmsg.Message;
@@ -24,12 +24,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code fedmsg tail}: watch the bus. */
 @Command(name = "tail", mixinStandardHelpOptions = true,
     description = {"Subscribe to every configured endpoint and print the messages that pass validation",
-        "(on by default; the signer is shown) and the filters."})
+        "(on by default; the signer is shown) and the filters. Stops cleanly when its output is closed",
+        "(fedmsg tail | head -1)."},
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {"0:success, or --timeout reached without --count, or output closed",
+        "1:--timeout reached before --count messages; refused at run time",
+        "2:usage or configuration error (bad option, file not found or unreadable, parse error)"})
 public final class TailCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss");
@@ -66,7 +72,8 @@ public final class TailCommand implements Callable<Integer> {
   @Option(names = "--count", paramLabel = "N", description = "Exit after N messages (exit 1 if --timeout comes first).")
   Integer count;
 
-  @Option(names = "--timeout", paramLabel = "SECONDS", description = "Exit after this many seconds.")
+  @Option(names = "--timeout", paramLabel = "SECONDS",
+      description = "Exit after this many seconds from start, start-up included (zero or more).")
   Double timeout;
 
   @Option(names = "--validate", negatable = true,
@@ -78,6 +85,8 @@ public final class TailCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // The deadline covers the whole run, start-up included: `--timeout 5` ends within 5 s.
+    long deadline = System.nanoTime() + checkOptions();
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     BusOptions.Builder options = BusOptions.builder().apply(configOptions.load()).name(null).active(false);
@@ -86,6 +95,7 @@ public final class TailCommand implements Callable<Integer> {
     }
     BusOptions built = options.build();
     AtomicInteger printed = new AtomicInteger();
+    AtomicBoolean outputClosed = new AtomicBoolean();
     CountDownLatch done = new CountDownLatch(1);
     boolean colour = System.console() != null && format.pretty;
     try (Bus bus = Bus.create(built)) {
@@ -95,27 +105,47 @@ public final class TailCommand implements Callable<Integer> {
           return;
         }
         synchronized (out) {
+          if (outputClosed.get()) {
+            return;
+          }
           out.println(render(message, built.validateSignatures(), colour));
           out.flush();
+          // `fedmsg tail | head -1`: once the reader is gone (EPIPE), stop instead of printing into the void.
+          if (out.checkError() || System.out.checkError()) {
+            outputClosed.set(true);
+            done.countDown();
+            return;
+          }
         }
         if (count != null && printed.incrementAndGet() >= count) {
           done.countDown();
         }
       });
-      boolean ready = subscription.awaitReady(Duration.ofSeconds(5));
+      boolean ready = subscription.awaitReady(min(Duration.ofSeconds(5), deadline));
       err.println("fedmsg tail: listening on " + bus.connectedEndpoints().size() + " endpoint(s)"
-          + (ready ? "" : " (not every publisher confirmed the subscription yet)"));
+          + (ready ? "" : " (not every publisher confirmed the subscription yet)") + Curve.describe(built.curve()));
       err.flush();
-      if (timeout == null) {
-        done.await();
-      } else if (!done.await((long) (timeout * 1000), TimeUnit.MILLISECONDS)) {
-        return count == null ? 0 : 1;
+      if (!done.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+        return count == null ? 0 : 1;  // --timeout came first
       }
       return 0;
-    } catch (BusException e) {
-      err.println("fedmsg tail: " + e.getMessage());
-      return 2;
     }
+  }
+
+  /** Validates --timeout and --count; the run's length in nanoseconds (practically unbounded without --timeout). */
+  private long checkOptions() {
+    if (timeout != null && !(timeout >= 0 && timeout <= 1e9)) {
+      throw new ParameterException(spec.commandLine(), "--timeout must be a number of seconds, zero or more: " + timeout);
+    }
+    if (count != null && count < 1) {
+      throw new ParameterException(spec.commandLine(), "--count must be at least 1: " + count);
+    }
+    return timeout == null ? Long.MAX_VALUE / 4 : (long) (timeout * 1e9);
+  }
+
+  private static Duration min(Duration limit, long deadline) {
+    Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    return left.compareTo(limit) < 0 ? left : limit;
   }
 
   private String render(Message message, boolean validated, boolean colour) throws Exception {

@@ -1,11 +1,9 @@
 package org.fedmsg.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -13,9 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.Base64;
-import java.util.List;
-import java.util.concurrent.Callable;
+import java.util.Optional;
 import org.fedmsg.crypto.TrustOptions;
 import org.fedmsg.crypto.TrustStore;
 import org.fedmsg.crypto.VerificationResult;
@@ -26,10 +22,7 @@ import org.fedmsg.policy.TopicPolicy;
 import org.fedmsg.wire.Fedmsg1;
 import org.fedmsg.wire.MessageVerifier;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code fedmsg verify}: checks signed messages offline, as they appear on the wire or in an
@@ -40,15 +33,14 @@ import picocli.CommandLine.Spec;
  * configuration error.
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
-    description = "Verify signed messages offline (one JSON per line, or a JSON array). "
-        + "Exit 0 all valid, 1 any invalid, 2 usage or configuration error.")
-public final class VerifyCommand implements Callable<Integer> {
+    description = "Verify signed messages offline (one JSON per line, one document, or a JSON array), "
+        + "reading the input as a stream and printing one result line per message as it goes.",
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {"0:all messages valid", "1:a message is invalid", "2:usage or configuration error "
+        + "(bad option, CA, CRL, policy or input file not found or unreadable, parse error)"})
+public final class VerifyCommand extends SignedLinesCommand {
   static final int ALL_VALID = 0;
   static final int SOME_INVALID = 1;
-  static final int CONFIG_ERROR = 2;
-  private static final ObjectMapper JSON = new ObjectMapper();
-
-  @Spec CommandSpec spec;
 
   @Option(names = "--ca", paramLabel = "FILE", description = "CA bundle (PEM); required without --config.")
   Path ca;
@@ -79,35 +71,26 @@ public final class VerifyCommand implements Callable<Integer> {
       description = "Undo datagrepper's changes (source_name, source_version, empty headers, float timestamp) first.")
   boolean archiveFixup;
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "Input file; - or absent: standard input.")
-  String file;
-
-  InputStream stdin = System.in;
-
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
     Instant instant;
     try {
       instant = at == null ? Instant.now() : Instant.parse(at);
     } catch (DateTimeParseException e) {
-      err.println("verify: --at must be an ISO-8601 instant such as 2023-06-01T00:00:00Z: " + at);
-      return CONFIG_ERROR;
+      return fail("--at must be an ISO-8601 instant such as 2023-06-01T00:00:00Z: " + at);
     }
     TopicPolicy policy;
     try {
       policy = policy();
     } catch (PolicyException | IllegalArgumentException | UncheckedIOException e) {
-      err.println("verify: " + e.getMessage());
-      return CONFIG_ERROR;
+      return fail(Failures.firstLine(e.getMessage()));
     }
-    List<JsonInput.Item> items;
+    JsonInput in;
     try {
-      items = JsonInput.items(JsonInput.read(file, stdin));
+      in = input.open();
     } catch (IOException e) {
-      err.println("verify: cannot read " + file + ": " + e);
-      return CONFIG_ERROR;
+      return fail("cannot read " + Failures.classify(e).message());
     }
     TrustOptions.Builder trust;
     java.util.Set<org.fedmsg.WireFormat> formats;
@@ -117,6 +100,7 @@ public final class VerifyCommand implements Callable<Integer> {
         trust = org.fedmsg.config.TrustSettings.options(loaded);
         formats = org.fedmsg.config.TrustSettings.acceptFormats(loaded);
       } else if (ca == null) {
+        in.close();
         err.println("verify: --ca or --config is required");
         return CONFIG_ERROR;
       } else {
@@ -124,6 +108,7 @@ public final class VerifyCommand implements Callable<Integer> {
         formats = java.util.EnumSet.allOf(org.fedmsg.WireFormat.class);
       }
     } catch (org.fedmsg.ConfigException e) {
+      in.close();
       err.println("verify: " + e.getMessage());
       return CONFIG_ERROR;
     }
@@ -134,23 +119,24 @@ public final class VerifyCommand implements Callable<Integer> {
     if (crl != null) {
       trust.crl(crl);
     }
+    TrustStore store;
+    try {
+      store = TrustStore.create(trust.build());
+    } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+      in.close();
+      return fail("cannot load the CA or CRL: " + Failures.firstLine(e.getMessage()));
+    }
     boolean allValid = true;
-    try (TrustStore store = TrustStore.create(trust.build())) {
-      MessageVerifier verifier = MessageVerifier.builder().trust(store).policy(policy).formats(formats).asOf(instant)
-          .build();
-      for (JsonInput.Item item : items) {
+    try (in; store) {
+      MessageVerifier verifier = MessageVerifier.builder().trust(store).policy(policy).formats(formats).asOf(instant).build();
+      for (JsonInput.Item item; (item = in.next()) != null; ) {
         ObjectNode line = check(verifier, item);
         allValid &= line.get("valid").booleanValue();
-        out.println(JSON.writeValueAsString(line));
+        out.println(toLine(line));
       }
-    } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
-      err.println("verify: cannot load the CA or CRL: " + e.getMessage());
-      return CONFIG_ERROR;
-    } catch (IOException e) {
-      err.println("verify: " + e);
-      return CONFIG_ERROR;
+    } finally {
+      out.flush();
     }
-    out.flush();
     return allValid ? ALL_VALID : SOME_INVALID;
   }
 
@@ -190,18 +176,16 @@ public final class VerifyCommand implements Callable<Integer> {
     JsonNode node = item.node();
     VerificationResult result;
     JsonNode body = node;
+    Optional<Fedmsg2Line> fedmsg2 = Fedmsg2Line.from(node);
     if (item.error() != null) {
       result = new VerificationResult.Invalid(VerificationResult.Reason.MALFORMED, "line " + item.line() + ": " + item.error());
-    } else if (isFedmsg2Form(node)) {
-      byte[] signature;
+    } else if (fedmsg2.isPresent()) {
       try {
-        signature = Base64.getDecoder().decode(node.get("signature").textValue());
-        body = CanonicalJson.parse(node.get("body").textValue());
+        body = CanonicalJson.parse(fedmsg2.get().body());
       } catch (IllegalArgumentException e) {
-        signature = new byte[0];
+        body = null;  // reported by the verifier as malformed
       }
-      result = verifier.verify(List.of(node.get("topic").textValue().getBytes(StandardCharsets.UTF_8),
-          node.get("body").textValue().getBytes(StandardCharsets.UTF_8), signature));
+      result = verifier.verify(fedmsg2.get().frames());
     } else {
       if (archiveFixup && node instanceof ObjectNode o) {
         body = Fedmsg1.archiveFixup(o);
@@ -221,12 +205,6 @@ public final class VerifyCommand implements Callable<Integer> {
     line.set("topic", field(body, "topic"));
     line.set("msg_id", field(body, "msg_id"));
     return line;
-  }
-
-  /** The JSON form {@code fedmsg sign --format fedmsg2} prints. */
-  private static boolean isFedmsg2Form(JsonNode node) {
-    return node != null && node.isObject() && node.path("topic").isTextual() && node.path("body").isTextual()
-        && node.path("signature").isTextual() && !node.has("certificate");
   }
 
   private static JsonNode field(JsonNode body, String name) {

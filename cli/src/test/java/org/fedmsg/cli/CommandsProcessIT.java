@@ -34,12 +34,14 @@ class CommandsProcessIT {
   }
 
   static String readLineMatching(BufferedReader reader, Pattern pattern) throws IOException {
+    List<String> skipped = new ArrayList<>();
     for (String line; (line = reader.readLine()) != null; ) {
       if (pattern.matcher(line).find()) {
         return line;
       }
+      skipped.add(line);
     }
-    throw new AssertionError("stream ended before a line matching " + pattern);
+    throw new AssertionError("stream ended before a line matching " + pattern + "; read: " + skipped);
   }
 
   @Test

@@ -110,11 +110,21 @@ class SignCommandTest {
   }
 
   @Test
-  void sign_badInput_exitsTwoAndPrintsNothing() throws Exception {
-    Path in = Files.writeString(dir.resolve("bad.jsonl"), "{\"topic\":\"t\"}\nnot json\n");
+  void sign_badInput_exitsTwoAfterPrintingTheMessagesBeforeIt() throws Exception {
+    // Streaming: the message before the bad line is out already; nothing after it is signed.
+    Path in = Files.writeString(dir.resolve("bad.jsonl"), "{\"topic\":\"t\"}\nnot json\n{\"topic\":\"u\"}\n");
     assertThat(sign("--ssldir", certs.toString(), "--certname", CERT, in.toString())).isEqualTo(2);
-    assertThat(err.toString()).contains("line 2");
-    assertThat(out.toString()).isEmpty();
+    assertThat(err.toString()).contains("line 2").hasLineCount(1);
+    assertThat(out.toString().lines()).hasSize(1).allMatch(l -> l.contains("\"topic\":\"t\""));
+  }
+
+  @Test
+  void sign_arrayOverLines_signsEachElement() throws Exception {
+    Path in = Files.writeString(dir.resolve("arr.json"), "[\n  {\"topic\": \"a\", \"msg\": {\"s\": \"x]y,z\"}},\n"
+        + "  {\"topic\": \"b\", \"msg\": {}}\n]\n");
+    assertThat(sign("--ssldir", certs.toString(), "--certname", CERT, in.toString())).as(err.toString()).isZero();
+    assertThat(out.toString().lines()).hasSize(2);
+    assertThat(out.toString()).contains("x]y,z");
   }
 
   @Test

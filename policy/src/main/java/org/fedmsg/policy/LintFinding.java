@@ -26,7 +26,13 @@ public record LintFinding(Kind kind, String where, String message) {
     /** A signer pattern matching no issued certificate's CN. */
     UNMATCHED_SIGNER,
     /** {@code default: allow}: topics no rule mentions are open to every certificate. */
-    PERMISSIVE_DEFAULT
+    PERMISSIVE_DEFAULT,
+    /**
+     * A relative topic pattern written as if absolute ({@code *.pkgdb.*}, {@code org.fedoraproject...}
+     * under another prefix, {@code prod.pkgdb.*}): prefixed with {@code <topic_prefix>.<environment>.}
+     * it cannot match the topics it seems to name.
+     */
+    LOOKS_ABSOLUTE
   }
 
   /** @throws NullPointerException if any argument is null */

@@ -54,6 +54,9 @@ public final class PolicyLinter {
   }
 
   private static void checkTopic(TopicNamespace ns, String where, String pattern, List<LintFinding> out) {
+    if (!ns.isAbsolute(pattern)) {
+      checkWrittenAsAbsolute(ns, where, pattern, out);
+    }
     String rest = pattern;
     if (ns.isAbsolute(pattern)) {
       rest = pattern.length() > ns.topicPrefix().length() ? pattern.substring(ns.topicPrefix().length() + 1) : "";
@@ -90,6 +93,46 @@ public final class PolicyLinter {
             "topic '" + pattern + "': field '" + token + "' looks plural; topic fields are singular"));
       }
     }
+  }
+
+  /** Environment names a pattern may start with when its author meant it absolute. */
+  private static final List<String> ENVIRONMENTS = List.of("dev", "stg", "prod");
+
+  /**
+   * A relative pattern is prefixed with {@code <topic_prefix>.<environment>.}; one that starts
+   * with a wildcard token before a service ({@code *.pkgdb.*}), with the prefix's first token
+   * ({@code org.fedoraproject.prod.pkgdb.*} under another prefix, or without its first token:
+   * {@code fedoraproject.prod...}), or with an environment name reads as if it were absolute and
+   * cannot match the topics it names: the wildcard or prefix ends up after the environment.
+   */
+  private static void checkWrittenAsAbsolute(TopicNamespace ns, String where, String pattern, List<LintFinding> out) {
+    String[] tokens = pattern.split("\\.", -1);
+    String[] prefix = ns.topicPrefix().split("\\.");
+    String resolved = ns.absolute(pattern);
+    String reason = null;
+    String meant = null;
+    if (tokens.length >= 3 && isAllStars(tokens[0]) && !hasWildcard(tokens[1]) && !tokens[1].isEmpty()) {
+      // `*.pkgdb.*`: the star stands for "prefix and environment", but it lands after them.
+      String service = pattern.substring(tokens[0].length() + 1);
+      reason = "'" + tokens[1] + "' is matched after a service token, never as the service itself";
+      meant = "'" + service + "' for this environment or '" + ns.topicPrefix() + ".*." + service + "' for every environment";
+    } else if (tokens.length >= 2 && (tokens[0].equals(prefix[0])
+        || prefix.length > 1 && tokens[0].equals(prefix[1]))) {
+      reason = "it starts like a topic prefix ('" + tokens[0] + "') but is not under '" + ns.topicPrefix() + ".'";
+      meant = "the full '" + ns.topicPrefix() + ".<environment>...' form, or the part after the environment";
+    } else if (tokens.length >= 2 && (tokens[0].equals(ns.environment()) || ENVIRONMENTS.contains(tokens[0]))) {
+      reason = "it starts with the environment name '" + tokens[0] + "', which the prefix already ends with";
+      meant = "'" + pattern.substring(tokens[0].length() + 1) + "'"
+          + (tokens[0].equals(ns.environment()) ? "" : " under environment '" + tokens[0] + "'");
+    }
+    if (reason != null) {
+      out.add(new LintFinding(LintFinding.Kind.LOOKS_ABSOLUTE, where, "topic '" + pattern + "' is relative, so it means '"
+          + resolved + "', which cannot match the topics it seems to name: " + reason + "; write " + meant));
+    }
+  }
+
+  private static boolean isAllStars(String token) {
+    return !token.isEmpty() && token.chars().allMatch(c -> c == '*');
   }
 
   /** A heuristic for English plurals ({@code packages}, {@code builds}), sparing {@code status}, {@code analysis}. */

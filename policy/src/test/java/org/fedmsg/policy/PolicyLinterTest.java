@@ -104,4 +104,37 @@ class PolicyLinterTest {
     assertThat(PolicyLinter.looksPlural("pass")).isFalse();
     assertThat(PolicyLinter.looksPlural("fas")).isFalse();
   }
+
+  @Test
+  void lint_wildcardBeforeService_writtenAsIfAbsolute_warnsWithBothFixes() {
+    List<LintFinding> f = lint("default: deny\nrules:\n"
+        + "  - {topics: ['*.pkgdb.*'], signers: [pkgdb-*], effect: allow}\n");
+    assertThat(f).extracting(LintFinding::kind).containsExactly(Kind.LOOKS_ABSOLUTE);
+    assertThat(f.get(0).message()).contains("org.fedoraproject.prod.*.pkgdb.*")
+        .contains("'pkgdb.*' for this environment").contains("'org.fedoraproject.*.pkgdb.*' for every environment");
+  }
+
+  @Test
+  void lint_prefixOrEnvironmentInARelativePattern_warns() {
+    List<LintFinding> other = PolicyLinter.lint(TopicPolicy.parse("default: deny\nrules:\n"
+        + "  - {topics: ['org.fedoraproject.prod.pkgdb.*'], signers: [a], effect: allow}\n", "p.yaml",
+        new TopicNamespace("org.example", "prod")), null);
+    assertThat(other).extracting(LintFinding::kind).containsExactly(Kind.LOOKS_ABSOLUTE);
+    assertThat(other.get(0).message()).contains("org.example.prod.org.fedoraproject.prod.pkgdb.*");
+    assertThat(lint("default: deny\nrules:\n  - {topics: ['fedoraproject.prod.pkgdb.*'], signers: [a], effect: allow}\n"))
+        .extracting(LintFinding::kind).containsExactly(Kind.LOOKS_ABSOLUTE);
+    List<LintFinding> env = lint("default: deny\nrules:\n  - {topics: ['prod.pkgdb.*'], signers: [a], effect: allow}\n");
+    assertThat(env).extracting(LintFinding::kind).containsExactly(Kind.LOOKS_ABSOLUTE);
+    assertThat(env.get(0).message()).contains("write 'pkgdb.*'");
+  }
+
+  @Test
+  void lint_ordinaryRelativeAndAbsolutePatterns_noAbsoluteWarning() {
+    assertThat(lint("default: deny\nrules:\n"
+        + "  - {topics: ['*'], signers: [a], effect: allow}\n"
+        + "  - {topics: ['*.create'], signers: [b], effect: allow}\n"
+        + "  - {topics: ['pkgdb.*'], signers: [c], effect: allow}\n"
+        + "  - {topics: ['org.fedoraproject.*.bodhi.*'], signers: [d], effect: allow}\n"))
+        .extracting(LintFinding::kind).doesNotContain(Kind.LOOKS_ABSOLUTE);
+  }
 }
