@@ -1,7 +1,9 @@
 package org.fedmsg;
 
+import java.util.Locale;
 import org.fedmsg.config.FedmsgConfig;
 import org.fedmsg.config.TrustSettings;
+import org.fedmsg.crypto.CrlFailureMode;
 import org.fedmsg.crypto.TrustOptions;
 import org.fedmsg.crypto.TrustStore;
 import org.fedmsg.policy.PolicyException;

@@ -196,8 +196,8 @@ class SignedBusTest {
       }
     };
     try (org.fedmsg.policy.ReloadingPolicy policy = org.fedmsg.policy.ReloadingPolicy.watch(policyFile,
-            TopicNamespace.DEFAULT, listener, Duration.ofMillis(100));
-        Bus pub = publisher("good", Signer.load(ssldir, APP01), WireFormat.FEDMSG1);
+            org.fedmsg.policy.TopicNamespace.DEFAULT, listener, Duration.ofMillis(100));
+        Bus pub = ReferencePki.publisher("good", pki.signer(APP01), WireFormat.FEDMSG1);
         Bus sub = subscriber(List.of(pub.publisherEndpoint()), policy)) {
       BlockingQueue<Message> got = new LinkedBlockingQueue<>();
       assertThat(sub.subscribe("", got::add).awaitReady(Duration.ofSeconds(10))).isTrue();

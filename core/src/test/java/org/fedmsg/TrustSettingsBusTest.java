@@ -116,7 +116,7 @@ class TrustSettingsBusTest {
       for (WireFormat format : List.of(WireFormat.FEDMSG1, WireFormat.FEDMSG2)) {
         try (Bus pub = Bus.create(BusOptions.builder().active(true).relayInbound(relay.inboundEndpoint())
             .validateSignatures(false).wireFormat(format).signer(signer(rsa)).build())) {
-          pub.publish(TOPIC, "update", Map.of("format", format.configName()));
+          pub.publish(TOPIC, "update", Map.of("format", format.name()));
         }
       }
       Message m = got.poll(10, TimeUnit.SECONDS);

@@ -62,7 +62,8 @@ public final class DirectoryCommand implements Callable<Integer> {
             + "crypto_min_rsa_bits, crl_failure_mode, ...), as the bus applies them; --ca and --crl override.")
     Path trustConfig;
 
-    @Option(names = "--crl", paramLabel = "FILE|URL", description = "Certificate revocation list (required unless --no-crl or --trust-config names one)."))
+    @Option(names = "--crl", paramLabel = "FILE|URL",
+        description = "Certificate revocation list (required unless --no-crl or --trust-config names one).")
     String crl;
 
     @Option(names = "--no-crl",

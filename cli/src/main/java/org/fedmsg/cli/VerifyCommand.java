@@ -101,16 +101,14 @@ public final class VerifyCommand extends SignedLinesCommand {
         formats = org.fedmsg.config.TrustSettings.acceptFormats(loaded);
       } else if (ca == null) {
         in.close();
-        err.println("verify: --ca or --config is required");
-        return CONFIG_ERROR;
+        return fail("--ca or --config is required");
       } else {
         trust = TrustOptions.builder();
         formats = java.util.EnumSet.allOf(org.fedmsg.WireFormat.class);
       }
     } catch (org.fedmsg.ConfigException e) {
       in.close();
-      err.println("verify: " + e.getMessage());
-      return CONFIG_ERROR;
+      return fail(Failures.firstLine(e.getMessage()));
     }
     trust.backgroundRefresh(false);
     if (ca != null) {
