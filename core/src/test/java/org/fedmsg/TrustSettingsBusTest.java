@@ -116,7 +116,7 @@ class TrustSettingsBusTest {
       for (WireFormat format : List.of(WireFormat.FEDMSG1, WireFormat.FEDMSG2)) {
         try (Bus pub = Bus.create(BusOptions.builder().active(true).relayInbound(relay.inboundEndpoint())
             .validateSignatures(false).wireFormat(format).signer(signer(rsa)).build())) {
-          pub.publish(TOPIC, "update", Map.of("format", format.name()));
+          pub.publish(TOPIC, "update", Map.of("format", format.name().toLowerCase(java.util.Locale.ROOT)));
         }
       }
       Message m = got.poll(10, TimeUnit.SECONDS);

@@ -260,7 +260,8 @@ public final class MessageVerifier implements AutoCloseable {
       return VerificationResult.invalid(Reason.MALFORMED, "topic is not a string");
     }
     Decision d = policy.decide(topic, valid.signer().commonName());
-    return d.allowed() ? valid : VerificationResult.invalid(Reason.NOT_AUTHORIZED, d.explanation());
+    return d.allowed() ? valid
+        : signedBy(VerificationResult.invalid(Reason.NOT_AUTHORIZED, d.explanation()), valid);
   }
 
   /** The instant certificates are judged at. */

@@ -46,8 +46,12 @@ public final class ExternalTools {
 
   /** A python3 whose zmq module has CURVE (Debian package python3-zmq). */
   public static Path python3WithZmqCurve() {
-    Optional<Path> found = find("python3").filter(p -> probe(p, "-c",
-        "import zmq, sys; sys.exit(0 if zmq.has('curve') else 1)"));
+    // the system python first: Debian's python3-zmq is installed for it, while a python3 earlier on
+    // the PATH (pyenv, a virtualenv) may lack the module
+    Optional<Path> found = java.util.stream.Stream.concat(
+            java.util.stream.Stream.of(Path.of("/usr/bin/python3")).filter(Files::isExecutable),
+            find("python3").stream())
+        .filter(p -> probe(p, "-c", "import zmq, sys; sys.exit(0 if zmq.has('curve') else 1)")).findFirst();
     return require("python3 with zmq and CURVE", found, "apt-get install -y python3-zmq", required());
   }
 
