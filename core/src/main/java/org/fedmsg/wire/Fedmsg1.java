@@ -203,8 +203,20 @@ public final class Fedmsg1 {
     return CERTIFICATES.parse(trust, body.get("certificate").textValue()).get(0);
   }
 
-  /** The policy step shared by both formats. */
+  /** The policy step, for the static {@link #verify}: a policy that throws is a refusal. */
   static VerificationResult authorize(TopicPolicy policy, JsonNode topicNode, VerificationResult.Valid valid) {
+    try {
+      return decide(policy, topicNode, valid);
+    } catch (RuntimeException e) {
+      return VerificationResult.invalid(Reason.NOT_AUTHORIZED, "policy failed: " + e);
+    }
+  }
+
+  /**
+   * The policy decision shared by both formats and {@link MessageVerifier}; an exception from the
+   * policy propagates, so that the verifier can count it as an internal error.
+   */
+  static VerificationResult decide(TopicPolicy policy, JsonNode topicNode, VerificationResult.Valid valid) {
     if (policy == null) {
       return valid;
     }
@@ -216,14 +228,10 @@ public final class Fedmsg1 {
     } else {
       return VerificationResult.invalid(Reason.MALFORMED, "topic is not a string");
     }
-    Decision d;
-    try {
-      d = policy.decide(topic, valid.signer().commonName());
-    } catch (RuntimeException e) {
-      return VerificationResult.invalid(Reason.NOT_AUTHORIZED, "policy failed: " + e);
-    }
+    Decision d = policy.decide(topic, valid.signer().commonName());
     return d.allowed() ? valid : new VerificationResult.Invalid(Reason.NOT_AUTHORIZED, d.explanation(), valid.signer());
   }
+
 
   /* --------------- archives --------------- */
 

@@ -248,21 +248,9 @@ public final class MessageVerifier implements AutoCloseable {
    * the input but an internal error: the exception reaches {@link #internal}.
    */
   private VerificationResult authorize(JsonNode topicNode, VerificationResult.Valid valid) {
-    if (policy == null) {
-      return valid;
-    }
-    String topic;
-    if (topicNode == null || topicNode.isNull()) {
-      topic = null;
-    } else if (topicNode.isTextual()) {
-      topic = topicNode.textValue();
-    } else {
-      return VerificationResult.invalid(Reason.MALFORMED, "topic is not a string");
-    }
-    Decision d = policy.decide(topic, valid.signer().commonName());
-    return d.allowed() ? valid
-        : signedBy(VerificationResult.invalid(Reason.NOT_AUTHORIZED, d.explanation()), valid);
+    return Fedmsg1.decide(policy, topicNode, valid);
   }
+
 
   /** The instant certificates are judged at. */
   Instant instant() {
