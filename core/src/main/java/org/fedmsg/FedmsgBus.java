@@ -143,7 +143,7 @@ final class FedmsgBus implements Bus {
       send(fullTopic, frames);
     }
     String signedBy = signer == null ? null : signer.commonName();
-    return new Message(fullTopic, body, frames[1], options.wireFormat, signedBy);
+    return new Message(fullTopic, body, frames[1], options.wireFormat, signedBy, frames.length == 3 ? frames[2] : null);
   }
 
   private ObjectNode envelope(String fullTopic, JsonNode msg, long i) {
