@@ -471,6 +471,23 @@ public final class MessageStore implements AutoCloseable {
     return out;
   }
 
+  /**
+   * One line on what the archive holds ({@code N message(s), newest signed at T}), for the start-up
+   * report: with the gap reports that follow, it tells an operator what a downtime may have cost.
+   */
+  public String summary() {
+    try (Connection c = pool.getConnection();
+        PreparedStatement st = c.prepareStatement("SELECT COUNT(*), MAX(ts) FROM messages");
+        ResultSet rs = st.executeQuery()) {
+      rs.next();
+      long n = rs.getLong(1);
+      long newest = rs.getLong(2);
+      return n + " message(s)" + (rs.wasNull() ? "" : ", newest signed at " + Instant.ofEpochMilli(newest));
+    } catch (SQLException e) {
+      throw new StoreException("summary failed: " + rootMessage(e), e);
+    }
+  }
+
   /** Whether the database answers now (a trivial query within 2 s). */
   public boolean databaseReachable() {
     try (Connection c = pool.getConnection(); PreparedStatement st = c.prepareStatement("SELECT 1");

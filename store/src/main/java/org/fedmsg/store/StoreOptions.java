@@ -79,17 +79,17 @@ public final class StoreOptions {
      * {@code store.user}, {@code store.password_file}, {@code store.batch_size}, {@code store.queue_size},
      * {@code store.max_query_span}.
      *
-     * @throws ConfigException for a missing URL and state directory, or a bad value
+     * <p>Without {@code store.url} and {@code state_dir} no URL is set: give one with {@link #jdbcUrl}.
+     *
+     * @throws ConfigException for a bad value
      */
     public Builder apply(FedmsgConfig config) {
-      String url = config.get("store.url").map(n -> n.textValue()).orElse(null);
-      if (url == null) {
-        Path dir = config.stateDir().orElseThrow(() -> new ConfigException(
-            "key 'store.url' is not set and there is no 'state_dir' for the default SQLite file"));
-        url = "jdbc:sqlite:" + dir.resolve("store.db");
-      }
+      String url = config.get("store.url").map(n -> n.textValue())
+          .or(() -> config.stateDir().map(dir -> "jdbc:sqlite:" + dir.resolve("store.db"))).orElse(null);
       try {
-        jdbcUrl(url);
+        if (url != null) {
+          jdbcUrl(url);
+        }
         config.get("store.user").ifPresent(u -> user(u.textValue()));
         config.get("store.batch_size").ifPresent(v -> batchSize(v.intValue()));
         config.get("store.queue_size").ifPresent(v -> queueSize(v.intValue()));
@@ -179,10 +179,10 @@ public final class StoreOptions {
       return this;
     }
 
-    /** @throws IllegalStateException without a JDBC URL */
+    /** @throws ConfigException without a JDBC URL */
     public StoreOptions build() {
       if (jdbcUrl == null) {
-        throw new IllegalStateException("a JDBC URL is required");
+        throw new ConfigException("no store database: set 'store.url' (or 'state_dir' for the default SQLite file)");
       }
       return new StoreOptions(this);
     }
