@@ -64,6 +64,8 @@ public final class MessageStore implements AutoCloseable {
   private final LongAdder dropped = new LongAdder();
   private final AtomicLong lastDropLog = new AtomicLong();
   private volatile long unwritten;
+  /** Messages the writer has taken off the queue and not yet written (a batch being retried). */
+  private volatile int inHand;
   private volatile boolean healthy = true;
   private volatile boolean closed;
 
@@ -106,7 +108,7 @@ public final class MessageStore implements AutoCloseable {
     batchSizes = DistributionSummary.builder("fedmsg.store.batch.size").description("messages per write transaction")
         .register(registry);
     batchTimer = Timer.builder("fedmsg.store.batch.latency").description("time to write one batch").register(registry);
-    Gauge.builder("fedmsg.store.queue.depth", queue, q -> Math.max(0, q.size()))
+    Gauge.builder("fedmsg.store.queue.depth", this, s -> s.queue.size() + s.inHand)
         .description("messages waiting to be written").register(registry);
     Gauge.builder("fedmsg.store.lag.seconds", lagMillis, l -> l.get() / 1000.0)
         .description("receive-to-commit time of the last message written").register(registry);
@@ -226,9 +228,11 @@ public final class MessageStore implements AutoCloseable {
             }
           }
         }
+        inHand = batch.size();
         try {
           write(batch);
           batch.clear();
+          inHand = 0;
           healthy = true;
         } catch (SQLException | RuntimeException e) {
           failureCounter.increment();
@@ -537,7 +541,8 @@ public final class MessageStore implements AutoCloseable {
   /** The counters now. */
   public StoreStats stats() {
     return new StoreStats((long) storedCounter.count(), (long) duplicateCounter.count(), dropped.sum(),
-        (long) rejectedCounter.count(), (long) failureCounter.count(), (long) missedCounter.count(), queue.size(),
+        (long) rejectedCounter.count(), (long) failureCounter.count(), (long) missedCounter.count(),
+        queue.size() + inHand,
         unwritten, healthy);
   }
 

@@ -9,7 +9,7 @@ package org.fedmsg.store;
  * @param rejected messages the database refused (logged with the reason), e.g. a NUL character in a text field
  * @param writeFailures failed write attempts (each is retried)
  * @param missed fedmsg/2 messages never received: gaps in a publisher's {@code seq} within one {@code epoch}
- * @param queued messages waiting to be written
+ * @param queued messages waiting to be written (in the buffer, or in a batch being retried)
  * @param unwritten messages left in the buffer when the store closed (reported, not stored)
  * @param healthy whether the last write attempt succeeded
  */

@@ -215,6 +215,27 @@ class MessageStoreTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(Databases.class)
+  void meters_countStoredDuplicatesBatchesAndQueue(Databases db) throws Exception {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    List<byte[]> one = Signed.fedmsg1("org.fedoraproject.prod.buildsys.tag", T0, Signed.msg());
+    try (MessageStore store = MessageStore.open(StoreOptions.builder().jdbcUrl(db.freshUrl(tmp)).build(), registry)) {
+      store.archive(Signed.archived(one, null));
+      store.archive(Signed.archived(one, null));
+      store.archive(Signed.archived(Signed.fedmsg1("org.fedoraproject.prod.buildsys.tag", T0, Signed.msg()), null));
+      assertThat(store.flush(Duration.ofSeconds(30))).isTrue();
+      assertThat(registry.get("fedmsg.store.messages.stored").counter().count()).isEqualTo(2.0);
+      assertThat(registry.get("fedmsg.store.messages.duplicate").counter().count()).isEqualTo(1.0);
+      assertThat(registry.get("fedmsg.store.messages.dropped").counter().count()).isZero();
+      assertThat(registry.get("fedmsg.store.batch.size").summary().totalAmount()).isEqualTo(3.0);
+      assertThat(registry.get("fedmsg.store.batch.latency").timer().count()).isPositive();
+      assertThat(registry.get("fedmsg.store.queue.depth").gauge().value()).isZero();
+      assertThat(registry.get("fedmsg.store.healthy").gauge().value()).isEqualTo(1.0);
+      assertThat(registry.find("fedmsg.store.lag.seconds").gauge()).isNotNull();
+    }
+  }
+
   static String fingerprint(org.fedmsg.testing.TestPki.Issued leaf) throws Exception {
     return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
         .digest(leaf.certificate().getEncoded()));
