@@ -269,20 +269,29 @@ public final class MessageStore implements AutoCloseable {
       c.setAutoCommit(false);
       try {
         found = gaps.check(c, batch);
-        for (ArchivedMessage m : batch) {
-          String problem = unstorable(m);
-          if (problem != null) {
-            refused.add(m);
-            LOG.warn("store: message refused ({}): topic={} msg_id={}", problem, LogText.escape(m.topic()),
-                LogText.escape(m.msgId().orElse("-")));
-            continue;
+        try (PreparedStatement insert = c.prepareStatement(INSERT);
+            PreparedStatement users = c.prepareStatement("INSERT INTO message_users (message_id, username) VALUES (?, ?)");
+            PreparedStatement packages = c.prepareStatement(
+                "INSERT INTO message_packages (message_id, package) VALUES (?, ?)")) {
+          for (ArchivedMessage m : batch) {
+            String problem = unstorable(m);
+            if (problem != null) {
+              refused.add(m);
+              LOG.warn("store: message refused ({}): topic={} msg_id={}", problem, LogText.escape(m.topic()),
+                  LogText.escape(m.msgId().orElse("-")));
+              continue;
+            }
+            Long id = insert(insert, m);
+            if (id == null) {
+              duplicates++;
+            } else {
+              stored++;
+              names(users, id, m.users());
+              names(packages, id, m.packages());
+            }
           }
-          Long id = insert(c, m);
-          if (id == null) {
-            duplicates++;
-          } else {
-            stored++;
-          }
+          users.executeBatch();
+          packages.executeBatch();
         }
         c.commit();
       } catch (SQLException | RuntimeException e) {
@@ -330,45 +339,31 @@ public final class MessageStore implements AutoCloseable {
       + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (msg_id) DO NOTHING RETURNING id";
 
   /** @return the new row's id, or null for a duplicate msg_id */
-  private static Long insert(Connection c, ArchivedMessage m) throws SQLException {
-    long id;
-    try (PreparedStatement st = c.prepareStatement(INSERT)) {
-      st.setString(1, m.msgId().orElse(null));
-      st.setString(2, m.topic());
-      st.setString(3, m.category().orElse(null));
-      st.setLong(4, m.timestamp().toEpochMilli());
-      st.setLong(5, m.received().toEpochMilli());
-      st.setString(6, m.signer().orElse(null));
-      st.setString(7, m.certFingerprint().orElse(null));
-      st.setString(8, m.format().name());
-      st.setString(9, m.epoch().orElse(null));
-      st.setObject(10, m.seq().isPresent() ? m.seq().getAsLong() : null);
-      st.setBytes(11, m.frame(0));
-      st.setBytes(12, m.frame(1));
-      st.setBytes(13, m.frameCount() == 3 ? m.frame(2) : null);
-      try (ResultSet rs = st.executeQuery()) {
-        if (!rs.next()) {
-          return null;
-        }
-        id = rs.getLong(1);
-      }
+  private static Long insert(PreparedStatement st, ArchivedMessage m) throws SQLException {
+    st.setString(1, m.msgId().orElse(null));
+    st.setString(2, m.topic());
+    st.setString(3, m.category().orElse(null));
+    st.setLong(4, m.timestamp().toEpochMilli());
+    st.setLong(5, m.received().toEpochMilli());
+    st.setString(6, m.signer().orElse(null));
+    st.setString(7, m.certFingerprint().orElse(null));
+    st.setString(8, m.format().name());
+    st.setString(9, m.epoch().orElse(null));
+    st.setObject(10, m.seq().isPresent() ? m.seq().getAsLong() : null, java.sql.Types.BIGINT);
+    st.setBytes(11, m.frame(0));
+    st.setBytes(12, m.frame(1));
+    st.setBytes(13, m.frameCount() == 3 ? m.frame(2) : null);
+    try (ResultSet rs = st.executeQuery()) {
+      return rs.next() ? rs.getLong(1) : null;
     }
-    names(c, "INSERT INTO message_users (message_id, username) VALUES (?, ?)", id, m.users());
-    names(c, "INSERT INTO message_packages (message_id, package) VALUES (?, ?)", id, m.packages());
-    return id;
   }
 
-  private static void names(Connection c, String sql, long id, java.util.Set<String> names) throws SQLException {
-    if (names.isEmpty()) {
-      return;
-    }
-    try (PreparedStatement st = c.prepareStatement(sql)) {
-      for (String n : names) {
-        st.setLong(1, id);
-        st.setString(2, n);
-        st.addBatch();
-      }
-      st.executeBatch();
+  /** Adds the (id, name) rows to the batch of {@code st}, written after the messages (same transaction). */
+  private static void names(PreparedStatement st, long id, java.util.Set<String> names) throws SQLException {
+    for (String n : names) {
+      st.setLong(1, id);
+      st.setString(2, n);
+      st.addBatch();
     }
   }
 
