@@ -354,7 +354,8 @@ final class FedmsgBus implements Bus {
     RejectionLog rejections = r.rejections();
     return new BusStats(published.sum(), publishFailures.sum(), r.received(), delivered.sum(),
         handlerErrors.sum(), r.gaps(), rejections.byReason(), rejections.byCause())
-        .withCurve(subscriber == null ? 0 : subscriber.handshakeFailures(), zap == null ? 0 : zap.refused());
+        .withCurve(subscriber == null ? 0 : subscriber.handshakeFailures(), zap == null ? 0 : zap.refused())
+        .withPeerDisconnects(subscriber == null ? 0 : subscriber.peerDisconnects());
   }
 
   @Override

@@ -133,7 +133,7 @@ public final class Relay implements AutoCloseable {
 
   /**
    * Connections to the inbound socket that ended, for any reason (a peer that sent a frame over
-   * {@code max_message_size} among them), so far.
+   * {@code max_message_size} among them), so far; also {@link BusStats#peerDisconnects()}.
    */
   public long peerDisconnects() {
     return inbound.peerDisconnects();
@@ -149,7 +149,8 @@ public final class Relay implements AutoCloseable {
 
   /** Counters of what the relay received and rejected. */
   public BusStats stats() {
-    return receiver.stats(forwarded.sum()).withCurve(0, zap == null ? 0 : zap.refused());
+    return receiver.stats(forwarded.sum()).withCurve(0, zap == null ? 0 : zap.refused())
+        .withPeerDisconnects(inbound.peerDisconnects());
   }
 
   /**

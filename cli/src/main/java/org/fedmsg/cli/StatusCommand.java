@@ -129,6 +129,10 @@ public final class StatusCommand implements Callable<Integer> {
       if (reasons.length() > 0) {
         out.printf("          rejected by reason:%s%n", reasons);
       }
+      if (body.path("peer_disconnects").asLong(0) > 0) {
+        // peers that went away, broke the protocol or sent a frame over max_message_size
+        out.printf("          peer disconnects=%s%n", body.path("peer_disconnects").asText("?"));
+      }
       body.path("consumers").properties().forEach(e -> out.printf(
           "          consumer %-20s received=%s consumed=%s failed=%s dropped=%s backlog=%s%n", e.getKey(),
           e.getValue().path("received").asText("?"), e.getValue().path("consumed").asText("?"),
