@@ -2,6 +2,7 @@ package org.fedmsg;
 
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
+import org.fedmsg.crypto.LogText;
 import org.fedmsg.discovery.curve.ZapHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

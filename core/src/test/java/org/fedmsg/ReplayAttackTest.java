@@ -137,7 +137,7 @@ class ReplayAttackTest {
       Relay relay = null;
       RawRelayHarness h = null;
       try {
-        relay = relay(verifier);
+        relay = ReplayAttackTest.relay(verifier);
         h = new RawRelayHarness(relay);
         h.awaitFlowing(fresh);
         return new Attacked(verifier, relay, h);

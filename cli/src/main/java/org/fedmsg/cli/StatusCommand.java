@@ -125,7 +125,7 @@ public final class StatusCommand implements Callable<Integer> {
           body.path("rejected").asText("?"), body.path("uptime_s").asText("?"));
       StringBuilder reasons = new StringBuilder();
       body.path("rejected_by_reason").properties().forEach(e -> reasons.append(' ')
-          .append(org.fedmsg.LogText.escape(e.getKey())).append('=').append(e.getValue().asText("?")));
+          .append(org.fedmsg.crypto.LogText.escape(e.getKey())).append('=').append(e.getValue().asText("?")));
       if (reasons.length() > 0) {
         out.printf("          rejected by reason:%s%n", reasons);
       }
