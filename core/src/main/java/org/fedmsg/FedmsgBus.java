@@ -241,7 +241,7 @@ final class FedmsgBus implements Bus {
         throw new IllegalStateException("bus is closed");
       }
       if (subscriber == null) {
-        receiver = new Receiver(options, BusSecurity.resolveVerifier(options, owned));
+        receiver = new Receiver(options, BusSecurity.resolveVerifier(options, BusSecurity.busComponent(options), owned));
         ZmqSubscriber created = new ZmqSubscriber(context, options.socketOptions, options.curve, null, this::onFrames,
             "bus");
         Discovery found;

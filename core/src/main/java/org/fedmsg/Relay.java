@@ -34,7 +34,7 @@ public final class Relay implements AutoCloseable {
   private final List<AutoCloseable> owned = new java.util.ArrayList<>();
 
   private Relay(BusOptions options, List<String> outboundEndpoints) {
-    this.verifier = BusSecurity.resolveVerifier(options, owned);
+    this.verifier = BusSecurity.resolveVerifier(options, "relay", owned);
     this.receiver = new Receiver(options, verifier);
     context.setLinger(options.socketOptions.lingerMs());
     CurveOptions curve = options.curve;

@@ -405,6 +405,86 @@ class ReplayAttackTest {
         restarted -> assertThat(cause(restarted, "DUPLICATE/duplicate")).isEqualTo(1));
   }
 
+  /**
+   * A relay and a validating bus (what {@code fedmsg hub} runs) share one {@code state_dir}: each
+   * keeps its own journal, so after both restart each refuses a replay as a duplicate (with one
+   * shared journal, the second to start fell back to the start rule: OUTSIDE_WINDOW).
+   */
+  @Test
+  void relayAndBusSharingAStateDir_afterBothRestart_eachRefusesTheReplayAsDuplicate() throws Exception {
+    TestClock clock = new TestClock(Instant.now());
+    FedmsgConfig config = config(true);
+    try (org.zeromq.ZContext context = new org.zeromq.ZContext()) {
+      org.zeromq.ZMQ.Socket raw = context.createSocket(org.zeromq.SocketType.PUB);
+      raw.bind("tcp://127.0.0.1:*");
+      List<byte[]> accepted;
+      try (Relay relay = relay(config, clock); RawRelayHarness h = new RawRelayHarness(relay);
+          HubSide hub = new HubSide(config, clock, raw)) {
+        h.awaitFlowing(n -> fresh1(good, clock.instant()));
+        accepted = fresh1(good, clock.instant());
+        h.sendExpectForwarded(accepted);
+        hub.sendExpectDelivered(accepted);
+      }
+      try (java.util.stream.Stream<Path> journals = Files.list(dir.resolve("state").resolve("replay"))) {
+        assertThat(journals.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("relay", "bus-hub");
+      }
+      clock.advance(Duration.ofSeconds(30));
+      try (Relay relay = relay(config, clock); RawRelayHarness h = new RawRelayHarness(relay);
+          HubSide hub = new HubSide(config, clock, raw)) {
+        h.awaitFlowing(n -> fresh1(good, clock.instant()));
+        List<byte[]> marker = fresh1(good, clock.instant());
+        assertThat(msgId(h.sendThenMarker(accepted, marker))).isEqualTo(msgId(marker));
+        assertThat(cause(relay, "DUPLICATE/duplicate")).isEqualTo(1);
+        hub.send(accepted);
+        hub.sendExpectDelivered(fresh1(good, clock.instant()));
+        assertThat(hub.bus.stats().rejectedByCause()).containsEntry("DUPLICATE/duplicate", 1L)
+            .doesNotContainKey("OUTSIDE_WINDOW/outside-window");
+      }
+    }
+  }
+
+  /** A validating bus named {@code hub}, built from the configuration, subscribed to a raw publisher. */
+  private static final class HubSide implements AutoCloseable {
+    final Bus bus;
+    final java.util.concurrent.BlockingQueue<Message> got = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final org.zeromq.ZMQ.Socket raw;
+
+    HubSide(FedmsgConfig config, TestClock clock, org.zeromq.ZMQ.Socket raw) throws InterruptedException {
+      this.raw = raw;
+      bus = Bus.create(BusOptions.builder().clock(clock).apply(config).name("hub")
+          .endpoint("raw", List.of(raw.getLastEndpoint())).build());
+      bus.subscribe("", got::add);
+      // a raw publisher answers no probes: fresh messages until one is delivered
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      while (got.poll(50, java.util.concurrent.TimeUnit.MILLISECONDS) == null) {
+        assertThat(System.nanoTime()).as("the bus receives from the raw publisher").isLessThan(deadline);
+        send(fresh1(good, clock.instant()));
+      }
+    }
+
+    void send(List<byte[]> frames) {
+      raw.send(frames.get(0), org.zeromq.ZMQ.SNDMORE);
+      raw.send(frames.get(1), 0);
+    }
+
+    /** Sends {@code frames}; everything delivered before it is skipped, it must be delivered within 10 s. */
+    void sendExpectDelivered(List<byte[]> frames) throws InterruptedException {
+      send(frames);
+      String id = msgId(frames);
+      for (Message m; (m = got.poll(10, java.util.concurrent.TimeUnit.SECONDS)) != null; ) {
+        if (id.equals(m.msgId().orElse(""))) {
+          return;
+        }
+      }
+      throw new AssertionError(id + " was not delivered");
+    }
+
+    @Override
+    public void close() {
+      bus.close();
+    }
+  }
+
   @Test
   void restartWithoutStateDir_replayRefusedBecauseSignedBeforeStart() throws Exception {
     TestClock clock = new TestClock(Instant.now());
@@ -422,7 +502,7 @@ class ReplayAttackTest {
       accepted = fresh1(good, clock.instant());
       h.sendExpectForwarded(accepted);
     }
-    try (java.util.stream.Stream<Path> files = Files.list(dir.resolve("state").resolve("replay"))) {
+    try (java.util.stream.Stream<Path> files = Files.list(dir.resolve("state").resolve("replay").resolve("relay"))) {
       for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".journal")).toList()) {
         Files.writeString(f, "garbage\n");
       }

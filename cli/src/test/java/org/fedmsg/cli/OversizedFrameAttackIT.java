@@ -39,7 +39,7 @@ class OversizedFrameAttackIT {
 
   @Test
   void hugeFrameHeaders_peersDropped_goodTrafficFlowsDuringAndAfter_sigtermEnds(@TempDir Path dir) throws Exception {
-    RelayProcess relay = RelayProcess.start(dir, "");
+    RelayProcess relay = RelayProcess.start(dir, "validate_signatures: false\n");
     try (ZContext ctx = new ZContext(1)) {
       ZMQ.Socket pub = ctx.createSocket(SocketType.PUB);
       pub.connect(relay.inbound);
@@ -79,7 +79,7 @@ class OversizedFrameAttackIT {
   void noLimit_ioThreadDiesOfOutOfMemory_processExitsNonZero(@TempDir Path dir) throws Exception {
     // max_message_size: 0 is the reference's unlimited behaviour: the attack then kills the I/O
     // thread, and the process must end (for systemd to restart it) rather than linger as a zombie.
-    RelayProcess relay = RelayProcess.start(dir, "max_message_size: 0\n");
+    RelayProcess relay = RelayProcess.start(dir, "validate_signatures: false\nmax_message_size: 0\n");
     try {
       RawZmtp s = RawZmtp.connect(relay.inboundPort(), "PUB", 60_000);
       s.announceFrame(HUGE);
@@ -148,7 +148,10 @@ class OversizedFrameAttackIT {
 
   /* --------------- the relay process --------------- */
 
-  /** {@code fedmsg relay} in its own JVM with a 64 MB heap; its output is collected line by line. */
+  /**
+   * {@code fedmsg relay} in its own JVM with a 64 MB heap, bound to ephemeral loopback ports, with
+   * {@code extraConfig} appended to its configuration; its output is collected line by line.
+   */
   static final class RelayProcess {
     final Process process;
     final String inbound;
@@ -164,7 +167,7 @@ class OversizedFrameAttackIT {
     static RelayProcess start(Path dir, String extraConfig) throws IOException {
       Path config = dir.resolve("fedmsg.yaml");
       Files.writeString(config, "relay_inbound: \"tcp://127.0.0.1:*\"\n"
-          + "endpoints:\n  relay_outbound: [\"tcp://127.0.0.1:*\"]\nvalidate_signatures: false\n" + extraConfig);
+          + "endpoints:\n  relay_outbound: [\"tcp://127.0.0.1:*\"]\n" + extraConfig);
       List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
           "-Xmx64m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-cp",
           TARGET.resolve("fedmsg-cli.jar") + File.pathSeparator + TARGET.resolve("lib") + File.separator + "*",
