@@ -451,8 +451,8 @@ class ReplayAttackTest {
 
     HubSide(FedmsgConfig config, TestClock clock, org.zeromq.ZMQ.Socket raw) throws InterruptedException {
       this.raw = raw;
-      bus = Bus.create(BusOptions.builder().clock(clock).apply(config).name("hub").endpoint("hub", List.of("tcp://127.0.0.1:*"))
-          .endpoint("raw", List.of(raw.getLastEndpoint())).build());
+      bus = Bus.create(BusOptions.builder().clock(clock).apply(config).name("hub")
+          .endpoint("hub", List.of("tcp://127.0.0.1:*")).endpoint("raw", List.of(raw.getLastEndpoint())).build());
       bus.subscribe("", got::add);
       // a raw publisher answers no probes: fresh messages until one is delivered
       long deadline = System.nanoTime() + 20_000_000_000L;
