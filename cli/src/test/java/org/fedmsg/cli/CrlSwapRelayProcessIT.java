@@ -23,7 +23,6 @@ import org.fedmsg.wire.Fedmsg1;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
@@ -54,12 +53,8 @@ class CrlSwapRelayProcessIT {
         + "ca_cert_location: \"" + caFile + "\"\ncrl_location: \"" + crl + "\"\n"
         + "crl_failure_mode: fail_closed\ntrust_reload_interval: 200ms\n");
     try (ZContext ctx = new ZContext(1)) {
-      ZMQ.Socket pub = ctx.createSocket(SocketType.PUB);
-      pub.connect(relay.inbound);
-      ZMQ.Socket sub = ctx.createSocket(SocketType.SUB);
-      sub.setReceiveTimeOut(100);
-      sub.subscribe(new byte[0]);
-      sub.connect(relay.outbound);
+      ZMQ.Socket pub = relay.rawPublisher(ctx);
+      ZMQ.Socket sub = relay.rawSubscriber(ctx);
       Signer goodSigner = Signer.of(good.privateKey(), good.chain());
       Signer revokedSigner = Signer.of(revoked.privateKey(), revoked.chain());
       warmUp(pub, sub, goodSigner);

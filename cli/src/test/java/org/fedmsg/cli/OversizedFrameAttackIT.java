@@ -41,12 +41,8 @@ class OversizedFrameAttackIT {
   void hugeFrameHeaders_peersDropped_goodTrafficFlowsDuringAndAfter_sigtermEnds(@TempDir Path dir) throws Exception {
     RelayProcess relay = RelayProcess.start(dir, "validate_signatures: false\n");
     try (ZContext ctx = new ZContext(1)) {
-      ZMQ.Socket pub = ctx.createSocket(SocketType.PUB);
-      pub.connect(relay.inbound);
-      ZMQ.Socket sub = ctx.createSocket(SocketType.SUB);
-      sub.setReceiveTimeOut(100);
-      sub.subscribe(new byte[0]);
-      sub.connect(relay.outbound);
+      ZMQ.Socket pub = relay.rawPublisher(ctx);
+      ZMQ.Socket sub = relay.rawSubscriber(ctx);
       warmUp(pub, sub);
 
       List<RawZmtp> attackers = new ArrayList<>();
@@ -194,6 +190,22 @@ class OversizedFrameAttackIT {
         }
       }
       throw new AssertionError("the relay ended before printing its endpoints");
+    }
+
+    /** A plain PUB socket connected to the relay's inbound endpoint. */
+    ZMQ.Socket rawPublisher(ZContext ctx) {
+      ZMQ.Socket pub = ctx.createSocket(SocketType.PUB);
+      pub.connect(inbound);
+      return pub;
+    }
+
+    /** A plain SUB socket of everything the relay forwards; receives time out after 100 ms. */
+    ZMQ.Socket rawSubscriber(ZContext ctx) {
+      ZMQ.Socket sub = ctx.createSocket(SocketType.SUB);
+      sub.setReceiveTimeOut(100);
+      sub.subscribe(new byte[0]);
+      sub.connect(outbound);
+      return sub;
     }
 
     int inboundPort() {
