@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import org.fedmsg.crypto.LogText;
 
 /**
  * A fedmsg message: the envelope ({@code topic}, {@code msg}, {@code timestamp}, {@code msg_id},

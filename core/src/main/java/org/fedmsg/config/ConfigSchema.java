@@ -102,6 +102,7 @@ final class ConfigSchema {
     key("crypto_allowed_digests", Kind.DIGESTS, null);
     key("accept_formats", Kind.WIRE_FORMATS, null);
     key("trust_state_dir", Kind.STRING, null);
+    key("trust_reload_interval", Kind.POSITIVE_DURATION, F.textNode("30s"));
     key("modname_rule", Kind.MODNAME_RULE, F.textNode("auto"));
     key("heartbeat_interval", Kind.DURATION, F.textNode("10s"));
     key("hub.consumers", Kind.STRING_OR_LIST, null);
