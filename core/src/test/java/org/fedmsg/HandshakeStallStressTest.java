@@ -99,6 +99,7 @@ class HandshakeStallStressTest {
    * @param limit whether the shipped handshake limit is in force (it decides what a stall is:
    *     without it a stall is also checked for its cause)
    * @param clientOptions applied to every connecting socket, before {@code override}
+   * @param override applied to every socket after the shipped options
    */
   private static Figures run(String what, int trials, boolean curve, boolean limit, Consumer<ZMQ.Socket> clientOptions,
       Consumer<ZMQ.Socket> override) throws Exception {
@@ -124,52 +125,42 @@ class HandshakeStallStressTest {
       ZapHandler zap = curve ? ZapHandler.start(serverContext, null, "stress") : null;
       Set<String> subscriptions = ConcurrentHashMap.newKeySet();
       AtomicInteger idleUp = new AtomicInteger();
+      // The idle connections only make the connecting I/O thread's re-scan long: plain, on a
+      // publisher of their own. The trials connect to the publisher under test.
+      ZMQ.Socket idlePublisher = serverContext.createSocket(SocketType.XPUB);
+      SocketOptions.DEFAULTS.applyToPublisher(idlePublisher);
+      override.accept(idlePublisher);
+      idlePublisher.setXpubVerbose(true);  // every connection's subscription, duplicates included
+      idlePublisher.setReceiveTimeOut(100);
+      List<String> idleEndpoints = new ArrayList<>();
+      for (int i = 0; i < IDLE; i++) {
+        idlePublisher.bind("tcp://127.0.0.1:*");
+        idleEndpoints.add(idlePublisher.getLastEndpoint());
+      }
       ZMQ.Socket publisher = serverContext.createSocket(SocketType.XPUB);
       SocketOptions.DEFAULTS.applyToPublisher(publisher);
-      publisher.setXpubVerbose(true);  // every connection's subscription, duplicates included
+      override.accept(publisher);
+      publisher.setXpubVerbose(true);
       publisher.setReceiveTimeOut(100);
       if (curve) {
         CurveSockets.server(publisher, serverKeys, "stress");
       }
-      List<String> endpoints = new ArrayList<>();
-      for (int i = 0; i <= IDLE; i++) {
-        publisher.bind("tcp://127.0.0.1:*");
-        endpoints.add(publisher.getLastEndpoint());
-      }
-      Thread server = new Thread(() -> {
-        while (stop.get() == 0) {
-          byte[] m;
-          try {
-            m = publisher.recv();
-          } catch (RuntimeException e) {
-            return;  // the context is closing
-          }
-          if (m != null && m.length > 1 && m[0] == 1) {
-            String topic = new String(m, 1, m.length - 1, StandardCharsets.UTF_8);
-            if (topic.equals("idle")) {
-              idleUp.incrementAndGet();
-            } else {
-              subscriptions.add(topic);
-            }
-          }
-        }
-      }, "stress-publisher");
-      server.start();
+      publisher.bind("tcp://127.0.0.1:*");
+      String trialEndpoint = publisher.getLastEndpoint();
+      Thread idleServer = subscriptionReader(idlePublisher, stop, topic -> idleUp.incrementAndGet());
+      Thread server = subscriptionReader(publisher, stop, subscriptions::add);
 
       List<ZMQ.Socket> idle = new ArrayList<>();
       ZMQ.Socket idleSocket = clientContext.createSocket(SocketType.SUB);
       clientOptions.accept(idleSocket);
       override.accept(idleSocket);
-      if (curve) {
-        CurveSockets.client(idleSocket, clientKeys, serverKeys.publicKey());
-      }
       idleSocket.subscribe("idle");
       idle.add(idleSocket);
       // A few at a time: a burst of a thousand handshakes on one I/O thread takes longer than the
       // handshake limit on a loaded machine, and would measure that instead of the stall.
       long idleDeadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
       for (int i = 1; i <= IDLE; i++) {
-        idleSocket.connect(endpoints.get(i));
+        idleSocket.connect(idleEndpoints.get(i - 1));
         while (idleUp.get() < i - IDLE_STEP) {
           assertThat(System.nanoTime()).as(what + ": idle connections up after 10 min: " + idleUp.get())
               .isLessThan(idleDeadline);
@@ -199,7 +190,7 @@ class HandshakeStallStressTest {
         }
         trial.subscribe(topic);
         long start = System.nanoTime();
-        trial.connect(endpoints.get(0));
+        trial.connect(trialEndpoint);
         busyWaitMicros(random.nextInt(STAGGER_MICROS + 1));
         ZMQ.Socket other = clientContext.createSocket(SocketType.PULL);  // what a bus does as it starts
         other.setLinger(0);
@@ -227,6 +218,7 @@ class HandshakeStallStressTest {
       }
       stop.set(1);
       server.join(5_000);
+      idleServer.join(5_000);
       for (ZMQ.Socket s : idle) {
         clientContext.destroySocket(s);
       }
@@ -240,6 +232,26 @@ class HandshakeStallStressTest {
         t.join(5_000);
       }
     }
+  }
+
+  /** A thread that passes each subscription {@code publisher} receives to {@code sink}, until {@code stop}. */
+  private static Thread subscriptionReader(ZMQ.Socket publisher, AtomicInteger stop, Consumer<String> sink) {
+    Thread t = new Thread(() -> {
+      while (stop.get() == 0) {
+        byte[] m;
+        try {
+          m = publisher.recv();
+        } catch (RuntimeException e) {
+          return;  // the context is closing
+        }
+        if (m != null && m.length > 1 && m[0] == 1) {
+          sink.accept(new String(m, 1, m.length - 1, StandardCharsets.UTF_8));
+        }
+      }
+    }, "stress-publisher");
+    t.setDaemon(true);
+    t.start();
+    return t;
   }
 
   /** Waits for the publisher to see {@code topic}, reading the trial socket as the bus's receiving thread does. */
