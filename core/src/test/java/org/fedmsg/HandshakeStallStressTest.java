@@ -26,7 +26,7 @@ import org.zeromq.ZMQ;
  * "JeroMQ's stalled handshake"). Out of the default run (tag {@code soak}); run it with
  *
  * <pre>
- * mvn -B -pl core -am verify -Dgroups=soak -Dtest=HandshakeStallStressTest -Dsurefire.failIfNoSpecifiedTests=false
+ * mvn -B -pl core -am verify -Pstress -Dtest=HandshakeStallStressTest -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
  *
  * <p>Each run opens thousands of TCP connections on loopback while every core is kept busy. A
