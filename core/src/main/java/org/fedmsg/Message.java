@@ -24,13 +24,20 @@ public final class Message {
   private final byte[] rawBody;
   private final WireFormat format;
   private final String signer;
+  /** The fedmsg/2 signature frame as received, or null (fedmsg/1, or a message this process sent). */
+  private final byte[] signatureFrame;
 
   Message(String topic, ObjectNode body, byte[] rawBody, WireFormat format, String signer) {
+    this(topic, body, rawBody, format, signer, null);
+  }
+
+  Message(String topic, ObjectNode body, byte[] rawBody, WireFormat format, String signer, byte[] signatureFrame) {
     this.topic = Objects.requireNonNull(topic, "topic");
     this.body = Objects.requireNonNull(body, "body");
     this.rawBody = Objects.requireNonNull(rawBody, "rawBody");
     this.format = Objects.requireNonNull(format, "format");
     this.signer = signer;
+    this.signatureFrame = signatureFrame;
   }
 
   /** The full topic, e.g. {@code org.fedoraproject.prod.bodhi.update.request}. */
@@ -102,6 +109,15 @@ public final class Message {
   /** A copy of the body frame as it travelled on the wire. */
   public byte[] rawBody() {
     return rawBody.clone();
+  }
+
+  /**
+   * A copy of the detached signature frame of a received fedmsg/2 message, so that a gateway or an
+   * archive can hand the original frames to a reader who verifies for itself; empty for fedmsg/1
+   * (its signature is inside the body) and for messages this process published.
+   */
+  public Optional<byte[]> signatureFrame() {
+    return signatureFrame == null ? Optional.empty() : Optional.of(signatureFrame.clone());
   }
 
   /** The wire format the message arrived in (or was sent in). */

@@ -107,6 +107,14 @@ final class ConfigSchema {
     key("hub.consumers", Kind.STRING_OR_LIST, null);
     key("hub.queue_size", Kind.POSITIVE_INTEGER, F.numberNode(10_000));
     key("hub.drain_timeout", Kind.DURATION, F.textNode("5s"));
+    // fedmsg gateway (web module; docs/gateway.md)
+    key("gateway.host", Kind.STRING, F.textNode("127.0.0.1"));
+    key("gateway.port", Kind.INTEGER, F.numberNode(9940));
+    key("gateway.allowed_origins", Kind.STRING_OR_LIST, null);
+    key("gateway.topics", Kind.STRING_OR_LIST, null);
+    key("gateway.max_connections", Kind.POSITIVE_INTEGER, F.numberNode(1000));
+    key("gateway.max_subscriptions", Kind.POSITIVE_INTEGER, F.numberNode(50));
+    key("gateway.client_queue", Kind.POSITIVE_INTEGER, F.numberNode(256));
     // Reference keys that have no effect here (Python runtime, STOMP, gpg, unused caches).
     for (String k : List.of("io_threads", "post_init_sleep", "timeout", "zmq_enabled", "zmq_strict",
         "crypto_backend", "crypto_validate_backends", "crl_cache", "crl_cache_expiry", "ca_cert_cache",
