@@ -105,7 +105,12 @@ public final class Gateway implements AutoCloseable {
         config.routes.before("/sse", this::admit);
         config.routes.sse("/sse", this::streamConnected);
       });
-      javalin.start(options.host, options.port);
+      try {
+        javalin.start(options.host, options.port);
+      } catch (RuntimeException e) {
+        throw new UncheckedIOException(new IOException("cannot serve on " + options.host + ":" + options.port + ": "
+            + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e));
+      }
     } catch (RuntimeException e) {
       if (javalin != null) {
         javalin.stop();
@@ -130,6 +135,11 @@ public final class Gateway implements AutoCloseable {
   /** The HTTP port the gateway serves on. */
   public int port() {
     return server.port();
+  }
+
+  /** The address the gateway serves on. */
+  public String host() {
+    return options.host;
   }
 
   /** The bus the gateway reads from. */

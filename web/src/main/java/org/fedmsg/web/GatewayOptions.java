@@ -51,12 +51,12 @@ public final class GatewayOptions {
   }
 
   /**
-   * The options the {@code gateway.*} keys of {@code config} describe (types are already checked
-   * by the config loader; patterns are checked here).
+   * A builder set from the {@code gateway.*} keys of {@code config} (types are already checked by
+   * the config loader; patterns are checked here), for command-line options to override.
    *
    * @throws ConfigException naming the key whose value is unusable
    */
-  public static GatewayOptions fromConfig(FedmsgConfig config) {
+  public static Builder builder(FedmsgConfig config) {
     Builder b = builder().namespace(new TopicNamespace(config.topicPrefix(), config.environment()));
     config.get("gateway.host").ifPresent(v -> b.host(v.asText()));
     config.get("gateway.port").ifPresent(v -> {
@@ -72,7 +72,8 @@ public final class GatewayOptions {
     List<String> topics = strings(config.get("gateway.topics"));
     try {
       b.topics(topics.isEmpty() ? List.of("*") : topics);
-      return b.build();
+      topics.forEach(t -> TopicPattern.compile(t, b.namespace));
+      return b;
     } catch (IllegalArgumentException e) {
       throw new ConfigException("key 'gateway.topics': " + e.getMessage());
     }
