@@ -31,6 +31,7 @@ import org.fedmsg.Rejection;
 import org.fedmsg.Subscription;
 import org.fedmsg.metrics.BusMeters;
 import org.fedmsg.metrics.MetricsServer;
+import org.fedmsg.metrics.ReceiveMeters;
 import org.fedmsg.policy.TopicPattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,12 +69,13 @@ public final class Gateway implements AutoCloseable {
     this.registry = MetricsServer.newRegistry();
     AtomicReference<Bus> busRef = new AtomicReference<>();
     this.statistics = new BusStatistics(clock, options.namespace, () -> busRef.get().stats());
-    busOptions.listener(new BusListener() {
-      @Override
-      public void messageRejected(Rejection rejection) {
-        statistics.rejected(rejection);
-      }
-    });
+    busOptions.listener(ReceiveMeters.create(registry, "gateway", options.namespace.topicPrefix(),
+        options.namespace.environment(), new BusListener() {
+          @Override
+          public void messageRejected(Rejection rejection) {
+            statistics.rejected(rejection);
+          }
+        }));
     this.bus = Bus.create(busOptions.build());
     busRef.set(bus);
     BusMeters.bind(registry, "gateway", bus::stats);
