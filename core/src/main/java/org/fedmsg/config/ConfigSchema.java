@@ -75,7 +75,7 @@ final class ConfigSchema {
     key("zmq_tcp_keepalive_intvl", Kind.INTEGER, null);
     key("zmq_reconnect_ivl", Kind.INTEGER, null);
     key("zmq_reconnect_ivl_max", Kind.INTEGER, null);
-    key("max_message_size", Kind.INTEGER, F.numberNode(org.fedmsg.SocketOptions.DEFAULT_MAX_MESSAGE_SIZE));
+    key("max_message_size", Kind.INTEGER, F.numberNode(FedmsgConfig.DEFAULT_MAX_MESSAGE_SIZE));
     key("sign_messages", Kind.BOOLEAN, F.booleanNode(false));
     key("validate_signatures", Kind.BOOLEAN, F.booleanNode(true));
     key("ssldir", Kind.STRING, F.textNode("/etc/pki/fedmsg"));
@@ -102,6 +102,7 @@ final class ConfigSchema {
     key("crypto_allowed_digests", Kind.DIGESTS, null);
     key("accept_formats", Kind.WIRE_FORMATS, null);
     key("trust_state_dir", Kind.STRING, null);
+    key("trust_reload_interval", Kind.POSITIVE_DURATION, F.textNode("30s"));
     key("modname_rule", Kind.MODNAME_RULE, F.textNode("auto"));
     key("heartbeat_interval", Kind.DURATION, F.textNode("10s"));
     key("hub.consumers", Kind.STRING_OR_LIST, null);
@@ -115,6 +116,14 @@ final class ConfigSchema {
     key("gateway.max_connections", Kind.POSITIVE_INTEGER, F.numberNode(1000));
     key("gateway.max_subscriptions", Kind.POSITIVE_INTEGER, F.numberNode(50));
     key("gateway.client_queue", Kind.POSITIVE_INTEGER, F.numberNode(256));
+    // fedmsg store (module store, docs/store.md); store.url defaults to jdbc:sqlite:<state_dir>/store.db
+    key("store.url", Kind.STRING, null);
+    key("store.user", Kind.STRING, null);
+    key("store.password_file", Kind.STRING, null);
+    key("store.batch_size", Kind.POSITIVE_INTEGER, F.numberNode(500));
+    key("store.queue_size", Kind.POSITIVE_INTEGER, F.numberNode(100_000));
+    key("store.max_query_span", Kind.POSITIVE_DURATION, F.textNode("31d"));
+    key("store.http", Kind.STRING, F.textNode("127.0.0.1:8091"));
     // Reference keys that have no effect here (Python runtime, STOMP, gpg, unused caches).
     for (String k : List.of("io_threads", "post_init_sleep", "timeout", "zmq_enabled", "zmq_strict",
         "crypto_backend", "crypto_validate_backends", "crl_cache", "crl_cache_expiry", "ca_cert_cache",

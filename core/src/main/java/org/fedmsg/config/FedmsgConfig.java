@@ -271,6 +271,13 @@ public final class FedmsgConfig {
   }
 
   /**
+   * Default {@code max_message_size}: 1 MiB. Real fedmsg messages reach a few hundred KB; an
+   * unauthenticated peer can make a receiver allocate this much per connection by announcing a
+   * frame and sending nothing, so it is kept small. See {@code docs/configuration.md}.
+   */
+  public static final long DEFAULT_MAX_MESSAGE_SIZE = 1 << 20;
+
+  /**
    * {@code max_message_size} in bytes: the largest ZeroMQ message a socket accepts before it drops
    * the connection; default 1 MiB, 0 for no limit.
    */
@@ -335,6 +342,14 @@ public final class FedmsgConfig {
   /** {@code crl_grace_period}: how long past its nextUpdate a CRL is still used, default 1h. */
   public Duration crlGracePeriod() {
     return duration("crl_grace_period");
+  }
+
+  /**
+   * {@code trust_reload_interval}: how often a running component checks its CA and CRL files for
+   * changes (and retries failed fetches); default 30 s.
+   */
+  public Duration trustReloadInterval() {
+    return duration("trust_reload_interval");
   }
 
   /** {@code crl_failure_mode}: {@code fail_closed} (default) or {@code fail_open}. */

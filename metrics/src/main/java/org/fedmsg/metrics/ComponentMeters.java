@@ -24,18 +24,13 @@ public final class ComponentMeters {
   private ComponentMeters() {}
 
   /**
-   * A relay: {@code fedmsg_relay_forwarded_total}, {@code fedmsg_peer_disconnects_total{component="relay"}}
-   * (connections of publishers to the inbound socket that ended; each is a reconnect for a
-   * long-running publisher), and its bus counters.
+   * A relay: {@code fedmsg_relay_forwarded_total} and its bus counters.
    */
   public static void bindRelay(MeterRegistry registry, Relay relay) {
     keep(registry, relay);
     BusMeters.bind(registry, "relay", relay::stats);
     FunctionCounter.builder("fedmsg.relay.forwarded", relay, Relay::forwarded)
         .description("messages forwarded verbatim to relay_outbound").register(registry);
-    FunctionCounter.builder("fedmsg.peer.disconnects", relay, Relay::peerDisconnects)
-        .description("connections of peers that ended (a reconnect follows for live peers)")
-        .tag("component", "relay").register(registry);
   }
 
   /**

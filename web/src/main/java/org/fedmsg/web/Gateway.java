@@ -195,7 +195,7 @@ public final class Gateway implements AutoCloseable {
   private void admit(Context ctx) {
     if (!options.originAllowed(ctx.header("Origin"), ctx.header("Host"))) {
       meters.refused("origin");
-      LOG.warn("refused a client from origin {}", org.fedmsg.LogText.escape(ctx.header("Origin")));
+      LOG.warn("refused a client from origin {}", org.fedmsg.crypto.LogText.escape(ctx.header("Origin")));
       throw new ForbiddenResponse("origin not allowed");
     }
     if (clients.size() >= options.maxConnections) {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.fedmsg.Message;
 import org.fedmsg.WireFormat;
@@ -38,9 +37,7 @@ final class MessageJson {
     if (frames) {
       Base64.Encoder b64 = Base64.getEncoder();
       ArrayNode list = out.putArray("frames");
-      list.add(b64.encodeToString(m.topic().getBytes(StandardCharsets.UTF_8)));
-      list.add(b64.encodeToString(m.rawBody()));
-      m.signatureFrame().ifPresent(sig -> list.add(b64.encodeToString(sig)));
+      m.frames().forEach(frame -> list.add(b64.encodeToString(frame)));
     }
     return write(out);
   }
