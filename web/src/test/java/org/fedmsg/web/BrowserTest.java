@@ -180,8 +180,8 @@ class BrowserTest {
   @Test
   void notifyScript_showsAPopUp() throws Exception {
     driver.get(url("/notify-example.html"));
-    // the page's own WebSocket (the previous page's was closed on navigation)
-    Eventually.assertThat(() -> gateway.clients() == 1, "the page connected");
+    waiting().until(d -> ((JavascriptExecutor) d).executeScript(
+        "return window.fedmsgNotify && window.fedmsgNotify.connected") == Boolean.TRUE);
     signed.publisher.publish("bodhi", "update.comment", Map.of("text", "works for me"));
     WebElement popup = waiting().until(d -> d.findElements(By.cssSelector(".fedmsg-notify-popup")).stream()
         .filter(e -> e.getText().contains("bodhi.update.comment")).findFirst().orElse(null));

@@ -10,7 +10,8 @@
  *   data-max      pop-ups shown at once (default 5)
  *   data-desktop  "true": also ask for desktop notifications (the Notification API)
  * The page's origin must be listed in the gateway's gateway.allowed_origins.
- * window.fedmsgNotify.onMessage(fn) calls fn(message) for every message (the gateway's JSON).
+ * window.fedmsgNotify.onMessage(fn) calls fn(message) for every message (the gateway's JSON);
+ * window.fedmsgNotify.connected tells whether the connection is open.
  * Message text is only ever inserted with textContent.
  */
 (function () {
@@ -79,7 +80,7 @@
   function connect() {
     var query = topics.map(function (t) { return 'topic=' + encodeURIComponent(t); }).join('&');
     var ws = new WebSocket((src.protocol === 'https:' ? 'wss://' : 'ws://') + src.host + '/ws' + (query ? '?' + query : ''));
-    ws.onopen = function () { retry = 1000; };
+    ws.onopen = function () { retry = 1000; api.connected = true; };
     ws.onmessage = function (event) {
       var m = JSON.parse(event.data);
       if (m.type !== 'message') { return; }
@@ -87,12 +88,15 @@
       listeners.forEach(function (fn) { fn(m); });
     };
     ws.onclose = function () {
+      api.connected = false;
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 60000);
     };
   }
 
-  window.fedmsgNotify = { onMessage: function (fn) { listeners.push(fn); } };
+  // connected: whether the WebSocket to the gateway is open (for pages and tests)
+  var api = { connected: false, onMessage: function (fn) { listeners.push(fn); } };
+  window.fedmsgNotify = api;
   if (desktop && window.Notification && Notification.permission === 'default') {
     Notification.requestPermission();
   }
