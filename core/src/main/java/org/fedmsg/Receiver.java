@@ -36,11 +36,13 @@ final class Receiver {
   Message accept(List<byte[]> frames, Consumer<Message> probeSink) {
     received.increment();
     Inbound.Outcome outcome;
+    long start = System.nanoTime();
     try {
       outcome = inbound.check(frames);
     } catch (RuntimeException e) {
       outcome = Inbound.Outcome.reject(Reason.MALFORMED, "internal", e.toString(), "");
     }
+    long checkNanos = System.nanoTime() - start;
     if (outcome.probe()) {
       if (probeSink != null) {
         probeSink.accept(outcome.message());
@@ -56,6 +58,11 @@ final class Receiver {
       RejectionLog.AUDIT.warn("gap: {} message(s) of the publisher signing as {} were lost before {} (peer {})",
           outcome.missed(), LogText.escape(outcome.message().signer().orElse("?")),
           LogText.escape(outcome.message().topic()), LogText.escape(ZmqSubscriber.deliveringPeer()));
+    }
+    try {
+      options.listener.messageAccepted(outcome.message(), checkNanos);
+    } catch (RuntimeException e) {
+      LOG.warn("bus listener failed: {}", e.toString());
     }
     return outcome.message();
   }

@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
         PolicyCommand.class,
         EndpointsCommand.class,
         DirectoryCommand.class,
+        GatewayCommand.class,
         StoreCommand.class,
         ReplayCommand.class,
         CommandLine.HelpCommand.class})
