@@ -43,6 +43,7 @@ final class FedmsgBus implements Bus {
    * never loads a trust store, so it cannot fail on a CA it will never use.
    */
   private volatile Receiver receiver;
+  private volatile ParallelReceiver pipeline;
   private final Signer signer;
   private final TopicPolicy publishPolicy;
   private final Fedmsg2.Stamper stamper = Fedmsg2.Stamper.start();
@@ -242,6 +243,8 @@ final class FedmsgBus implements Bus {
       }
       if (subscriber == null) {
         receiver = new Receiver(options, BusSecurity.resolveVerifier(options, owned));
+        pipeline = new ParallelReceiver(receiver, options.verifyThreads, (frames, m) -> dispatch(m),
+            this::recordProbeAnswer, "bus");
         ZmqSubscriber created = new ZmqSubscriber(context, options.socketOptions, options.curve, null, this::onFrames,
             "bus");
         Discovery found;
@@ -284,10 +287,7 @@ final class FedmsgBus implements Bus {
 
   /** Runs on the receiving thread for every multipart message. */
   private void onFrames(List<byte[]> frames) {
-    Message message = receiver.accept(frames, this::recordProbeAnswer);
-    if (message != null) {
-      dispatch(message);
-    }
+    pipeline.submit(frames);
   }
 
   private void dispatch(Message message) {
@@ -370,6 +370,9 @@ final class FedmsgBus implements Bus {
     }
     if (subscriber != null) {
       subscriber.close();
+    }
+    if (pipeline != null) {
+      pipeline.close();
     }
     if (publisher != null) {
       publisher.close();

@@ -114,9 +114,12 @@ public final class LoadGenerator {
 
   /**
    * As {@link #subscribe(BenchSpec, IntFunction, Progress)}, first waiting until every subscriber
-   * has {@code endpoints} confirmed connections (-1: no wait), then calling {@code ready}.
+   * has {@code endpoints} connections whose publishers confirmed its subscription (-1: no wait),
+   * then calling {@code ready} (e.g. to start the publishers).
+   *
+   * @throws TransportException if the subscribers are not ready within 30 seconds
    */
-  static BenchReport subscribe(BenchSpec spec, IntFunction<BusOptions> options, Progress progress, int endpoints,
+  public static BenchReport subscribe(BenchSpec spec, IntFunction<BusOptions> options, Progress progress, int endpoints,
       Runnable ready) throws InterruptedException {
     List<Bus> buses = new ArrayList<>();
     try {
