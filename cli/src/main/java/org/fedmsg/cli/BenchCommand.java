@@ -117,6 +117,10 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--relay", description = "Publish through a relay (which verifies) instead of directly.")
     boolean relay;
 
+    @Option(names = "--verify-threads", defaultValue = "0", paramLabel = "N",
+        description = "Verify threads of each subscriber and the relay (default: verify_threads, i.e. every core).")
+    int verifyThreads;
+
     @Spec CommandSpec spec;
 
     @Override
@@ -124,7 +128,7 @@ public final class BenchCommand implements Runnable {
       WireFormat wire = WireFormat.parse(format);
       KeyType keyType = key != null ? KeyType.parse(key) : wire == WireFormat.FEDMSG1 ? KeyType.RSA_2048 : KeyType.ED25519;
       BenchSpec s = build(() -> run.spec().publishers(publishers).subscribers(subscribers).format(wire)
-          .keyType(keyType).curve(curve).policyRules(policyRules).relay(relay).build());
+          .keyType(keyType).curve(curve).policyRules(policyRules).relay(relay).verifyThreads(verifyThreads).build());
       return finish(spec, run, LoadGenerator.pubsub(s, progress(spec, run)));
     }
   }

@@ -51,7 +51,11 @@ final class BenchBed implements AutoCloseable {
     this.policyYaml = policy(spec.policyRules(), signer.commonName());
     this.curveKeys = spec.curve() ? CurveKeyPair.generate("bench") : null;
     if (spec.relay()) {
-      relay = Relay.start(BusOptions.builder()
+      BusOptions.Builder relayOptions = BusOptions.builder();
+      if (spec.verifyThreads() > 0) {
+        relayOptions.verifyThreads(spec.verifyThreads());
+      }
+      relay = Relay.start(relayOptions
           .endpoint("relay_outbound", List.of(LOOPBACK))
           .relayInbound(LOOPBACK)
           .verifier(verifier())
@@ -112,6 +116,9 @@ final class BenchBed implements AutoCloseable {
   BusOptions subscriber(List<String> publisherEndpoints) {
     List<String> urls = relay != null ? List.of(relay.outboundEndpoint()) : publisherEndpoints;
     BusOptions.Builder b = BusOptions.builder().verifier(verifier());
+    if (spec.verifyThreads() > 0) {
+      b.verifyThreads(spec.verifyThreads());
+    }
     CurveOptions.Builder curve = CurveOptions.builder().enabled(spec.curve());
     for (int i = 0; i < urls.size(); i++) {
       b.endpoint("bench-" + i, List.of(urls.get(i)));

@@ -25,6 +25,7 @@ public final class BenchSpec {
   private final int policyRules;
   private final boolean relay;
   private final Duration timeout;
+  private final int verifyThreads;
 
   private BenchSpec(Builder b) {
     this.publishers = b.publishers;
@@ -39,6 +40,7 @@ public final class BenchSpec {
     this.policyRules = b.policyRules;
     this.relay = b.relay;
     this.timeout = b.timeout;
+    this.verifyThreads = b.verifyThreads;
   }
 
   public static Builder builder() {
@@ -108,6 +110,11 @@ public final class BenchSpec {
     return timeout;
   }
 
+  /** Verify threads of each subscriber and of the relay; 0 for the bus default (every core). */
+  public int verifyThreads() {
+    return verifyThreads;
+  }
+
   /** Whether the run is bounded by time rather than by count. */
   boolean timed() {
     return !duration.isZero();
@@ -119,7 +126,7 @@ public final class BenchSpec {
         + (timed() ? duration.toSeconds() + " s" : messages + " msgs/pub")
         + (rate > 0 ? ", " + rate + " msgs/s/pub" : "") + ", " + format.name().toLowerCase(java.util.Locale.ROOT)
         + " " + keyType.cliName() + (curve ? ", CURVE" : "") + ", " + policyRules + " policy rules"
-        + (relay ? ", via relay" : ", direct");
+        + (relay ? ", via relay" : ", direct") + (verifyThreads > 0 ? ", " + verifyThreads + " verify threads" : "");
   }
 
   /** Builds a {@link BenchSpec}; setters check their argument, {@link #build()} the combination. */
@@ -136,6 +143,7 @@ public final class BenchSpec {
     private int policyRules = 1;
     private boolean relay;
     private Duration timeout = Duration.ofSeconds(5);
+    private int verifyThreads;
 
     private Builder() {}
 
@@ -216,6 +224,12 @@ public final class BenchSpec {
         throw new IllegalArgumentException("timeout must be positive");
       }
       this.timeout = timeout;
+      return this;
+    }
+
+    /** @throws IllegalArgumentException if negative (0: the bus default) */
+    public Builder verifyThreads(int threads) {
+      this.verifyThreads = atLeast(threads, 0, "verify threads");
       return this;
     }
 
