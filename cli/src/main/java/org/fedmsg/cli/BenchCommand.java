@@ -121,6 +121,11 @@ public final class BenchCommand implements Runnable {
         description = "Verify threads of each subscriber and the relay (default: verify_threads, i.e. every core).")
     int verifyThreads;
 
+    @Option(names = "--hwm", defaultValue = "0", paramLabel = "N",
+        description = "ZeroMQ high-water mark of every socket (default: ZeroMQ's, 1000); beyond it a publisher "
+            + "drops messages for a subscriber that does not keep up.")
+    int hwm;
+
     @Spec CommandSpec spec;
 
     @Override
@@ -128,7 +133,8 @@ public final class BenchCommand implements Runnable {
       WireFormat wire = WireFormat.parse(format);
       KeyType keyType = key != null ? KeyType.parse(key) : wire == WireFormat.FEDMSG1 ? KeyType.RSA_2048 : KeyType.ED25519;
       BenchSpec s = build(() -> run.spec().publishers(publishers).subscribers(subscribers).format(wire)
-          .keyType(keyType).curve(curve).policyRules(policyRules).relay(relay).verifyThreads(verifyThreads).build());
+          .keyType(keyType).curve(curve).policyRules(policyRules).relay(relay).verifyThreads(verifyThreads)
+          .highWaterMark(hwm).build());
       return finish(spec, run, LoadGenerator.pubsub(s, progress(spec, run)));
     }
   }

@@ -11,6 +11,7 @@ import java.util.stream.Stream;
 import org.fedmsg.BusOptions;
 import org.fedmsg.CurveOptions;
 import org.fedmsg.Relay;
+import org.fedmsg.SocketOptions;
 import org.fedmsg.certs.ThrowawayPki;
 import org.fedmsg.crypto.CurveKeyPair;
 import org.fedmsg.crypto.Signer;
@@ -51,7 +52,7 @@ final class BenchBed implements AutoCloseable {
     this.policyYaml = policy(spec.policyRules(), signer.commonName());
     this.curveKeys = spec.curve() ? CurveKeyPair.generate("bench") : null;
     if (spec.relay()) {
-      BusOptions.Builder relayOptions = BusOptions.builder();
+      BusOptions.Builder relayOptions = BusOptions.builder().socketOptions(sockets());
       if (spec.verifyThreads() > 0) {
         relayOptions.verifyThreads(spec.verifyThreads());
       }
@@ -93,13 +94,20 @@ final class BenchBed implements AutoCloseable {
     return v;
   }
 
+  private SocketOptions sockets() {
+    SocketOptions d = SocketOptions.DEFAULTS;
+    return new SocketOptions(spec.highWaterMark(), d.lingerMs(), d.tcpKeepalive(), d.tcpKeepaliveCount(),
+        d.tcpKeepaliveIdle(), d.tcpKeepaliveInterval(), d.reconnectIvlMs(), d.reconnectIvlMaxMs(), d.maxMessageSize());
+  }
+
   private CurveOptions serverCurve() {
     return spec.curve() ? CurveOptions.builder().keyPair(curveKeys).build() : CurveOptions.disabled();
   }
 
   /** Options of publisher {@code i}: bound on loopback, or connected to the relay. */
   BusOptions publisher(int i) {
-    BusOptions.Builder b = BusOptions.builder().signer(signer).wireFormat(spec.format()).publishPolicy(topicPolicy());
+    BusOptions.Builder b = BusOptions.builder().signer(signer).wireFormat(spec.format()).publishPolicy(topicPolicy())
+        .socketOptions(sockets());
     if (relay != null) {
       b.active(true).relayInbound(relay.inboundEndpoint());
       if (spec.curve()) {
@@ -115,7 +123,7 @@ final class BenchBed implements AutoCloseable {
   /** Options of a subscriber to {@code publisherEndpoints} (or to the relay). */
   BusOptions subscriber(List<String> publisherEndpoints) {
     List<String> urls = relay != null ? List.of(relay.outboundEndpoint()) : publisherEndpoints;
-    BusOptions.Builder b = BusOptions.builder().verifier(verifier());
+    BusOptions.Builder b = BusOptions.builder().verifier(verifier()).socketOptions(sockets());
     if (spec.verifyThreads() > 0) {
       b.verifyThreads(spec.verifyThreads());
     }

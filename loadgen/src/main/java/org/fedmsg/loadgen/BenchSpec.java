@@ -26,6 +26,7 @@ public final class BenchSpec {
   private final boolean relay;
   private final Duration timeout;
   private final int verifyThreads;
+  private final int highWaterMark;
 
   private BenchSpec(Builder b) {
     this.publishers = b.publishers;
@@ -41,6 +42,7 @@ public final class BenchSpec {
     this.relay = b.relay;
     this.timeout = b.timeout;
     this.verifyThreads = b.verifyThreads;
+    this.highWaterMark = b.highWaterMark;
   }
 
   public static Builder builder() {
@@ -115,6 +117,15 @@ public final class BenchSpec {
     return verifyThreads;
   }
 
+  /**
+   * ZeroMQ high-water mark of every socket in the run; 0 for ZeroMQ's default (1,000 messages),
+   * as a bus configured without {@code high_water_mark} has. Beyond it a publisher drops messages
+   * for a subscriber that does not keep up: that is loss the run reports.
+   */
+  public int highWaterMark() {
+    return highWaterMark;
+  }
+
   /** Whether the run is bounded by time rather than by count. */
   boolean timed() {
     return !duration.isZero();
@@ -144,6 +155,7 @@ public final class BenchSpec {
     private boolean relay;
     private Duration timeout = Duration.ofSeconds(5);
     private int verifyThreads;
+    private int highWaterMark;
 
     private Builder() {}
 
@@ -230,6 +242,12 @@ public final class BenchSpec {
     /** @throws IllegalArgumentException if negative (0: the bus default) */
     public Builder verifyThreads(int threads) {
       this.verifyThreads = atLeast(threads, 0, "verify threads");
+      return this;
+    }
+
+    /** @throws IllegalArgumentException if negative (0: ZeroMQ's default) */
+    public Builder highWaterMark(int messages) {
+      this.highWaterMark = atLeast(messages, 0, "high-water mark");
       return this;
     }
 

@@ -33,6 +33,8 @@ class BenchSpecTest {
     assertThatThrownBy(() -> BenchSpec.builder().duration(Duration.ofSeconds(-1)))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> BenchSpec.builder().timeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> BenchSpec.builder().verifyThreads(-1)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> BenchSpec.builder().highWaterMark(-1)).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
