@@ -185,9 +185,8 @@ public final class EndToEndBenchmark {
   /** Signed fedmsg/2 frames as a publisher bus sends them, captured by a raw SUB socket. */
   private static List<byte[][]> record(Signer signer, int n) throws Exception {
     String pad = "x".repeat(SIZE - 40);
-    try (Bus pub = Bus.create(BusOptions.builder().name("rec").endpoint("rec", List.of("tcp://127.0.0.1:*"))
-        .signer(signer).wireFormat(WireFormat.FEDMSG2).socketOptions(new org.fedmsg.SocketOptions(HWM, 1000, -1, -1,
-            -1, -1, -1, -1)).build());
+    try (Bus pub = Bus.create(base().name("rec").endpoint("rec", List.of("tcp://127.0.0.1:*"))
+        .signer(signer).wireFormat(WireFormat.FEDMSG2).build());
         ZContext ctx = new ZContext(1)) {
       ZMQ.Socket sub = ctx.createSocket(SocketType.SUB);
       sub.setRcvHWM(0);
@@ -225,6 +224,12 @@ public final class EndToEndBenchmark {
     }
   }
 
+  /** Options whose sockets hold {@link #HWM} messages (set through the configuration, as operators do). */
+  private static BusOptions.Builder base() {
+    return BusOptions.builder().apply(org.fedmsg.config.FedmsgConfig.of(
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("high_water_mark", HWM)));
+  }
+
   private static MessageVerifier verifier(TrustStore trust) {
     return MessageVerifier.builder().trust(trust)
         .policy(TopicPolicy.parse("default: allow\n", "bench", TopicNamespace.DEFAULT)).build();
@@ -237,8 +242,7 @@ public final class EndToEndBenchmark {
       xpub.setSndHWM(0);
       xpub.setLinger(0);
       xpub.bind("tcp://127.0.0.1:*");
-      try (Bus sub = Bus.create(BusOptions.builder().endpoint("rec", List.of(xpub.getLastEndpoint()))
-          .socketOptions(new org.fedmsg.SocketOptions(HWM, 1000, -1, -1, -1, -1, -1, -1)).verifyThreads(threads).verifier(verifier).build())) {
+      try (Bus sub = Bus.create(base().endpoint("rec", List.of(xpub.getLastEndpoint())).verifyThreads(threads).verifier(verifier).build())) {
         sub.subscribe("", m -> {});
         xpub.recv(); // a subscription: the subscriber is connected
         long start = System.nanoTime();

@@ -1,5 +1,6 @@
 package org.fedmsg.loadgen;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,8 +12,8 @@ import java.util.stream.Stream;
 import org.fedmsg.BusOptions;
 import org.fedmsg.CurveOptions;
 import org.fedmsg.Relay;
-import org.fedmsg.SocketOptions;
 import org.fedmsg.certs.ThrowawayPki;
+import org.fedmsg.config.FedmsgConfig;
 import org.fedmsg.crypto.CurveKeyPair;
 import org.fedmsg.crypto.Signer;
 import org.fedmsg.crypto.TrustOptions;
@@ -52,7 +53,7 @@ final class BenchBed implements AutoCloseable {
     this.policyYaml = policy(spec.policyRules(), signer.commonName());
     this.curveKeys = spec.curve() ? CurveKeyPair.generate("bench") : null;
     if (spec.relay()) {
-      BusOptions.Builder relayOptions = BusOptions.builder().socketOptions(sockets());
+      BusOptions.Builder relayOptions = base();
       if (spec.verifyThreads() > 0) {
         relayOptions.verifyThreads(spec.verifyThreads());
       }
@@ -94,10 +95,13 @@ final class BenchBed implements AutoCloseable {
     return v;
   }
 
-  private SocketOptions sockets() {
-    SocketOptions d = SocketOptions.DEFAULTS;
-    return new SocketOptions(spec.highWaterMark(), d.lingerMs(), d.tcpKeepalive(), d.tcpKeepaliveCount(),
-        d.tcpKeepaliveIdle(), d.tcpKeepaliveInterval(), d.reconnectIvlMs(), d.reconnectIvlMaxMs(), d.maxMessageSize());
+  /**
+   * Options with the run's socket settings, which reach a bus through its configuration
+   * ({@code high_water_mark}); everything else is set by the caller after this.
+   */
+  private BusOptions.Builder base() {
+    return BusOptions.builder().apply(FedmsgConfig.of(JsonNodeFactory.instance.objectNode()
+        .put("high_water_mark", spec.highWaterMark())));
   }
 
   private CurveOptions serverCurve() {
@@ -106,8 +110,7 @@ final class BenchBed implements AutoCloseable {
 
   /** Options of publisher {@code i}: bound on loopback, or connected to the relay. */
   BusOptions publisher(int i) {
-    BusOptions.Builder b = BusOptions.builder().signer(signer).wireFormat(spec.format()).publishPolicy(topicPolicy())
-        .socketOptions(sockets());
+    BusOptions.Builder b = base().signer(signer).wireFormat(spec.format()).publishPolicy(topicPolicy());
     if (relay != null) {
       b.active(true).relayInbound(relay.inboundEndpoint());
       if (spec.curve()) {
@@ -123,7 +126,7 @@ final class BenchBed implements AutoCloseable {
   /** Options of a subscriber to {@code publisherEndpoints} (or to the relay). */
   BusOptions subscriber(List<String> publisherEndpoints) {
     List<String> urls = relay != null ? List.of(relay.outboundEndpoint()) : publisherEndpoints;
-    BusOptions.Builder b = BusOptions.builder().verifier(verifier()).socketOptions(sockets());
+    BusOptions.Builder b = base().verifier(verifier());
     if (spec.verifyThreads() > 0) {
       b.verifyThreads(spec.verifyThreads());
     }
