@@ -63,20 +63,23 @@ final class Inbound {
     final ObjectNode body;
     final byte[] raw;
     final WireFormat format;
+    /** fedmsg/2's signature frame, kept with the message; null for fedmsg/1. */
+    final byte[] signatureFrame;
     final MessageVerifier.Prepared prepared;
 
-    private Pending(Outcome done, String topic, ObjectNode body, byte[] raw, WireFormat format,
+    private Pending(Outcome done, String topic, ObjectNode body, byte[] raw, WireFormat format, byte[] signatureFrame,
         MessageVerifier.Prepared prepared) {
       this.done = done;
       this.topic = topic;
       this.body = body;
       this.raw = raw;
       this.format = format;
+      this.signatureFrame = signatureFrame;
       this.prepared = prepared;
     }
 
     static Pending done(Outcome outcome) {
-      return new Pending(outcome, null, null, null, null, null);
+      return new Pending(outcome, null, null, null, null, null, null);
     }
   }
 
@@ -112,7 +115,7 @@ final class Inbound {
           .signedBy(invalid.signer() == null ? null : invalid.signer().commonName());
     }
     String signer = ((VerificationResult.Valid) result).signer().commonName();
-    return Outcome.accept(new Message(p.topic, p.body, p.raw, p.format, signer), missed);
+    return Outcome.accept(new Message(p.topic, p.body, p.raw, p.format, signer, p.signatureFrame), missed);
   }
 
   private Pending prepareFrames(List<byte[]> frames) {
@@ -152,7 +155,8 @@ final class Inbound {
       return Pending.done(new Outcome(new Message(topic, body, raw, format, null), null, true, 0, null));
     }
     if (!validate) {
-      return Pending.done(Outcome.accept(new Message(topic, body, raw, format, null), 0));
+      return Pending.done(Outcome.accept(new Message(topic, body, raw, format, null, count == 3 ? frames.get(2) : null),
+          0));
     }
     if (verifier == null) {
       return Pending.done(count == 2 && !body.has("signature")
@@ -160,6 +164,6 @@ final class Inbound {
           : Outcome.reject(Reason.UNTRUSTED_CHAIN, "no-trust", "no CA is configured to verify signatures", topic, body));
     }
     MessageVerifier.Prepared prepared = count == 2 ? verifier.prepareParsed(topic, body) : verifier.prepare(frames);
-    return new Pending(null, topic, body, raw, format, prepared);
+    return new Pending(null, topic, body, raw, format, count == 3 ? frames.get(2) : null, prepared);
   }
 }

@@ -2,6 +2,7 @@ package org.fedmsg;
 
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
+import org.fedmsg.crypto.LogText;
 import org.fedmsg.discovery.curve.ZapHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +35,7 @@ public final class Relay implements AutoCloseable {
   private final List<AutoCloseable> owned = new java.util.ArrayList<>();
 
   private Relay(BusOptions options, List<String> outboundEndpoints) {
-    this.verifier = BusSecurity.resolveVerifier(options, owned);
+    this.verifier = BusSecurity.resolveVerifier(options, "relay", owned);
     this.receiver = new Receiver(options, verifier);
     this.pipeline = new ParallelReceiver(receiver, options.verifyThreads, this::forward, null, "relay");
     context.setLinger(options.socketOptions.lingerMs());
@@ -136,7 +137,7 @@ public final class Relay implements AutoCloseable {
 
   /**
    * Connections to the inbound socket that ended, for any reason (a peer that sent a frame over
-   * {@code max_message_size} among them), so far.
+   * {@code max_message_size} among them), so far; also {@link BusStats#peerDisconnects()}.
    */
   public long peerDisconnects() {
     return inbound.peerDisconnects();
@@ -152,7 +153,8 @@ public final class Relay implements AutoCloseable {
 
   /** Counters of what the relay received and rejected. */
   public BusStats stats() {
-    return receiver.stats(forwarded.sum()).withCurve(0, zap == null ? 0 : zap.refused());
+    return receiver.stats(forwarded.sum()).withCurve(0, zap == null ? 0 : zap.refused())
+        .withPeerDisconnects(inbound.peerDisconnects());
   }
 
   /**

@@ -52,7 +52,7 @@ final class SubscriberSide {
         throw new IllegalStateException("bus is closed");
       }
       if (subscriber == null) {
-        receiver = new Receiver(options, BusSecurity.resolveVerifier(options, owned));
+        receiver = new Receiver(options, BusSecurity.resolveVerifier(options, BusSecurity.busComponent(options), owned));
         pipeline = new ParallelReceiver(receiver, options.verifyThreads, (frames, m) -> dispatcher.dispatch(m),
             probes::record, "bus");
         ZmqSubscriber created = new ZmqSubscriber(context, options.socketOptions, options.curve, null, this::onFrames,
@@ -102,6 +102,11 @@ final class SubscriberSide {
   Set<String> connections() {
     ZmqSubscriber sub = subscriber;
     return sub == null ? Set.of() : sub.connections();
+  }
+
+  long peerDisconnects() {
+    ZmqSubscriber sub = subscriber;
+    return sub == null ? 0 : sub.peerDisconnects();
   }
 
   long handshakeFailures() {
