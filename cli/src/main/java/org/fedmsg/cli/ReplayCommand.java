@@ -279,7 +279,7 @@ public final class ReplayCommand implements Callable<Integer> {
       public void accept(List<byte[]> frames, JsonNode body, VerificationResult r) {
         if (!r.isValid()) {
           err.println("replay: not sent, does not verify (" + ((VerificationResult.Invalid) r).reason() + "): "
-              + org.fedmsg.LogText.escape(body.path("msg_id").asText("-")));
+              + org.fedmsg.crypto.LogText.escape(body.path("msg_id").asText("-")));
           return;
         }
         for (int i = 0; i < frames.size(); i++) {

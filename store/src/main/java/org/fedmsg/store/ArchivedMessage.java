@@ -279,7 +279,7 @@ public final class ArchivedMessage {
 
   @Override
   public String toString() {
-    return "ArchivedMessage{id=" + id + ", topic=" + org.fedmsg.LogText.escape(topic) + ", msg_id="
-        + org.fedmsg.LogText.escape(msgId) + "}";
+    return "ArchivedMessage{id=" + id + ", topic=" + org.fedmsg.crypto.LogText.escape(topic) + ", msg_id="
+        + org.fedmsg.crypto.LogText.escape(msgId) + "}";
   }
 }

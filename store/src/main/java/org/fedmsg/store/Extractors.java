@@ -57,7 +57,7 @@ final class Extractors {
     try {
       return new Derived(category, clean(extractor.users(topic, msg)), clean(extractor.packages(topic, msg)));
     } catch (RuntimeException e) {
-      LOG.warn("extractor for {} failed on {}: {}", category, org.fedmsg.LogText.escape(topic), e.toString());
+      LOG.warn("extractor for {} failed on {}: {}", category, org.fedmsg.crypto.LogText.escape(topic), e.toString());
       return new Derived(category, Set.of(), Set.of());
     }
   }

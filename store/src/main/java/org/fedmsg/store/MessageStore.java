@@ -25,7 +25,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import org.fedmsg.LogText;
+import org.fedmsg.crypto.LogText;
 import org.fedmsg.Message;
 import org.fedmsg.WireFormat;
 import org.flywaydb.core.Flyway;
