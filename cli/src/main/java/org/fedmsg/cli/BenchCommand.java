@@ -30,14 +30,17 @@ import picocli.CommandLine.Spec;
     description = {"Measure the bus end to end: messages/s and MB/s per client and in total, latency",
         "percentiles from each message's signed send time, rejections and loss.",
         "",
-        "  pubsub  publishers and subscribers in this process on loopback, with a throw-away PKI",
-        "  pub     publishers through the configured relay (or --connect), signing as logger does",
-        "  sub     subscribers to the configured endpoints (or --connect); start them before pub"},
+        "- pubsub: publishers and subscribers in this process on loopback, with a throw-away PKI;",
+        "- pub: publishers through the configured relay (or --connect), signing as logger does;",
+        "- sub: subscribers to the configured endpoints (or --connect); start them before pub."},
     subcommands = {BenchCommand.PubSub.class, BenchCommand.Pub.class, BenchCommand.Sub.class},
     exitCodeListHeading = "Exit status:%n",
-    exitCodeList = {"0:the run completed without loss or rejection", "1:messages were lost or rejected, or the bus failed",
-        "2:usage or configuration error"})
+    exitCodeList = {BenchCommand.EXIT_0, BenchCommand.EXIT_1, BenchCommand.EXIT_2})
 public final class BenchCommand implements Runnable {
+  static final String EXIT_0 = "0:the run completed without loss or rejection";
+  static final String EXIT_1 = "1:messages were lost or rejected, or the bus failed";
+  static final String EXIT_2 = "2:usage or configuration error";
+
   @Spec CommandSpec spec;
 
   @Override
@@ -87,7 +90,8 @@ public final class BenchCommand implements Runnable {
     return WireFormat.parse(option != null ? option : config.wireFormat());
   }
 
-  @Command(name = "pubsub", mixinStandardHelpOptions = true,
+  @Command(name = "pubsub", mixinStandardHelpOptions = true, exitCodeListHeading = "Exit status:%n",
+      exitCodeList = {EXIT_0, EXIT_1, EXIT_2},
       description = {"Publishers and subscribers in this process on loopback, directly or through a relay,",
           "signed with a throw-away PKI of the chosen key type and verified against a policy of the chosen size."})
   static final class PubSub implements Callable<Integer> {
@@ -139,7 +143,8 @@ public final class BenchCommand implements Runnable {
     }
   }
 
-  @Command(name = "pub", mixinStandardHelpOptions = true,
+  @Command(name = "pub", mixinStandardHelpOptions = true, exitCodeListHeading = "Exit status:%n",
+      exitCodeList = {EXIT_0, EXIT_1, EXIT_2},
       description = {"Publishers that connect to the configured relay_inbound (or --connect) and sign as",
           "fedmsg logger does (certnames[\"<cert_prefix>.<short hostname>\"]). Start `fedmsg bench sub` first."})
   static final class Pub implements Callable<Integer> {
@@ -181,7 +186,8 @@ public final class BenchCommand implements Runnable {
     }
   }
 
-  @Command(name = "sub", mixinStandardHelpOptions = true,
+  @Command(name = "sub", mixinStandardHelpOptions = true, exitCodeListHeading = "Exit status:%n",
+      exitCodeList = {EXIT_0, EXIT_1, EXIT_2},
       description = {"Subscribers to every configured endpoint (or --connect), verifying as fedmsg tail does,",
           "until each has --pub × --msgs messages or traffic stops for --timeout."})
   static final class Sub implements Callable<Integer> {
