@@ -34,11 +34,25 @@ final class Receiver {
    * @return the accepted message, or null when it was a probe answer or was rejected
    */
   Message accept(List<byte[]> frames, Consumer<Message> probeSink) {
+    return complete(prepare(frames), probeSink);
+  }
+
+  /** The checks that depend on the message alone; thread-safe, any order (see {@link ParallelReceiver}). */
+  Inbound.Pending prepare(List<byte[]> frames) {
+    try {
+      return inbound.prepare(frames);
+    } catch (RuntimeException e) {
+      return Inbound.Pending.done(Inbound.Outcome.reject(Reason.MALFORMED, "internal", e.toString(), ""));
+    }
+  }
+
+  /** The order-dependent checks, counting and reporting: in arrival order, one at a time. */
+  Message complete(Inbound.Pending pending, Consumer<Message> probeSink) {
     received.increment();
     Inbound.Outcome outcome;
     long start = System.nanoTime();
     try {
-      outcome = inbound.check(frames);
+      outcome = inbound.complete(pending);
     } catch (RuntimeException e) {
       outcome = Inbound.Outcome.reject(Reason.MALFORMED, "internal", e.toString(), "");
     }

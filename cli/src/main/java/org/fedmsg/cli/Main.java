@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
         EndpointsCommand.class,
         DirectoryCommand.class,
         GatewayCommand.class,
+        BenchCommand.class,
         StoreCommand.class,
         ReplayCommand.class,
         CommandLine.HelpCommand.class})

@@ -95,6 +95,7 @@ final class ConfigSchema {
     key("discovery_refresh", Kind.POSITIVE_DURATION, F.textNode("30s"));
     key("curve", Kind.CURVE, F.objectNode().put("enabled", false));
     key("state_dir", Kind.STRING, null);
+    key("verify_threads", Kind.POSITIVE_INTEGER, null);
     key("replay_window", Kind.DURATION, F.textNode("5m"));
     key("crl_grace_period", Kind.DURATION, F.textNode("1h"));
     key("crl_failure_mode", Kind.CRL_FAILURE_MODE, F.textNode("fail_closed"));
