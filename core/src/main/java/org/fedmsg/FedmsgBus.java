@@ -347,12 +347,14 @@ final class FedmsgBus implements Bus {
   @Override
   public BusStats stats() {
     Receiver r = receiver;
+    // Messages a connecting publisher gave up on at close (the relay took none within the flush time).
+    long failures = publishFailures.sum() + (publisher == null ? 0 : publisher.abandoned());
     if (r == null) {
-      return new BusStats(published.sum(), publishFailures.sum(), 0, 0, 0, 0, Map.of(), Map.of())
+      return new BusStats(published.sum(), failures, 0, 0, 0, 0, Map.of(), Map.of())
           .withCurve(0, zap == null ? 0 : zap.refused());
     }
     RejectionLog rejections = r.rejections();
-    return new BusStats(published.sum(), publishFailures.sum(), r.received(), delivered.sum(),
+    return new BusStats(published.sum(), failures, r.received(), delivered.sum(),
         handlerErrors.sum(), r.gaps(), rejections.byReason(), rejections.byCause())
         .withCurve(subscriber == null ? 0 : subscriber.handshakeFailures(), zap == null ? 0 : zap.refused());
   }
