@@ -129,6 +129,10 @@ final class FedmsgBus implements Bus {
     if (publishPolicy != null && signer != null) {
       publishPolicy.requireAllowed(fullTopic, signer.commonName());
     }
+    if (options.wireFormat != WireFormat.FEDMSG2 && options.criticalTopics.matches(fullTopic)) {
+      throw new IllegalStateException("'" + fullTopic + "' is a critical topic (critical_topics) and critical messages"
+          + " must be fedmsg/2 (epoch and seq let receivers find and fill gaps): set wire_format: fedmsg2");
+    }
     ObjectNode body = envelope(fullTopic, Json.payload(msg), counter.incrementAndGet());
     byte[][] frames;
     if (options.wireFormat == WireFormat.FEDMSG2) {

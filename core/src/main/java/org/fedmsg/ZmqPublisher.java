@@ -55,8 +55,8 @@ final class ZmqPublisher implements AutoCloseable {
   private static final int HANDOFF_HWM = 100_000;
   private static final int POLL_MILLIS = 250;
   /**
-   * How long closing a connecting publisher waits for the relay to take what is still queued
-   * (the relay verifies at its own pace; see {@link #send}).
+   * How long closing a connecting publisher waits for the relay to take one more message: it
+   * waits as long as the relay makes progress (it verifies at its own pace; see {@link #send}).
    */
   static final java.time.Duration ACTIVE_FLUSH_TIMEOUT = java.time.Duration.ofSeconds(30);
 
@@ -88,6 +88,8 @@ final class ZmqPublisher implements AutoCloseable {
   /** Times a waiting publisher found the relay's queue full and waited (backpressure in action). */
   private final java.util.concurrent.atomic.LongAdder waited = new java.util.concurrent.atomic.LongAdder();
   private volatile java.time.Duration flushTimeout = ACTIVE_FLUSH_TIMEOUT;
+  /** When a waiting publisher last handed a frame to its socket (System.nanoTime). */
+  private volatile long lastProgress = System.nanoTime();
   // Owned by the publishing thread: the probe-answer token bucket and refusal logging.
   private double probeTokens = PROBE_BURST;
   private long probeRefill = System.nanoTime();
@@ -348,6 +350,7 @@ final class ZmqPublisher implements AutoCloseable {
       return true;
     }
     boolean first = true;
+    lastProgress = System.nanoTime();
     while (!socket.send(frame, flags)) {
       if (abandon) {
         return false;
@@ -527,8 +530,14 @@ final class ZmqPublisher implements AutoCloseable {
       stateLock.unlock();
     }
     try {
-      if (waits && !stopped.await(flushTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        abandon = true;
+      if (waits) {
+        // Wait as long as the relay keeps taking messages; give up after the flush time without progress.
+        while (!stopped.await(Math.min(1000, flushTimeout.toMillis()), TimeUnit.MILLISECONDS)) {
+          if (System.nanoTime() - lastProgress > flushTimeout.toNanos()) {
+            abandon = true;
+            break;
+          }
+        }
       }
       stopped.await(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
@@ -536,8 +545,8 @@ final class ZmqPublisher implements AutoCloseable {
       abandon = true;
     }
     if (abandoned.sum() > 0) {
-      LOG.error("publisher {}: the relay did not take {} message(s) within {} s; they were not sent", endpoint,
-          abandoned.sum(), flushTimeout.toSeconds());
+      LOG.error("publisher {}: the relay took nothing for {} s; {} message(s) were not sent", endpoint,
+          flushTimeout.toSeconds(), abandoned.sum());
     }
   }
 }

@@ -157,6 +157,11 @@ public final class FedmsgConfig {
     return string("topic_prefix");
   }
 
+  /** {@code critical_topics}: topic patterns of the critical bus (policy grammar); empty by default. */
+  public List<String> criticalTopics() {
+    return stringList(value("critical_topics"));
+  }
+
   /** {@code environment}, default {@code dev}. */
   public String environment() {
     return string("environment");
