@@ -45,7 +45,9 @@ final class FedmsgBus implements Bus {
   private volatile Receiver receiver;
   private final Signer signer;
   private final TopicPolicy publishPolicy;
-  private final Fedmsg2.Stamper stamper = Fedmsg2.Stamper.start();
+  private final Fedmsg2.Stamper stamper;
+  /** Critical topics' durable outbox (see {@link CriticalPublishing}); null when this bus keeps none. */
+  private org.fedmsg.reliable.Outbox outbox;
   private final List<AutoCloseable> owned = new java.util.ArrayList<>();
   private final List<HandlerSubscription> subscriptions = new CopyOnWriteArrayList<>();
   private final Map<String, Set<String>> probes = new ConcurrentHashMap<>();
@@ -83,6 +85,7 @@ final class FedmsgBus implements Bus {
         if (options.curve.enabled() && !options.active) {
           this.zap = ZapHandler.start(context, options.curve.allowedClients().orElse(null), name);
         }
+        outbox = CriticalPublishing.openOutbox(options);
         opened = ZmqPublisher.open(context, options.socketOptions, options.curve, name, candidates,
             options.active);
         this.registrar = BusDiscovery.registrar(options, resolvedSigner, opened.endpoint());
@@ -97,6 +100,7 @@ final class FedmsgBus implements Bus {
     this.signer = resolvedSigner;
     this.publishPolicy = resolvedPolicy;
     this.publisher = opened;
+    this.stamper = CriticalPublishing.stamper(outbox);
   }
 
   private void closeAfterFailedStart(ZmqPublisher opened) {
@@ -108,6 +112,9 @@ final class FedmsgBus implements Bus {
     }
     if (zap != null) {
       zap.close();
+    }
+    if (outbox != null) {
+      outbox.close();
     }
     io.close();
     closeOwned();
@@ -139,6 +146,10 @@ final class FedmsgBus implements Bus {
       synchronized (stamper) {
         // fedmsg/2 sequence numbers must reach the socket in the order they were stamped.
         frames = encode(fullTopic, body);
+        if (outbox != null) {
+          // Written before it is sent: a crash after this line loses nothing a replay cannot serve.
+          CriticalPublishing.record(outbox, options, fullTopic, stamper, body.get("seq").longValue(), frames);
+        }
         send(fullTopic, frames);
       }
     } else {
@@ -384,6 +395,9 @@ final class FedmsgBus implements Bus {
       zap.close();
     }
     io.close();
+    if (outbox != null) {
+      outbox.close();
+    }
     closeOwned();
   }
 
