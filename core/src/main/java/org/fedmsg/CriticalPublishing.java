@@ -2,7 +2,7 @@ package org.fedmsg;
 
 import java.nio.file.Path;
 import java.util.Optional;
-import org.fedmsg.reliable.Outbox;
+import org.fedmsg.reliable.DurableOutbox;
 import org.fedmsg.wire.Fedmsg2;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +21,7 @@ final class CriticalPublishing {
   private CriticalPublishing() {}
 
   /** The outbox of this publisher, or null when it keeps none (logged once when that weakens a promise). */
-  static Outbox openOutbox(BusOptions options) {
+  static DurableOutbox openOutbox(BusOptions options) {
     if (options.criticalTopics.isEmpty() || options.wireFormat != WireFormat.FEDMSG2 || options.active
         || options.name == null) {
       return null;
@@ -33,7 +33,7 @@ final class CriticalPublishing {
       return null;
     }
     try {
-      return Outbox.open(state.get().resolve("outbox").resolve(options.name), options.config.outboxMaxMessages(),
+      return DurableOutbox.open(state.get().resolve("outbox").resolve(options.name), options.config.outboxMaxMessages(),
           options.config.outboxMaxBytes(), options.config.outboxMaxAge(), options.clock);
     } catch (IllegalStateException | IllegalArgumentException | java.io.UncheckedIOException e) {
       throw new ConfigException("state_dir: " + e.getMessage(), e);
@@ -41,9 +41,9 @@ final class CriticalPublishing {
   }
 
   /** A stamper continuing the outbox's epoch, or a fresh one. */
-  static Fedmsg2.Stamper stamper(Outbox outbox) {
+  static Fedmsg2.Stamper stamper(DurableOutbox outbox) {
     if (outbox != null) {
-      Optional<Outbox.ResumePoint> resume = outbox.resumePoint();
+      Optional<DurableOutbox.ResumePoint> resume = outbox.resumePoint();
       if (resume.isPresent()) {
         LOG.info("continuing epoch {} after seq {} from the outbox {}", resume.get().epoch(), resume.get().lastSeq(),
             outbox.directory());
@@ -57,7 +57,7 @@ final class CriticalPublishing {
    * Writes a stamped message to the outbox before it is sent: its frames when the topic is
    * critical, a marker of its {@code seq} otherwise.
    */
-  static void record(Outbox outbox, BusOptions options, String topic, Fedmsg2.Stamper stamper, long seq,
+  static void record(DurableOutbox outbox, BusOptions options, String topic, Fedmsg2.Stamper stamper, long seq,
       byte[][] frames) {
     if (options.criticalTopics.matches(topic)) {
       outbox.append(stamper.epoch(), seq, frames);

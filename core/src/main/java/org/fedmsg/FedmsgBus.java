@@ -47,7 +47,7 @@ final class FedmsgBus implements Bus {
   private final TopicPolicy publishPolicy;
   private final Fedmsg2.Stamper stamper;
   /** Critical topics' durable outbox (see {@link CriticalPublishing}); null when this bus keeps none. */
-  private org.fedmsg.reliable.Outbox outbox;
+  private org.fedmsg.reliable.DurableOutbox outbox;
   private final List<AutoCloseable> owned = new java.util.ArrayList<>();
   private final List<HandlerSubscription> subscriptions = new CopyOnWriteArrayList<>();
   private final Map<String, Set<String>> probes = new ConcurrentHashMap<>();

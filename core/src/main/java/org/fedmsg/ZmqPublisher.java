@@ -55,19 +55,6 @@ final class ZmqPublisher implements AutoCloseable {
   private static final int HANDOFF_HWM = 100_000;
   private static final int POLL_MILLIS = 250;
   /**
-   * How long a bound publisher waits for a subscriber whose queue is full before it sends past it
-   * (that subscriber loses the message; in fedmsg/2 it sees the gap). A subscriber that is slow
-   * for a moment (a pause, a burst) then loses nothing; one that stopped reading cannot stall the
-   * others for longer than this.
-   */
-  static final long SLOW_SUBSCRIBER_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(2);
-  /**
-   * After giving up on a slow subscriber, a bound publisher sends without waiting for this long,
-   * so that a subscriber that stopped reading costs the others one wait per period, not one per
-   * message.
-   */
-  static final long IMPATIENT_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(10);
-  /**
    * How long closing a connecting publisher waits for the relay to take one more message: it
    * waits as long as the relay makes progress (it verifies at its own pace; see {@link #send}).
    */
@@ -98,12 +85,6 @@ final class ZmqPublisher implements AutoCloseable {
   /** Set first thing by {@link #close()}, so a sender waiting for room stops waiting (and frees the lock). */
   private volatile boolean closing;
   private final java.util.concurrent.atomic.LongAdder abandoned = new java.util.concurrent.atomic.LongAdder();
-  /** Messages a bound publisher sent past a subscriber that stayed full beyond its patience. */
-  private final java.util.concurrent.atomic.LongAdder sentPastSlow = new java.util.concurrent.atomic.LongAdder();
-  // Owned by the publishing thread: whether sends currently skip full subscribers, and until when.
-  private boolean impatient;
-  private long impatientUntil;
-  private long slowLogged;
   /** Times a waiting publisher found the relay's queue full and waited (backpressure in action). */
   private final java.util.concurrent.atomic.LongAdder waited = new java.util.concurrent.atomic.LongAdder();
   private volatile java.time.Duration flushTimeout = ACTIVE_FLUSH_TIMEOUT;
@@ -162,10 +143,12 @@ final class ZmqPublisher implements AutoCloseable {
     ZMQ.Socket socket = context.createSocket(SocketType.XPUB);
     socket.setXpubVerbose(true);
     options.applyToPublisher(socket);
-    // Backpressure: a full queue to a subscriber makes a send wait (a poll interval at a time)
-    // instead of discarding the message; a bound publisher waits at most SLOW_SUBSCRIBER_PATIENCE.
-    socket.setXpubNoDrop(true);
-    socket.setSendTimeOut(POLL_MILLIS);
+    if (active) {
+      // Backpressure: a full queue to the relay makes send() wait (up to a poll interval, then
+      // again) instead of discarding the message.
+      socket.setXpubNoDrop(true);
+      socket.setSendTimeOut(POLL_MILLIS);
+    }
     if (curve.enabled()) {
       try {
         applyCurve(socket, curve, name, candidates.get(0), active);
@@ -237,7 +220,7 @@ final class ZmqPublisher implements AutoCloseable {
   }
 
   /**
-   * Queues one multipart message for the socket. A bound publisher never blocks here; a connecting one
+   * Queues one multipart message for the socket. A bound publisher never blocks; a connecting one
    * waits while its hand-off queue is full (the relay is slower than the caller), until it is
    * closed.
    *
@@ -340,11 +323,6 @@ final class ZmqPublisher implements AutoCloseable {
       if (!more && frame.length == 0) {
         return false;
       }
-      if (impatient && System.nanoTime() - impatientUntil > 0) {
-        // only between messages: the no-drop setting must not change inside one
-        socket.setXpubNoDrop(true);
-        impatient = false;
-      }
       if (!deliver(frame, more)) {
         return skipRest(pull, more);
       }
@@ -368,19 +346,7 @@ final class ZmqPublisher implements AutoCloseable {
   private boolean deliver(byte[] frame, boolean more) {
     int flags = more ? ZMQ.SNDMORE : 0;
     if (!waits) {
-      long start = System.nanoTime();
-      boolean counted = false;
-      while (!socket.send(frame, flags)) {
-        if (!counted) {
-          waited.increment();
-          counted = true;
-        }
-        drainSubscriptions();
-        if (System.nanoTime() - start > SLOW_SUBSCRIBER_PATIENCE_NANOS) {
-          sendPastSlowSubscriber(frame, flags);
-          break;
-        }
-      }
+      socket.send(frame, flags);
       return true;
     }
     boolean first = true;
@@ -398,32 +364,7 @@ final class ZmqPublisher implements AutoCloseable {
     return true;
   }
 
-  /**
-   * A subscriber's queue stayed full beyond the patience: this message (the rest of its frames
-   * go the same way) and the next ones for {@link #IMPATIENT_PERIOD_NANOS} are sent without
-   * waiting, so full subscribers miss them. Counted and logged at most every 10 s.
-   */
-  private void sendPastSlowSubscriber(byte[] frame, int flags) {
-    socket.setXpubNoDrop(false);
-    impatient = true;
-    impatientUntil = System.nanoTime() + IMPATIENT_PERIOD_NANOS;
-    sentPastSlow.increment();
-    socket.send(frame, flags);
-    long now = System.nanoTime();
-    if (slowLogged == 0 || now - slowLogged > REFUSAL_LOG_NANOS) {
-      slowLogged = now;
-      LOG.warn("publisher {}: a subscriber read nothing for {} s; messages go past it for {} s (it sees the gap); "
-          + "{} time(s) so far", endpoint, TimeUnit.NANOSECONDS.toSeconds(SLOW_SUBSCRIBER_PATIENCE_NANOS),
-          TimeUnit.NANOSECONDS.toSeconds(IMPATIENT_PERIOD_NANOS), sentPastSlow.sum());
-    }
-  }
-
-  /** How many times a bound publisher gave up waiting for a full subscriber. */
-  long sentPastSlowSubscriber() {
-    return sentPastSlow.sum();
-  }
-
-  /** How many times this publisher found a subscriber's (the relay's) queue full and waited for it. */
+  /** How many times a connecting publisher found the relay's queue full and waited for it (0 when bound). */
   long waitedForSubscriber() {
     return waited.sum();
   }
@@ -537,16 +478,6 @@ final class ZmqPublisher implements AutoCloseable {
     }
   }
 
-  /** Subscriptions received so far (every subscribe message, from any subscriber). */
-  long subscriptionsSeen() {
-    stateLock.lock();
-    try {
-      return subscriptionsSeen;
-    } finally {
-      stateLock.unlock();
-    }
-  }
-
   /** Probe subscriptions answered so far. */
   long probesAnswered() {
     return probesAnswered.sum();
@@ -572,7 +503,8 @@ final class ZmqPublisher implements AutoCloseable {
     body.set("msg", Json.object().put("publisher", publisherId));
     body.put("timestamp", System.currentTimeMillis() / 1000);
     body.put("i", 0);
-    // Never waits for a full subscriber: a probe answer that does not fit is not sent.
+    // Never waits for a full relay (a connecting publisher's socket is no-drop): an answer that
+    // does not fit is not sent.
     if (socket.send(topic.getBytes(StandardCharsets.UTF_8), ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
       socket.send(Json.canonical(body), 0);
     }

@@ -88,67 +88,22 @@ class ActivePublisherBackpressureTest {
   }
 
   @Test
-  void boundPublisher_subscriberSlowForAMoment_losesNothing() throws Exception {
+  void boundPublisher_neverWaitsForASubscriber() throws Exception {
     try (ZContext ctx = new ZContext(1)) {
       ctx.setLinger(0);
       ZmqPublisher publisher = ZmqPublisher.open(ctx, SocketOptions.DEFAULTS, "svc", List.of("tcp://127.0.0.1:*"),
           false);
       ZMQ.Socket slow = ctx.createSocket(SocketType.SUB);
       slow.subscribe(new byte[0]);
-      slow.setReceiveTimeOut(30_000);
       slow.connect(publisher.endpoint());
       awaitSubscription(slow, publisher);
       for (int i = 1; i <= COUNT; i++) {
         assertThat(publisher.send(frames(i))).isTrue();
       }
-      Eventually.assertThat(() -> publisher.waitedForSubscriber() > 0, "the publisher found the subscriber full");
-      for (int i = 1; i <= COUNT; i++) {
-        assertThat(slow.recvStr()).isEqualTo("org.fedoraproject.dev.test.bp");
-        assertThat(new String(slow.recv(), StandardCharsets.UTF_8)).startsWith(i + ":");
-      }
       publisher.close();
+      assertThat(publisher.waitedForSubscriber()).isZero();
+      assertThat(publisher.abandoned()).isZero();
     }
-  }
-
-  @Test
-  void boundPublisher_subscriberThatStoppedReading_cannotStallIt_theSkipIsCounted() throws Exception {
-    try (ZContext ctx = new ZContext(1)) {
-      ctx.setLinger(0);
-      ZmqPublisher publisher = ZmqPublisher.open(ctx, SocketOptions.DEFAULTS, "svc", List.of("tcp://127.0.0.1:*"),
-          false);
-      ZMQ.Socket stuck = ctx.createSocket(SocketType.SUB);
-      stuck.subscribe(new byte[0]);
-      stuck.connect(publisher.endpoint());
-      awaitSubscription(stuck, publisher);
-      ZMQ.Socket healthy = ctx.createSocket(SocketType.SUB);
-      healthy.subscribe(new byte[0]);
-      healthy.setReceiveTimeOut(30_000);
-      healthy.connect(publisher.endpoint());
-      Eventually.assertThat(() -> {
-        healthy.getEvents();
-        return publisher.probesAnswered() >= 0 && countSubscriptions(publisher) >= 2;
-      }, "both subscriptions arrived");
-      for (int i = 1; i <= COUNT; i++) {
-        assertThat(publisher.send(frames(i))).isTrue();
-      }
-      // Delivery to the healthy subscriber goes on to the last message although the stuck one
-      // never reads (while the publisher sends past the stuck one, a full healthy queue may lose
-      // some too: ZeroMQ's no-drop setting is per socket, not per subscriber).
-      int last = 0;
-      while (last < COUNT) {
-        healthy.recvStr();
-        String body = new String(healthy.recv(), StandardCharsets.UTF_8);
-        int n = Integer.parseInt(body.substring(0, body.indexOf(':')));
-        assertThat(n).isGreaterThan(last);
-        last = n;
-      }
-      assertThat(publisher.sentPastSlowSubscriber()).isPositive();
-      publisher.close();
-    }
-  }
-
-  private static long countSubscriptions(ZmqPublisher publisher) {
-    return publisher.subscriptionsSeen();
   }
 
   /**

@@ -14,7 +14,7 @@ import org.fedmsg.config.FedmsgConfig;
 import org.fedmsg.crypto.Signer;
 import org.fedmsg.crypto.TrustOptions;
 import org.fedmsg.crypto.TrustStore;
-import org.fedmsg.reliable.Outbox;
+import org.fedmsg.reliable.DurableOutbox;
 import org.fedmsg.testing.TestPki;
 import org.fedmsg.testing.TestPki.KeyType;
 import org.fedmsg.wire.MessageVerifier;
@@ -73,17 +73,17 @@ class CriticalOutboxBusTest {
     assertThat(next.body().get("epoch").textValue()).isEqualTo(epoch);
     assertThat(next.body().get("seq").longValue()).isEqualTo(5);
 
-    try (Outbox box = Outbox.open(state.resolve("outbox").resolve("pkgdb"), 100, 1 << 20, Duration.ofHours(1),
+    try (DurableOutbox box = DurableOutbox.open(state.resolve("outbox").resolve("pkgdb"), 100, 1 << 20, Duration.ofHours(1),
         Clock.systemUTC());
         MessageVerifier verifier = MessageVerifier.builder().trust(trust).asOf(java.time.Instant.now()).build()) {
-      List<Outbox.Entry> kept = box.range(epoch, 1, 10, 100);
-      assertThat(kept).extracting(Outbox.Entry::seq).containsExactly(1L, 3L, 5L);
+      List<DurableOutbox.Entry> kept = box.range(epoch, 1, 10, 100);
+      assertThat(kept).extracting(DurableOutbox.Entry::seq).containsExactly(1L, 3L, 5L);
       byte[][] first = kept.get(0).framesCopy();
       assertThat(first.length).isEqualTo(3);
       assertThat(first[1]).isEqualTo(c1.rawBody());
       assertThat(kept.get(1).framesCopy()[1]).isEqualTo(c2.rawBody());
       // The stored frames are the signed ones: they verify byte for byte.
-      for (Outbox.Entry e : kept) {
+      for (DurableOutbox.Entry e : kept) {
         assertThat(verifier.check(Arrays.asList(e.framesCopy())).result().isValid()).isTrue();
       }
     }

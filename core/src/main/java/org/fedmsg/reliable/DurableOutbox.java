@@ -55,8 +55,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe (one lock).
  */
-public final class Outbox implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
+public final class DurableOutbox implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DurableOutbox.class);
   static final String FILE = "outbox.log";
   static final String LOCK = "outbox.lock";
   private static final long FORCE_INTERVAL_NANOS = 1_000_000_000L;
@@ -106,7 +106,7 @@ public final class Outbox implements AutoCloseable {
   /** The newest record of any kind (a kept message or a marker): where the epoch resumes. */
   private ResumePoint resume;
 
-  private Outbox(Path dir, int maxMessages, long maxBytes, Duration maxAge, Clock clock, FileChannel lockChannel,
+  private DurableOutbox(Path dir, int maxMessages, long maxBytes, Duration maxAge, Clock clock, FileChannel lockChannel,
       FileLock lock) {
     this.dir = dir;
     this.maxMessages = maxMessages;
@@ -124,7 +124,7 @@ public final class Outbox implements AutoCloseable {
    * @throws IllegalStateException when another process holds the outbox
    * @throws UncheckedIOException when the directory cannot be used
    */
-  public static Outbox open(Path dir, int maxMessages, long maxBytes, Duration maxAge, Clock clock) {
+  public static DurableOutbox open(Path dir, int maxMessages, long maxBytes, Duration maxAge, Clock clock) {
     if (maxMessages < 1 || maxBytes < 1 || maxAge.isNegative() || maxAge.isZero()) {
       throw new IllegalArgumentException("outbox bounds must be positive: max_messages=" + maxMessages + " max_bytes="
           + maxBytes + " max_age=" + maxAge);
@@ -142,7 +142,7 @@ public final class Outbox implements AutoCloseable {
         lockChannel.close();
         throw new IllegalStateException("the outbox " + dir + " is in use by another process (" + LOCK + " is locked)");
       }
-      Outbox box = new Outbox(dir, maxMessages, maxBytes, maxAge, clock, lockChannel, lock);
+      DurableOutbox box = new DurableOutbox(dir, maxMessages, maxBytes, maxAge, clock, lockChannel, lock);
       box.load();
       return box;
     } catch (IOException e) {
