@@ -207,7 +207,8 @@ public final class BusOptions {
       return this;
     }
 
-    public Builder socketOptions(SocketOptions socketOptions) {
+    /** Socket settings; set from the configuration ({@link #apply}). */
+    Builder socketOptions(SocketOptions socketOptions) {
       this.socketOptions = Objects.requireNonNull(socketOptions, "socketOptions");
       return this;
     }
@@ -223,7 +224,8 @@ public final class BusOptions {
       return this;
     }
 
-    public Builder modnameRule(ModnameRule modnameRule) {
+    /** How {@link Bus#publish(String, Object)} guesses the modname; set from the configuration ({@link #apply}). */
+    Builder modnameRule(ModnameRule modnameRule) {
       this.modnameRule = Objects.requireNonNull(modnameRule, "modnameRule");
       return this;
     }

@@ -57,12 +57,22 @@ final class CriticalPublishing {
    * Writes a stamped message to the outbox before it is sent: its frames when the topic is
    * critical, a marker of its {@code seq} otherwise.
    */
-  static void record(DurableOutbox outbox, BusOptions options, String topic, Fedmsg2.Stamper stamper, long seq,
-      byte[][] frames) {
+  static void record(DurableOutbox outbox, BusOptions options, String topic,
+      com.fasterxml.jackson.databind.node.ObjectNode stamped, byte[][] frames) {
+    String epoch = stamped.get("epoch").textValue();
+    long seq = stamped.get("seq").longValue();
     if (options.criticalTopics.matches(topic)) {
-      outbox.append(stamper.epoch(), seq, frames);
+      outbox.append(epoch, seq, frames);
     } else {
-      outbox.mark(stamper.epoch(), seq);
+      outbox.mark(epoch, seq);
+    }
+  }
+
+  /** Refuses a critical topic on a bus that does not publish fedmsg/2. */
+  static void requireFedmsg2(BusOptions options, String fullTopic) {
+    if (options.wireFormat != WireFormat.FEDMSG2 && options.criticalTopics.matches(fullTopic)) {
+      throw new IllegalStateException("'" + fullTopic + "' is a critical topic (critical_topics) and critical messages"
+          + " must be fedmsg/2 (epoch and seq let receivers find and fill gaps): set wire_format: fedmsg2");
     }
   }
 }

@@ -1,0 +1,84 @@
+package org.fedmsg;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.concurrent.atomic.LongAdder;
+import org.fedmsg.crypto.Signer;
+import org.fedmsg.policy.TopicPolicy;
+
+/**
+ * The outgoing path of a bus: the full topic, the publish policy, the frames, and the hand-off
+ * to the publishing socket, counting what left and what ZeroMQ refused.
+ */
+final class Outbox {
+  private final BusOptions options;
+  private final ZmqPublisher publisher;
+  /** Null when the bus does not sign. */
+  private final Signer signer;
+  /** Null when no publish policy is configured. */
+  private final TopicPolicy policy;
+  private final OutgoingFrames frames;
+  /** Null unless the bus is an active publisher. */
+  private final RelayHandshake relay;
+  private final LongAdder published = new LongAdder();
+  private final LongAdder failures = new LongAdder();
+  /** Critical topics' durable outbox; null when the bus keeps none. */
+  private final org.fedmsg.reliable.DurableOutbox durable;
+
+  Outbox(BusOptions options, ZmqPublisher publisher, Signer signer, TopicPolicy policy,
+      org.fedmsg.reliable.DurableOutbox durable) {
+    this.options = options;
+    this.publisher = publisher;
+    this.signer = signer;
+    this.policy = policy;
+    this.durable = durable;
+    this.frames = new OutgoingFrames(options, signer, CriticalPublishing.stamper(durable));
+    this.relay = options.active ? new RelayHandshake(options, publisher) : null;
+  }
+
+  Message publish(String modname, String topic, Object msg) {
+    String fullTopic = Topic.build(options.topicPrefix, options.environment, modname, topic);
+    if (policy != null && signer != null) {
+      policy.requireAllowed(fullTopic, signer.commonName());
+    }
+    CriticalPublishing.requireFedmsg2(options, fullTopic);
+    ObjectNode body = frames.envelope(fullTopic, Json.payload(msg));
+    byte[][] encoded;
+    if (options.wireFormat == WireFormat.FEDMSG2) {
+      synchronized (frames) {
+        // fedmsg/2 sequence numbers must reach the socket in the order they were stamped.
+        encoded = frames.encode(fullTopic, body);
+        if (durable != null) {
+          // Written before it is sent: a crash after this line loses nothing a replay cannot serve.
+          CriticalPublishing.record(durable, options, fullTopic, body, encoded);
+        }
+        send(fullTopic, encoded);
+      }
+    } else {
+      // fedmsg/1 has no sequence: threads sign in parallel and only the hand-off is serialised.
+      encoded = frames.encode(fullTopic, body);
+      send(fullTopic, encoded);
+    }
+    String signedBy = signer == null ? null : signer.commonName();
+    return new Message(fullTopic, body, encoded[1], options.wireFormat, signedBy);
+  }
+
+  private void send(String fullTopic, byte[][] encoded) {
+    if (relay != null) {
+      relay.await();
+    }
+    if (!publisher.send(encoded)) {
+      failures.increment();
+      throw new TransportException("ZeroMQ refused the message on " + fullTopic + " (hand-off queue full or closed)");
+    }
+    published.increment();
+  }
+
+  long published() {
+    return published.sum();
+  }
+
+  /** Refused hand-offs, plus what a connecting publisher gave up on at close (the relay took nothing for 30 s). */
+  long failures() {
+    return failures.sum() + publisher.abandoned();
+  }
+}
