@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * of them, in order, to a {@code fedmsg tail}. Before backpressure about half were lost while the
  * relay verified (the logger's socket dropped what the relay's queue had no room for).
  */
-@Timeout(600)
+@Timeout(720)
 class BackpressureProcessIT {
   private static final int LINES = 20_000;
 
@@ -47,10 +47,11 @@ class BackpressureProcessIT {
       drain(relayOut);
 
       tail = CommandsProcessIT.fedmsg("tail", "--config", config.toString(), "--count", String.valueOf(LINES), "--json",
-          "--timeout", "280").start();
+          "--timeout", "560").start();
       BufferedReader tailErr = new BufferedReader(new InputStreamReader(tail.getErrorStream(), StandardCharsets.UTF_8));
       CommandsProcessIT.readLineMatching(tailErr, Pattern.compile("^fedmsg tail: listening on 1 endpoint"));
-      drain(tailErr);
+      List<String> tailGaps = new java.util.concurrent.CopyOnWriteArrayList<>();
+      keep(tailErr, tailGaps);
       Process tailProcess = tail;
       CompletableFuture<List<String>> received = CompletableFuture.supplyAsync(() -> {
         try {
@@ -78,9 +79,10 @@ class BackpressureProcessIT {
       assertThat(logger.waitFor(280, TimeUnit.SECONDS)).isTrue();
       assertThat(logger.exitValue()).as(loggerErr.get(10, TimeUnit.SECONDS)).isZero();
 
-      assertThat(tail.waitFor(290, TimeUnit.SECONDS)).isTrue();
+      assertThat(tail.waitFor(580, TimeUnit.SECONDS)).isTrue();
       List<String> lines = received.get(10, TimeUnit.SECONDS);
-      assertThat(tail.exitValue()).as("tail received %d of %d", lines.size(), LINES).isZero();
+      assertThat(tail.exitValue()).as("tail received %d of %d; missing %s; tail's gap reports %s", lines.size(), LINES,
+          missing(lines), tailGaps).isZero();
       assertThat(lines).hasSize(LINES);
       for (int i = 0; i < LINES; i++) {
         assertThat(lines.get(i)).contains("\"log\":\"line " + (i + 1) + "\"");
@@ -105,6 +107,42 @@ class BackpressureProcessIT {
     c.append("certnames:\n");
     pki.certnames().forEach((k, v) -> c.append("  \"").append(k).append("\": \"").append(v).append("\"\n"));
     return c.toString();
+  }
+
+  /** The line numbers not received, as ranges (for the failure message). */
+  private static String missing(List<String> lines) {
+    java.util.BitSet got = new java.util.BitSet();
+    Pattern n = Pattern.compile("\"log\":\"line (\\d+)\"");
+    for (String l : lines) {
+      Matcher m = n.matcher(l);
+      if (m.find()) {
+        got.set(Integer.parseInt(m.group(1)));
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    for (int i = got.nextClearBit(1); i <= LINES; i = got.nextClearBit(i)) {
+      int end = Math.min(LINES, got.nextSetBit(i) < 0 ? LINES : got.nextSetBit(i) - 1);
+      out.append(i).append('-').append(end).append(' ');
+      i = end + 1;
+    }
+    return out.toString();
+  }
+
+  /** Keeps reading a process's standard error, keeping the lines that report gaps. */
+  private static void keep(BufferedReader reader, List<String> gaps) {
+    Thread t = new Thread(() -> {
+      try {
+        for (String l; (l = reader.readLine()) != null; ) {
+          if (l.contains("gap")) {
+            gaps.add(l);
+          }
+        }
+      } catch (java.io.IOException e) {
+        // the process ended
+      }
+    }, "tail-stderr");
+    t.setDaemon(true);
+    t.start();
   }
 
   /** Keeps reading a process's output so that it never blocks on a full pipe. */

@@ -13,7 +13,7 @@ import org.fedmsg.testing.TestClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class OutboxTest {
+class DurableOutboxTest {
   @TempDir Path dir;
   private final TestClock clock = new TestClock(java.time.Instant.parse("2026-12-01T00:00:00Z"));
 
