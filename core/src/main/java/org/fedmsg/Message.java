@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import org.fedmsg.crypto.LogText;
 
 /**
  * A fedmsg message: the envelope ({@code topic}, {@code msg}, {@code timestamp}, {@code msg_id},
@@ -24,8 +25,15 @@ public final class Message {
   private final byte[] rawBody;
   private final WireFormat format;
   private final String signer;
+  private final byte[] signatureFrame;
 
   Message(String topic, ObjectNode body, byte[] rawBody, WireFormat format, String signer) {
+    this(topic, body, rawBody, format, signer, null);
+  }
+
+  /** @param signatureFrame the third frame of a fedmsg/2 message, null for fedmsg/1 */
+  Message(String topic, ObjectNode body, byte[] rawBody, WireFormat format, String signer, byte[] signatureFrame) {
+    this.signatureFrame = signatureFrame;
     this.topic = Objects.requireNonNull(topic, "topic");
     this.body = Objects.requireNonNull(body, "body");
     this.rawBody = Objects.requireNonNull(rawBody, "rawBody");
@@ -102,6 +110,16 @@ public final class Message {
   /** A copy of the body frame as it travelled on the wire. */
   public byte[] rawBody() {
     return rawBody.clone();
+  }
+
+  /**
+   * Copies of every frame as it travelled: topic and body for fedmsg/1, topic, body and
+   * signature for fedmsg/2. Archives keep these, so a message verifies again from its frames.
+   */
+  public java.util.List<byte[]> frames() {
+    byte[] topicFrame = topic.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return signatureFrame == null ? java.util.List.of(topicFrame, rawBody.clone())
+        : java.util.List.of(topicFrame, rawBody.clone(), signatureFrame.clone());
   }
 
   /** The wire format the message arrived in (or was sent in). */

@@ -59,7 +59,7 @@ final class Outbox {
       send(fullTopic, encoded);
     }
     String signedBy = signer == null ? null : signer.commonName();
-    return new Message(fullTopic, body, encoded[1], options.wireFormat, signedBy);
+    return new Message(fullTopic, body, encoded[1], options.wireFormat, signedBy, encoded.length == 3 ? encoded[2] : null);
   }
 
   private void send(String fullTopic, byte[][] encoded) {

@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
         PolicyCommand.class,
         EndpointsCommand.class,
         DirectoryCommand.class,
+        StoreCommand.class,
+        ReplayCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
