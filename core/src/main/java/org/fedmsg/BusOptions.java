@@ -44,6 +44,7 @@ public final class BusOptions {
   final boolean endpointsOverridden;
   final CurveOptions curve;
   final org.fedmsg.policy.TopicPatterns criticalTopics;
+  final int verifyThreads;
 
   private BusOptions(Builder b) {
     this.topicPrefix = b.topicPrefix;
@@ -70,6 +71,7 @@ public final class BusOptions {
     this.discovery = b.discovery;
     this.endpointsOverridden = b.endpointsOverridden;
     this.curve = b.curve;
+    this.verifyThreads = b.verifyThreads;
     this.criticalTopics = b.criticalTopics;
   }
 
@@ -130,6 +132,11 @@ public final class BusOptions {
     return curve;
   }
 
+  /** Threads that verify received messages (config {@code verify_threads}; default: every core). */
+  public int verifyThreads() {
+    return verifyThreads;
+  }
+
   /** Builds {@link BusOptions}; setters validate their argument, {@link #build()} the combination. */
   public static final class Builder {
     private String topicPrefix = "org.fedoraproject";
@@ -156,6 +163,7 @@ public final class BusOptions {
     private Discovery discovery;
     private boolean endpointsOverridden;
     private CurveOptions curve = CurveOptions.disabled();
+    private int verifyThreads = Runtime.getRuntime().availableProcessors();
 
     private Builder() {}
 
@@ -284,6 +292,7 @@ public final class BusOptions {
       endpointsOverridden = false;
       curve(CurveOptions.fromConfig(config, clock));
       criticalTopicPatterns = config.criticalTopics();
+      config.verifyThreads().ifPresent(this::verifyThreads);
       return this;
     }
 
@@ -293,6 +302,21 @@ public final class BusOptions {
      */
     public Builder criticalTopics(List<String> patterns) {
       this.criticalTopicPatterns = List.copyOf(patterns);
+      return this;
+    }
+
+    /**
+     * How many threads verify received messages (default: the number of cores). Each publisher's
+     * messages are still delivered in the order they arrived, one at a time; 1 verifies on the
+     * receiving thread.
+     *
+     * @throws IllegalArgumentException if below 1
+     */
+    public Builder verifyThreads(int threads) {
+      if (threads < 1) {
+        throw new IllegalArgumentException("verify_threads must be at least 1, not " + threads);
+      }
+      this.verifyThreads = threads;
       return this;
     }
 

@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
         PolicyCommand.class,
         EndpointsCommand.class,
         DirectoryCommand.class,
+        GatewayCommand.class,
+        BenchCommand.class,
         StoreCommand.class,
         ReplayCommand.class,
         CommandLine.HelpCommand.class})
