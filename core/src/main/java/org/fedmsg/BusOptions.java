@@ -43,6 +43,7 @@ public final class BusOptions {
   final Discovery discovery;
   final boolean endpointsOverridden;
   final CurveOptions curve;
+  final org.fedmsg.policy.TopicPatterns criticalTopics;
   final int verifyThreads;
 
   private BusOptions(Builder b) {
@@ -71,6 +72,15 @@ public final class BusOptions {
     this.endpointsOverridden = b.endpointsOverridden;
     this.curve = b.curve;
     this.verifyThreads = b.verifyThreads;
+    this.criticalTopics = b.criticalTopics;
+  }
+
+  /**
+   * The topics of the critical bus ({@code critical_topics}): fedmsg/2 only, and kept, replayed
+   * and gap-filled (see {@code docs/reliability.md}). Empty by default.
+   */
+  public org.fedmsg.policy.TopicPatterns criticalTopics() {
+    return criticalTopics;
   }
 
   public static Builder builder() {
@@ -130,6 +140,8 @@ public final class BusOptions {
   /** Builds {@link BusOptions}; setters validate their argument, {@link #build()} the combination. */
   public static final class Builder {
     private String topicPrefix = "org.fedoraproject";
+    private List<String> criticalTopicPatterns = List.of();
+    private org.fedmsg.policy.TopicPatterns criticalTopics;
     private String environment = "dev";
     private String name;
     private final Map<String, List<String>> endpoints = new LinkedHashMap<>();
@@ -279,7 +291,17 @@ public final class BusOptions {
       // Endpoints set after this call are the program's choice and win over discovery.
       endpointsOverridden = false;
       curve(CurveOptions.fromConfig(config, clock));
+      criticalTopicPatterns = config.criticalTopics();
       config.verifyThreads().ifPresent(this::verifyThreads);
+      return this;
+    }
+
+    /**
+     * Topic patterns of the critical bus, in the policy's grammar (relative to
+     * {@code <topic_prefix>.<environment>.} unless absolute); replaces earlier ones.
+     */
+    public Builder criticalTopics(List<String> patterns) {
+      this.criticalTopicPatterns = List.copyOf(patterns);
       return this;
     }
 
@@ -358,6 +380,12 @@ public final class BusOptions {
      *     configuration files applied
      */
     public BusOptions build() {
+      try {
+        criticalTopics = org.fedmsg.policy.TopicPatterns.of(criticalTopicPatterns,
+            new org.fedmsg.policy.TopicNamespace(topicPrefix, environment));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(where() + "key 'critical_topics': " + e.getMessage());
+      }
       if (wireFormat == WireFormat.FEDMSG2 && signer == null && !signMessages && (name != null || active)) {
         throw new ConfigException(where() + "key 'wire_format': fedmsg2 needs signing: set sign_messages or a signer");
       }

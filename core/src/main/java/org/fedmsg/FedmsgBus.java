@@ -32,12 +32,15 @@ final class FedmsgBus implements Bus {
   private final Dispatcher dispatcher;
   private final Probes probes;
   private final SubscriberSide subscriberSide;
+  /** Critical topics' durable outbox (see {@link CriticalPublishing}); null when this bus keeps none. */
+  private final org.fedmsg.reliable.DurableOutbox durable;
 
   FedmsgBus(BusOptions options) {
     this.options = options;
     boolean publishes = options.active || options.name != null;
     PublishingSocket opened = null;
     Outbox out = null;
+    org.fedmsg.reliable.DurableOutbox kept = null;
     // Everything opened here (policy watcher, ZAP thread, bound socket, registrar) is closed again
     // if a later step throws, so a bad setting never leaves a port bound or a thread running.
     try {
@@ -50,12 +53,16 @@ final class FedmsgBus implements Bus {
       // messages queued just before close() still leave.
       context.setLinger(options.socketOptions.lingerMs());
       if (publishes) {
+        kept = CriticalPublishing.openOutbox(options);
         opened = PublishingSocket.open(context, options, signer);
-        out = new Outbox(options, opened.publisher(), signer, policy);
+        out = new Outbox(options, opened.publisher(), signer, policy, kept);
       }
     } catch (RuntimeException | Error e) {
       if (opened != null) {
         opened.close();
+      }
+      if (kept != null) {
+        kept.close();
       }
       io.close();
       closeOwned();
@@ -63,6 +70,7 @@ final class FedmsgBus implements Bus {
     }
     this.publishing = opened;
     this.outbox = out;
+    this.durable = kept;
     this.dispatcher = new Dispatcher(options.listener);
     this.probes = new Probes(options.topicPrefix);
     this.subscriberSide = new SubscriberSide(options, context, owned, dispatcher, probes);
@@ -131,6 +139,9 @@ final class FedmsgBus implements Bus {
       publishing.close();
     }
     io.close();
+    if (durable != null) {
+      durable.close();
+    }
     closeOwned();
   }
 

@@ -21,13 +21,17 @@ final class Outbox {
   private final RelayHandshake relay;
   private final LongAdder published = new LongAdder();
   private final LongAdder failures = new LongAdder();
+  /** Critical topics' durable outbox; null when the bus keeps none. */
+  private final org.fedmsg.reliable.DurableOutbox durable;
 
-  Outbox(BusOptions options, ZmqPublisher publisher, Signer signer, TopicPolicy policy) {
+  Outbox(BusOptions options, ZmqPublisher publisher, Signer signer, TopicPolicy policy,
+      org.fedmsg.reliable.DurableOutbox durable) {
     this.options = options;
     this.publisher = publisher;
     this.signer = signer;
     this.policy = policy;
-    this.frames = new OutgoingFrames(options, signer);
+    this.durable = durable;
+    this.frames = new OutgoingFrames(options, signer, CriticalPublishing.stamper(durable));
     this.relay = options.active ? new RelayHandshake(options, publisher) : null;
   }
 
@@ -36,12 +40,17 @@ final class Outbox {
     if (policy != null && signer != null) {
       policy.requireAllowed(fullTopic, signer.commonName());
     }
+    CriticalPublishing.requireFedmsg2(options, fullTopic);
     ObjectNode body = frames.envelope(fullTopic, Json.payload(msg));
     byte[][] encoded;
     if (options.wireFormat == WireFormat.FEDMSG2) {
       synchronized (frames) {
         // fedmsg/2 sequence numbers must reach the socket in the order they were stamped.
         encoded = frames.encode(fullTopic, body);
+        if (durable != null) {
+          // Written before it is sent: a crash after this line loses nothing a replay cannot serve.
+          CriticalPublishing.record(durable, options, fullTopic, body, encoded);
+        }
         send(fullTopic, encoded);
       }
     } else {
@@ -68,7 +77,8 @@ final class Outbox {
     return published.sum();
   }
 
+  /** Refused hand-offs, plus what a connecting publisher gave up on at close (the relay took nothing for 30 s). */
   long failures() {
-    return failures.sum();
+    return failures.sum() + publisher.abandoned();
   }
 }

@@ -18,12 +18,14 @@ final class OutgoingFrames {
   private final BusOptions options;
   /** Null when the bus does not sign. */
   private final Signer signer;
-  private final Fedmsg2.Stamper stamper = Fedmsg2.Stamper.start();
+  private final Fedmsg2.Stamper stamper;
   private final AtomicLong counter = new AtomicLong();
 
-  OutgoingFrames(BusOptions options, Signer signer) {
+  /** @param stamper the fedmsg/2 epoch and sequence (a fresh epoch, or one continued from the durable outbox) */
+  OutgoingFrames(BusOptions options, Signer signer, Fedmsg2.Stamper stamper) {
     this.options = options;
     this.signer = signer;
+    this.stamper = stamper;
   }
 
   /** The envelope of the next message (numbered by {@code i}), not yet signed. */

@@ -63,6 +63,13 @@ final class Receiver {
       }
       return null;
     }
+    if (outcome.rejection() == null && outcome.message().format() != WireFormat.FEDMSG2
+        && options.criticalTopics.matches(outcome.message().topic())) {
+      // A fedmsg/1 message has no epoch or seq: its loss could not be seen, so it is not critical traffic.
+      outcome = Inbound.Outcome.reject(Reason.UNSUPPORTED_CRYPTO, "critical-not-fedmsg2",
+          "a critical topic (critical_topics) arrived in fedmsg/1; critical messages must be fedmsg/2",
+          outcome.message().topic(), outcome.message().bodyTree()).signedBy(outcome.message().signer().orElse(null));
+    }
     if (outcome.rejection() != null) {
       reject(outcome.rejection(), outcome.signer(), outcome.msgId());
       return null;

@@ -54,6 +54,11 @@ final class ZmqPublisher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ZmqPublisher.class);
   private static final int HANDOFF_HWM = 100_000;
   private static final int POLL_MILLIS = 250;
+  /**
+   * How long closing a connecting publisher waits for the relay to take one more message: it
+   * waits as long as the relay makes progress (it verifies at its own pace; see {@link #send}).
+   */
+  static final java.time.Duration ACTIVE_FLUSH_TIMEOUT = java.time.Duration.ofSeconds(30);
 
   private final ZContext context;
   private final ZMQ.Socket socket;
@@ -68,6 +73,23 @@ final class ZmqPublisher implements AutoCloseable {
   private final Thread thread;
   private long subscriptionsSeen;
   private volatile boolean closed;
+  /**
+   * A connecting publisher (to a relay) waits instead of dropping: its XPUB socket is no-drop and
+   * a full queue to the relay holds the publishing thread, and with it {@link #send}, until the
+   * relay has read more. A bound publisher cannot wait for every subscriber (one slow subscriber
+   * would stall all), so it drops for the slow one, as ZeroMQ's PUB does.
+   */
+  private final boolean waits;
+  /** Set by {@link #close()} when a waiting publisher's flush time is over: what is left is dropped. */
+  private volatile boolean abandon;
+  /** Set first thing by {@link #close()}, so a sender waiting for room stops waiting (and frees the lock). */
+  private volatile boolean closing;
+  private final java.util.concurrent.atomic.LongAdder abandoned = new java.util.concurrent.atomic.LongAdder();
+  /** Times a waiting publisher found the relay's queue full and waited (backpressure in action). */
+  private final java.util.concurrent.atomic.LongAdder waited = new java.util.concurrent.atomic.LongAdder();
+  private volatile java.time.Duration flushTimeout = ACTIVE_FLUSH_TIMEOUT;
+  /** When a waiting publisher last handed a frame to its socket (System.nanoTime). */
+  private volatile long lastProgress = System.nanoTime();
   // Owned by the publishing thread: the probe-answer token bucket and refusal logging.
   private double probeTokens = PROBE_BURST;
   private long probeRefill = System.nanoTime();
@@ -75,16 +97,20 @@ final class ZmqPublisher implements AutoCloseable {
   private final java.util.concurrent.atomic.LongAdder probesAnswered = new java.util.concurrent.atomic.LongAdder();
   private final java.util.concurrent.atomic.LongAdder probesRefused = new java.util.concurrent.atomic.LongAdder();
 
-  private ZmqPublisher(ZContext context, ZMQ.Socket socket, String endpoint, String name) {
+  private ZmqPublisher(ZContext context, ZMQ.Socket socket, String endpoint, String name, boolean waits) {
     this.context = context;
     this.socket = socket;
     this.endpoint = endpoint;
+    this.waits = waits;
     ZMQ.Socket pull = context.createSocket(SocketType.PULL);
     pull.setRcvHWM(HANDOFF_HWM);
     pull.bind(handoffAddress);
     this.push = context.createSocket(SocketType.PUSH);
     this.push.setSndHWM(HANDOFF_HWM);
     this.push.setLinger(0);
+    if (waits) {
+      this.push.setSendTimeOut(POLL_MILLIS);
+    }
     this.push.connect(handoffAddress);
     this.thread = new Thread(() -> run(pull), "fedmsg-pub-" + name);
     this.thread.setDaemon(true);
@@ -117,6 +143,12 @@ final class ZmqPublisher implements AutoCloseable {
     ZMQ.Socket socket = context.createSocket(SocketType.XPUB);
     socket.setXpubVerbose(true);
     options.applyToPublisher(socket);
+    if (active) {
+      // Backpressure: a full queue to the relay makes send() wait (up to a poll interval, then
+      // again) instead of discarding the message.
+      socket.setXpubNoDrop(true);
+      socket.setSendTimeOut(POLL_MILLIS);
+    }
     if (curve.enabled()) {
       try {
         applyCurve(socket, curve, name, candidates.get(0), active);
@@ -130,10 +162,10 @@ final class ZmqPublisher implements AutoCloseable {
       try {
         if (active) {
           socket.connect(candidate);
-          return new ZmqPublisher(context, socket, candidate, name);
+          return new ZmqPublisher(context, socket, candidate, name, true);
         }
         socket.bind(bindAddress(candidate));
-        return new ZmqPublisher(context, socket, socket.getLastEndpoint(), name);
+        return new ZmqPublisher(context, socket, socket.getLastEndpoint(), name, false);
       } catch (ZMQException | IllegalArgumentException e) {
         failures.add(candidate + " (" + e.getMessage() + ")");
       }
@@ -188,9 +220,11 @@ final class ZmqPublisher implements AutoCloseable {
   }
 
   /**
-   * Queues one multipart message for the socket without blocking.
+   * Queues one multipart message for the socket. A bound publisher never blocks; a connecting one
+   * waits while its hand-off queue is full (the relay is slower than the caller), until it is
+   * closed.
    *
-   * @return false when the publisher is closed or its hand-off queue is full
+   * @return false when the publisher is closed or (bound publisher) its hand-off queue is full
    */
   boolean send(byte[][] frames) {
     pushLock.lock();
@@ -199,9 +233,13 @@ final class ZmqPublisher implements AutoCloseable {
         return false;
       }
       for (int i = 0; i < frames.length; i++) {
-        int flags = ZMQ.DONTWAIT | (i < frames.length - 1 ? ZMQ.SNDMORE : 0);
-        if (!push.send(frames[i], flags)) {
-          return false;
+        // A waiting publisher's push blocks up to a poll interval at a time (its send timeout).
+        int flags = (waits ? 0 : ZMQ.DONTWAIT) | (i < frames.length - 1 ? ZMQ.SNDMORE : 0);
+        while (!push.send(frames[i], flags)) {
+          // Only the first frame can find the queue full: the rest of a message always fits.
+          if (!waits || closing || i > 0) {
+            return false;
+          }
         }
       }
       return true;
@@ -259,6 +297,11 @@ final class ZmqPublisher implements AutoCloseable {
     } finally {
       poller.close();
       context.destroySocket(pull);
+      if (waits && !abandon) {
+        // What the socket still queues for the relay (up to its high-water mark) gets the rest of
+        // the flush time, not just the configured linger: closing the context waits for it.
+        context.setLinger((int) Math.max(context.getLinger(), flushTimeout.toMillis()));
+      }
       context.destroySocket(socket);
       stopped.countDown();
     }
@@ -280,14 +323,90 @@ final class ZmqPublisher implements AutoCloseable {
       if (!more && frame.length == 0) {
         return false;
       }
-      socket.send(frame, more ? ZMQ.SNDMORE : 0);
+      if (!deliver(frame, more)) {
+        return skipRest(pull, more);
+      }
       while (more) {
         frame = pull.recv(0);
         more = pull.hasReceiveMore();
-        socket.send(frame, more ? ZMQ.SNDMORE : 0);
+        if (!deliver(frame, more)) {
+          return skipRest(pull, more);
+        }
       }
     }
     return true;
+  }
+
+  /**
+   * Hands one frame to the XPUB socket. A waiting publisher retries while the relay's queue is
+   * full, reading subscriptions in between, until {@link #close()} gives up on the relay.
+   *
+   * @return false when the frame was given up on
+   */
+  private boolean deliver(byte[] frame, boolean more) {
+    int flags = more ? ZMQ.SNDMORE : 0;
+    if (!waits) {
+      socket.send(frame, flags);
+      return true;
+    }
+    boolean first = true;
+    lastProgress = System.nanoTime();
+    while (!socket.send(frame, flags)) {
+      if (abandon) {
+        return false;
+      }
+      if (first) {
+        waited.increment();
+        first = false;
+      }
+      drainSubscriptions();
+    }
+    return true;
+  }
+
+  /** How many times a connecting publisher found the relay's queue full and waited for it (0 when bound). */
+  long waitedForSubscriber() {
+    return waited.sum();
+  }
+
+  /** For tests: how long {@link #close()} waits for the relay (default {@link #ACTIVE_FLUSH_TIMEOUT}). */
+  void flushTimeout(java.time.Duration timeout) {
+    this.flushTimeout = timeout;
+  }
+
+  /**
+   * After a waiting publisher gave up: counts the message being sent and everything still queued
+   * behind it as abandoned, up to the stop marker.
+   *
+   * @return false (the publisher stops)
+   */
+  private boolean skipRest(ZMQ.Socket pull, boolean more) {
+    abandoned.increment();
+    while (more) {
+      pull.recv(0);
+      more = pull.hasReceiveMore();
+    }
+    byte[] frame;
+    while ((frame = pull.recv(ZMQ.DONTWAIT)) != null) {
+      boolean partOfMessage = pull.hasReceiveMore();
+      if (!partOfMessage && frame.length == 0) {
+        break;
+      }
+      while (partOfMessage) {
+        pull.recv(0);
+        partOfMessage = pull.hasReceiveMore();
+      }
+      abandoned.increment();
+    }
+    return false;
+  }
+
+  /**
+   * Messages a connecting publisher gave up on at close because the relay did not take them
+   * within the flush time ({@link #ACTIVE_FLUSH_TIMEOUT}; logged). Always 0 for a bound publisher.
+   */
+  long abandoned() {
+    return abandoned.sum();
   }
 
   private void drainSubscriptions() {
@@ -384,12 +503,16 @@ final class ZmqPublisher implements AutoCloseable {
     body.set("msg", Json.object().put("publisher", publisherId));
     body.put("timestamp", System.currentTimeMillis() / 1000);
     body.put("i", 0);
-    socket.send(topic.getBytes(StandardCharsets.UTF_8), ZMQ.SNDMORE);
-    socket.send(Json.canonical(body), 0);
+    // Never waits for a full relay (a connecting publisher's socket is no-drop): an answer that
+    // does not fit is not sent.
+    if (socket.send(topic.getBytes(StandardCharsets.UTF_8), ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
+      socket.send(Json.canonical(body), 0);
+    }
   }
 
   @Override
   public void close() {
+    closing = true;
     pushLock.lock();
     try {
       if (closed) {
@@ -410,9 +533,23 @@ final class ZmqPublisher implements AutoCloseable {
       stateLock.unlock();
     }
     try {
+      if (waits) {
+        // Wait as long as the relay keeps taking messages; give up after the flush time without progress.
+        while (!stopped.await(Math.min(1000, flushTimeout.toMillis()), TimeUnit.MILLISECONDS)) {
+          if (System.nanoTime() - lastProgress > flushTimeout.toNanos()) {
+            abandon = true;
+            break;
+          }
+        }
+      }
       stopped.await(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      abandon = true;
+    }
+    if (abandoned.sum() > 0) {
+      LOG.error("publisher {}: the relay took nothing for {} s; {} message(s) were not sent", endpoint,
+          flushTimeout.toSeconds(), abandoned.sum());
     }
   }
 }

@@ -83,7 +83,8 @@ public final class LoggerCommand implements Callable<Integer> {
       options.signer(Certnames.signer(withCertPrefix(config), null, true));
     }
     BusOptions built = options.build();
-    try (Bus bus = Bus.create(built)) {
+    Bus bus = Bus.create(built);
+    try (bus) {
       if (endpoint != null) {
         spec.commandLine().getErr().println("logger: publishing from " + bus.publisherEndpoint()
             + Curve.describe(built.curve()));
@@ -107,6 +108,13 @@ public final class LoggerCommand implements Callable<Integer> {
           }
         }
       }
+    }
+    // Closing waited for the relay to take every message; what it did not take is counted.
+    long notSent = bus.stats().publishFailures();
+    if (notSent > 0) {
+      spec.commandLine().getErr().println("logger: " + notSent + " message(s) were not taken by the relay at "
+          + built.relayInbound());
+      return 1;
     }
     return 0;
   }

@@ -78,9 +78,14 @@ public final class StatusCommand implements Callable<Integer> {
     }
     Duration listened = Duration.ofNanos(System.nanoTime() - started);
     if (json) {
-      out.println(JSON.writeValueAsString(toJson(report, configured, listened)));
+      ObjectNode root = toJson(report, configured, listened);
+      // Which topics are on the critical bus (fedmsg/2 only, gap-filled) and which are statistical.
+      options.criticalTopics().patterns().forEach(root.putArray("critical_topics")::add);
+      out.println(JSON.writeValueAsString(root));
     } else {
       print(out, report, configured, listened);
+      out.println("critical topics: " + (options.criticalTopics().isEmpty() ? "none (every topic is statistical)"
+          : options.criticalTopics() + "; every other topic is statistical"));
     }
     out.flush();
     return report.allAlive() ? 0 : 1;

@@ -59,13 +59,15 @@ public final class TailCommand implements Callable<Integer> {
     @Option(names = "--pretty", description = "Indented JSON bodies (coloured on a terminal).")
     boolean pretty;
 
-    @Option(names = "--terse", description = "One line each: time, topic, signer, short summary (the default).")
+    @Option(names = "--terse", description = {"One line each: time, topic, signer, short summary (the default);",
+        "a '!' after the time marks a critical topic (critical_topics)."})
     boolean terse;
 
     @Option(names = "--raw", description = "The body exactly as received.")
     boolean raw;
 
-    @Option(names = "--json", description = "One JSON object per line: {\"topic\", \"signer\", \"body\"}.")
+    @Option(names = "--json",
+        description = "One JSON object per line: {\"topic\", \"signer\", \"verified\", \"bus\", \"body\"}.")
     boolean json;
   }
 
@@ -108,7 +110,7 @@ public final class TailCommand implements Callable<Integer> {
           if (outputClosed.get()) {
             return;
           }
-          out.println(render(message, built.validateSignatures(), colour));
+          out.println(render(message, built.validateSignatures(), colour, built.criticalTopics().matches(message.topic())));
           out.flush();
           // `fedmsg tail | head -1`: once the reader is gone (EPIPE), stop instead of printing into the void.
           if (out.checkError() || System.out.checkError()) {
@@ -148,7 +150,8 @@ public final class TailCommand implements Callable<Integer> {
     return left.compareTo(limit) < 0 ? left : limit;
   }
 
-  private String render(Message message, boolean validated, boolean colour) throws Exception {
+  /** @param critical whether the topic is one of {@code critical_topics} (shown: which bus it is on) */
+  private String render(Message message, boolean validated, boolean colour, boolean critical) throws Exception {
     String signer = message.signer().orElse(validated ? "-" : "UNVERIFIED");
     if (format.raw) {
       return new String(message.rawBody(), StandardCharsets.UTF_8);
@@ -158,13 +161,14 @@ public final class TailCommand implements Callable<Integer> {
       line.put("topic", message.topic());
       line.put("signer", message.signer().orElse(null));
       line.put("verified", message.signer().isPresent());
+      line.put("bus", critical ? "critical" : "statistical");
       line.set("body", message.body());
       return JSON.writeValueAsString(line);
     }
     // Human formats: topics, signers and bodies come from the network; nothing in them may move
     // the cursor, clear the screen or start a new line (raw and json stay byte-faithful JSON).
     if (format.pretty) {
-      String header = LogText.escape(message.topic()) + "  [" + LogText.escape(signer) + "]";
+      String header = LogText.escape(message.topic()) + "  [" + LogText.escape(signer) + "]" + (critical ? " CRITICAL" : "");
       String body = LogText.escapeJson(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(message.body()));
       return (colour ? "\u001b[1;34m" + header + "\u001b[0m" : header) + "\n" + body;
     }
@@ -175,6 +179,7 @@ public final class TailCommand implements Callable<Integer> {
     if (summary.length() > 100) {
       summary = summary.substring(0, 97) + "...";
     }
-    return time + " " + LogText.escape(message.topic()) + " [" + LogText.escape(signer) + "] " + summary;
+    return time + (critical ? " ! " : " ") + LogText.escape(message.topic()) + " [" + LogText.escape(signer) + "] "
+        + summary;
   }
 }

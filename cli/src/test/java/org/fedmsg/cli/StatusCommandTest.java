@@ -49,7 +49,20 @@ class StatusCommandTest {
       int code = run("endpoints:\n  alpha: \"" + alpha.publisherEndpoint() + "\"\nvalidate_signatures: false\n",
           "--timeout", "20");
       assertThat(code).as(err.toString()).isZero();
-      assertThat(out.toString()).contains("alive   alpha", alpha.publisherEndpoint(), "1 alive, 0 silent");
+      assertThat(out.toString()).contains("alive   alpha", alpha.publisherEndpoint(), "1 alive, 0 silent")
+          .contains("critical topics: none (every topic is statistical)");
+    }
+  }
+
+  @Test
+  void call_showsWhichTopicsAreCritical() throws Exception {
+    try (Bus alpha = publisher("alpha");
+        Heartbeat beat = Heartbeat.start(alpha, "alpha", Duration.ofMillis(200), () -> null)) {
+      String config = "endpoints:\n  alpha: \"" + alpha.publisherEndpoint() + "\"\nvalidate_signatures: false\n"
+          + "critical_topics: [\"pkgdb.*\", \"org.fedoraproject.prod.koji.build.*\"]\n";
+      assertThat(run(config, "--timeout", "20")).as(err.toString()).isZero();
+      assertThat(out.toString()).contains("critical topics: org.fedoraproject.dev.pkgdb.*, "
+          + "org.fedoraproject.prod.koji.build.*; every other topic is statistical");
     }
   }
 

@@ -106,6 +106,10 @@ final class ConfigSchema {
     key("trust_reload_interval", Kind.POSITIVE_DURATION, F.textNode("30s"));
     key("modname_rule", Kind.MODNAME_RULE, F.textNode("auto"));
     key("heartbeat_interval", Kind.DURATION, F.textNode("10s"));
+    key("critical_topics", Kind.STRING_OR_LIST, null);
+    key("outbox.max_messages", Kind.POSITIVE_INTEGER, F.numberNode(100_000));
+    key("outbox.max_bytes", Kind.POSITIVE_INTEGER, F.numberNode(256 * 1024 * 1024));
+    key("outbox.max_age", Kind.POSITIVE_DURATION, F.textNode("24h"));
     key("hub.consumers", Kind.STRING_OR_LIST, null);
     key("hub.queue_size", Kind.POSITIVE_INTEGER, F.numberNode(10_000));
     key("hub.drain_timeout", Kind.DURATION, F.textNode("5s"));

@@ -157,6 +157,26 @@ public final class FedmsgConfig {
     return string("topic_prefix");
   }
 
+  /** {@code critical_topics}: topic patterns of the critical bus (policy grammar); empty by default. */
+  public List<String> criticalTopics() {
+    return stringList(value("critical_topics"));
+  }
+
+  /** {@code outbox.max_messages}: messages a critical publisher's outbox keeps at most, default 100,000. */
+  public int outboxMaxMessages() {
+    return integer("outbox.max_messages");
+  }
+
+  /** {@code outbox.max_bytes}: bytes of frames a critical publisher's outbox keeps at most, default 256 MiB. */
+  public long outboxMaxBytes() {
+    return value("outbox.max_bytes").longValue();
+  }
+
+  /** {@code outbox.max_age}: how long a critical publisher's outbox keeps a message, default 24 h. */
+  public Duration outboxMaxAge() {
+    return duration("outbox.max_age");
+  }
+
   /** {@code environment}, default {@code dev}. */
   public String environment() {
     return string("environment");

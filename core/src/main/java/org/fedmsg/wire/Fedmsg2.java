@@ -154,6 +154,21 @@ public final class Fedmsg2 {
       return new Stamper(epoch);
     }
 
+    /**
+     * A stamper that continues {@code epoch} after {@code lastSeq} (a publisher restarted from its
+     * outbox): the next message gets {@code lastSeq + 1}.
+     *
+     * @throws IllegalArgumentException as {@link #withEpoch}, or if {@code lastSeq} is negative
+     */
+    public static Stamper continuing(String epoch, long lastSeq) {
+      if (lastSeq < 0) {
+        throw new IllegalArgumentException("lastSeq must not be negative: " + lastSeq);
+      }
+      Stamper s = withEpoch(epoch);
+      s.seq.set(lastSeq);
+      return s;
+    }
+
     /** This publisher's epoch. */
     public String epoch() {
       return epoch;
