@@ -9,6 +9,7 @@ import java.time.ZoneId;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -126,10 +127,39 @@ final class FedmsgBus implements Bus {
       throw new IllegalStateException("this bus has no publisher: set a name with endpoints, or active");
     }
     String fullTopic = Topic.build(options.topicPrefix, options.environment, modname, topic);
+    return publishEnvelope(fullTopic, msg, null, Map.of());
+  }
+
+  @Override
+  public Message publishForwarded(String fullTopic, Object msg, String msgId, Map<String, ? extends JsonNode> extra) {
+    if (publisher == null) {
+      throw new IllegalStateException("this bus has no publisher: set a name with endpoints, or active");
+    }
+    Objects.requireNonNull(msgId, "msgId");
+    if (fullTopic == null || fullTopic.isEmpty() || !fullTopic.startsWith(options.topicPrefix + ".")) {
+      throw new IllegalArgumentException("topic must start with " + options.topicPrefix + ".: " + fullTopic);
+    }
+    for (String name : extra.keySet()) {
+      if (ENVELOPE_FIELDS.contains(name)) {
+        throw new IllegalArgumentException("'" + name + "' is an envelope field the bus sets");
+      }
+    }
+    return publishEnvelope(fullTopic, msg, msgId, extra);
+  }
+
+  /** Fields the bus itself writes; forwarded messages may not set them. */
+  private static final Set<String> ENVELOPE_FIELDS = Set.of("topic", "msg", "timestamp", "msg_id", "i", "username",
+      "crypto", "signature", "certificate", "epoch", "seq");
+
+  private Message publishEnvelope(String fullTopic, Object msg, String msgId, Map<String, ? extends JsonNode> extra) {
     if (publishPolicy != null && signer != null) {
       publishPolicy.requireAllowed(fullTopic, signer.commonName());
     }
     ObjectNode body = envelope(fullTopic, Json.payload(msg), counter.incrementAndGet());
+    if (msgId != null) {
+      body.put("msg_id", msgId);
+    }
+    extra.forEach(body::set);
     byte[][] frames;
     if (options.wireFormat == WireFormat.FEDMSG2) {
       synchronized (stamper) {
@@ -143,7 +173,7 @@ final class FedmsgBus implements Bus {
       send(fullTopic, frames);
     }
     String signedBy = signer == null ? null : signer.commonName();
-    return new Message(fullTopic, body, frames[1], options.wireFormat, signedBy);
+    return new Message(fullTopic, body, frames[1], options.wireFormat, signedBy, frames.length == 3 ? frames[2] : null);
   }
 
   private ObjectNode envelope(String fullTopic, JsonNode msg, long i) {

@@ -90,7 +90,7 @@ final class Inbound {
       return new Outcome(new Message(topic, body, raw, format, null), null, true, 0, null);
     }
     if (!validate) {
-      return Outcome.accept(new Message(topic, body, raw, format, null), 0);
+      return Outcome.accept(new Message(topic, body, raw, format, null, count == 3 ? frames.get(2) : null), 0);
     }
     if (verifier == null) {
       return count == 2 && !body.has("signature")
@@ -105,7 +105,7 @@ final class Inbound {
           .signedBy(invalid.signer() == null ? null : invalid.signer().commonName());
     }
     String signer = ((VerificationResult.Valid) result).signer().commonName();
-    return Outcome.accept(new Message(topic, body, raw, format, signer), missed);
+    return Outcome.accept(new Message(topic, body, raw, format, signer, count == 3 ? frames.get(2) : null), missed);
   }
 
 }

@@ -3,8 +3,10 @@ package org.fedmsg;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -24,8 +26,15 @@ public final class Message {
   private final byte[] rawBody;
   private final WireFormat format;
   private final String signer;
+  private final byte[] signatureFrame;
 
   Message(String topic, ObjectNode body, byte[] rawBody, WireFormat format, String signer) {
+    this(topic, body, rawBody, format, signer, null);
+  }
+
+  /** @param signatureFrame the fedmsg/2 signature frame as it travelled, null for fedmsg/1 */
+  Message(String topic, ObjectNode body, byte[] rawBody, WireFormat format, String signer, byte[] signatureFrame) {
+    this.signatureFrame = signatureFrame;
     this.topic = Objects.requireNonNull(topic, "topic");
     this.body = Objects.requireNonNull(body, "body");
     this.rawBody = Objects.requireNonNull(rawBody, "rawBody");
@@ -102,6 +111,17 @@ public final class Message {
   /** A copy of the body frame as it travelled on the wire. */
   public byte[] rawBody() {
     return rawBody.clone();
+  }
+
+  /**
+   * Copies of the frames exactly as they travelled: topic, body and, for fedmsg/2, the detached
+   * signature frame. Whoever holds them can verify the author again (bridges and archives carry
+   * them along).
+   */
+  public List<byte[]> frames() {
+    byte[] topicFrame = topic.getBytes(StandardCharsets.UTF_8);
+    return signatureFrame == null ? List.of(topicFrame, rawBody.clone())
+        : List.of(topicFrame, rawBody.clone(), signatureFrame.clone());
   }
 
   /** The wire format the message arrived in (or was sent in). */
