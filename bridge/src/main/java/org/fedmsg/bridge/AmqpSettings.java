@@ -93,7 +93,11 @@ public record AmqpSettings(
   }
 
   /** The {@code amqp:} keys of {@code config}; {@code amqp.url} is required. */
-  public static AmqpSettings from(FedmsgConfig config) {
+  public static AmqpSettings from(FedmsgConfig fedmsgConfig) {
+    JsonNode config = fedmsgConfig.get("amqp").orElseThrow(() -> new ConfigException("amqp.url is not set"));
+    if (!config.isObject()) {
+      throw new ConfigException("key 'amqp' must be a mapping, not " + config);
+    }
     String url = text(config, "url").orElseThrow(() -> new ConfigException("amqp.url is not set"));
     AmqpSettings d;
     try {
@@ -103,7 +107,8 @@ public record AmqpSettings(
     }
     String queue = text(config, "queue").orElse(d.queue());
     Optional<Path> spool = text(config, "spool_dir").map(Path::of)
-        .or(() -> config.get("state_dir").filter(JsonNode::isTextual).map(n -> Path.of(n.textValue(), "bridge-spool")));
+        .or(() -> fedmsgConfig.get("state_dir").filter(JsonNode::isTextual)
+            .map(n -> Path.of(n.textValue(), "bridge-spool")));
     return new AmqpSettings(d.url(),
         text(config, "ca_cert").map(Path::of),
         text(config, "cert").map(Path::of),
@@ -120,8 +125,8 @@ public record AmqpSettings(
         duration(config, "dedupe_window").orElse(d.dedupeWindow()),
         duration(config, "reconnect_max").orElse(d.reconnectMax()),
         integer(config, "priority").orElse(d.priority()),
-        config.get("amqp.max_message_size").map(JsonNode::asLong).orElse(config.maxMessageSize() > 0
-            ? config.maxMessageSize() : d.maxMessageSize()),
+        get(config, "max_message_size").map(JsonNode::asLong).orElse(fedmsgConfig.maxMessageSize() > 0
+            ? fedmsgConfig.maxMessageSize() : d.maxMessageSize()),
         list(config, "user_pointers").orElse(d.userPointers()),
         list(config, "package_pointers").orElse(d.packagePointers()));
   }
@@ -166,24 +171,29 @@ public record AmqpSettings(
     return criticalTopics.stream().anyMatch(topic::startsWith);
   }
 
-  private static Optional<String> text(FedmsgConfig config, String key) {
-    Optional<JsonNode> v = config.get("amqp." + key);
+  private static Optional<JsonNode> get(JsonNode section, String key) {
+    JsonNode v = section.get(key);
+    return v == null || v.isNull() ? Optional.empty() : Optional.of(v);
+  }
+
+  private static Optional<String> text(JsonNode config, String key) {
+    Optional<JsonNode> v = get(config, key);
     if (v.isPresent() && !v.get().isTextual()) {
       throw new ConfigException("key 'amqp." + key + "' must be a string, not " + v.get());
     }
     return v.map(JsonNode::textValue);
   }
 
-  private static Optional<Integer> integer(FedmsgConfig config, String key) {
-    Optional<JsonNode> v = config.get("amqp." + key);
+  private static Optional<Integer> integer(JsonNode config, String key) {
+    Optional<JsonNode> v = get(config, key);
     if (v.isPresent() && !v.get().canConvertToInt()) {
       throw new ConfigException("key 'amqp." + key + "' must be an integer, not " + v.get());
     }
     return v.map(JsonNode::intValue);
   }
 
-  private static Optional<List<String>> list(FedmsgConfig config, String key) {
-    Optional<JsonNode> v = config.get("amqp." + key);
+  private static Optional<List<String>> list(JsonNode config, String key) {
+    Optional<JsonNode> v = get(config, key);
     if (v.isEmpty()) {
       return Optional.empty();
     }
@@ -203,8 +213,8 @@ public record AmqpSettings(
     return Optional.of(out);
   }
 
-  private static Optional<Duration> duration(FedmsgConfig config, String key) {
-    return config.get("amqp." + key).map(n -> {
+  private static Optional<Duration> duration(JsonNode config, String key) {
+    return get(config, key).map(n -> {
       try {
         return org.fedmsg.discovery.Durations.parse(n);
       } catch (RuntimeException e) {

@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
         PolicyCommand.class,
         EndpointsCommand.class,
         DirectoryCommand.class,
+        BridgeCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -30,7 +30,8 @@ class SystemdUnitsTest {
   @Test
   void relayHubAndDirectoryUnitsExist() throws IOException {
     assertThat(units()).extracting(p -> p.getFileName().toString())
-        .contains("fedmsg-relay.service", "fedmsg-hub.service", "fedmsg-directory.service");
+        .contains("fedmsg-relay.service", "fedmsg-hub.service", "fedmsg-directory.service",
+            "fedmsg-bridge.service", "fedmsg-bridge-from-amqp.service");
   }
 
   @Test
