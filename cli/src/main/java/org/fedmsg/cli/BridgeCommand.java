@@ -68,10 +68,14 @@ public final class BridgeCommand implements Callable<Integer> {
       try {
         BusToAmqp b = BusToAmqp.start(bus, settings, bridgeName);
         bridge = b;
+        // the line below says the bridge is running: by then its subscriptions are in force
+        if (!b.awaitReady(java.time.Duration.ofSeconds(5))) {
+          spec.commandLine().getErr().println("fedmsg bridge: not every publisher confirmed the subscription yet");
+        }
         if (registry != null) {
           BridgeMeters.bind(registry, "to_amqp", b::stats);
         }
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | InterruptedException e) {
         bus.close();
         throw e;
       }
