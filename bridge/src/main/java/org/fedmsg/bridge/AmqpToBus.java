@@ -21,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.fedmsg.Bus;
+import org.fedmsg.LogText;
 import org.fedmsg.TransportException;
 import org.fedmsg.policy.PolicyViolationException;
 import org.slf4j.Logger;
@@ -198,7 +199,8 @@ public final class AmqpToBus implements AutoCloseable {
     } catch (TransportException e) {
       // The bus cannot take messages now: back to the queue, unacknowledged, after a pause.
       counters.retries.increment();
-      LOG.warn("the bus refused {} for now ({}); it stays in the queue", env.getRoutingKey(), e.getMessage());
+      LOG.warn("the bus refused {} for now ({}); it stays in the queue", LogText.escape(env.getRoutingKey()),
+          e.getMessage());
       try {
         Thread.sleep(500);
       } catch (InterruptedException ie) {
@@ -255,8 +257,8 @@ public final class AmqpToBus implements AutoCloseable {
       }
     }
     counters.deadLetter(r.reason);
-    LOG.warn("dead-lettered an AMQP message on {} (message_id {}): {}: {}", env.getRoutingKey(),
-        props.getMessageId(), r.reason, r.getMessage());
+    LOG.warn("dead-lettered an AMQP message on {} (message_id {}): {}: {}", LogText.escape(env.getRoutingKey()),
+        LogText.escape(props.getMessageId()), r.reason, LogText.escape(r.getMessage()));
   }
 
   /** Stops consuming and disconnects; unacknowledged messages stay in the queue. */

@@ -12,6 +12,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.fedmsg.Bus;
+import org.fedmsg.LogText;
 import org.fedmsg.Message;
 import org.fedmsg.Subscription;
 import org.slf4j.Logger;
@@ -46,6 +47,9 @@ public final class BusToAmqp implements AutoCloseable {
   private final List<Subscription> subscriptions = new ArrayList<>();
   private final Thread sender;
   private final List<Pending> inflight = new ArrayList<>();
+  private final java.util.concurrent.atomic.AtomicLong lastDropLog =
+      new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(10));
+  private final java.util.concurrent.atomic.LongAdder unloggedDrops = new java.util.concurrent.atomic.LongAdder();
   private volatile boolean closing;
   private Connection connection;
   private Channel channel;
@@ -137,7 +141,16 @@ public final class BusToAmqp implements AutoCloseable {
 
   private void lost(String reason, Message m) {
     counters.drop(reason);
-    LOG.warn("dropped {} on its way to AMQP: {}", m, reason);
+    // during an outage every message may be dropped: one line per 10 s, with the count since the last
+    long now = System.nanoTime();
+    long last = lastDropLog.get();
+    if (now - last >= TimeUnit.SECONDS.toNanos(10) && lastDropLog.compareAndSet(last, now)) {
+      long more = unloggedDrops.sumThenReset();
+      LOG.warn("dropped {} on its way to AMQP: {}{}", m, reason,
+          more == 0 ? "" : " (and " + more + " other message(s) dropped since the last report)");
+    } else {
+      unloggedDrops.increment();
+    }
   }
 
   /* --------------- the AMQP side (the sending thread) --------------- */
@@ -245,12 +258,19 @@ public final class BusToAmqp implements AutoCloseable {
       try {
         out = FedoraMessaging.toAmqp(p.frames(), p.signer(), bridgeName, settings);
       } catch (IOException e) {
-        // cannot happen for a message the bus verified; never retried
-        counters.drop("unmappable");
-        LOG.error("cannot map a message to AMQP: {}", e.toString());
+        // AMQP cannot carry this one (not JSON, or a routing key or id over 255 bytes): sending it
+        // again would fail again and hold up every message behind it
+        unmappable(p, e.getMessage());
         continue;
       }
-      channel.basicPublish(settings.exchange(), out.routingKey(), false, out.properties(), out.body());
+      try {
+        channel.basicPublish(settings.exchange(), out.routingKey(), false, out.properties(), out.body());
+      } catch (IllegalArgumentException e) {
+        // the client refused to encode it after taking a confirm sequence number: the channel can no
+        // longer be trusted to confirm, so reconnect and send the rest again
+        unmappable(p, e.getMessage());
+        throw new IOException("a message could not be encoded: " + e.getMessage(), e);
+      }
       sent++;
     }
     // waitForConfirmsOrDie closes the channel on a nack or timeout: the batch is then sent again
@@ -264,6 +284,18 @@ public final class BusToAmqp implements AutoCloseable {
       inflight.clear();
     }
     counters.forwarded.add(sent);
+  }
+
+  private void unmappable(Pending p, String why) throws IOException {
+    counters.drop("unmappable");
+    LOG.error("cannot publish {} to AMQP: {}", LogText.escape(new String(p.frames().get(0),
+        java.nio.charset.StandardCharsets.UTF_8)), why);
+    synchronized (inflight) {
+      inflight.remove(p);
+    }
+    if (p.spoolSeq() >= 0) {
+      spool.remove(p.spoolSeq());
+    }
   }
 
   private static void sleep(long millis) {

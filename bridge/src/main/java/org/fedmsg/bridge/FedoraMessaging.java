@@ -66,6 +66,9 @@ final class FedoraMessaging {
   static Outbound toAmqp(List<byte[]> frames, String signer, String bridgeName, AmqpSettings settings)
       throws IOException {
     String topic = new String(frames.get(0), StandardCharsets.UTF_8);
+    if (frames.get(0).length > 255) {
+      throw new IOException("topic of " + frames.get(0).length + " bytes is over AMQP's 255 for a routing key");
+    }
     JsonNode parsed = JSON.readTree(frames.get(1));
     if (!(parsed instanceof ObjectNode envelope)) {
       throw new IOException("body frame is not a JSON object");
@@ -78,7 +81,7 @@ final class FedoraMessaging {
     if (given instanceof ObjectNode h) {
       h.fields().forEachRemaining(e -> {
         Object v = scalar(e.getValue());
-        if (v != null) {
+        if (v != null && e.getKey().getBytes(StandardCharsets.UTF_8).length <= 255) {
           headers.put(e.getKey(), v);
         }
       });
@@ -88,10 +91,10 @@ final class FedoraMessaging {
     headers.put(SEVERITY, INFO);
     headers.put(PRIORITY, settings.priority());
     for (String user : names(msg, settings.userPointers())) {
-      headers.put(USER_PREFIX + user, true);
+      flag(headers, USER_PREFIX + user);
     }
     for (String pkg : names(msg, settings.packagePointers())) {
-      headers.put(PACKAGE_PREFIX + pkg, true);
+      flag(headers, PACKAGE_PREFIX + pkg);
     }
     List<Object> carried = new ArrayList<>(frames);
     headers.put(FRAMES, carried);
@@ -102,6 +105,9 @@ final class FedoraMessaging {
     headers.put(ORIGIN, "bus");
     headers.put(BRIDGE, bridgeName);
     JsonNode id = envelope.get("msg_id");
+    if (id != null && id.isTextual() && id.textValue().getBytes(StandardCharsets.UTF_8).length > 255) {
+      throw new IOException("msg_id over AMQP's 255 bytes for a message id");
+    }
     AMQP.BasicProperties.Builder props = new AMQP.BasicProperties.Builder()
         .contentType("application/json")
         .contentEncoding("utf-8")
@@ -112,6 +118,13 @@ final class FedoraMessaging {
       props.priority(settings.priority());
     }
     return new Outbound(topic, props.build(), JSON.writeValueAsBytes(msg));
+  }
+
+  /** AMQP field names are short strings: a name over 255 bytes is left out rather than cut. */
+  private static void flag(Map<String, Object> headers, String name) {
+    if (name.getBytes(StandardCharsets.UTF_8).length <= 255) {
+      headers.put(name, true);
+    }
   }
 
   /** The message's timestamp (when its author sent it) in fedora-messaging's form, else now. */

@@ -135,6 +135,34 @@ class BusToAmqpTest {
     }
   }
 
+  @Test
+  void topicTooLongForAmqp_droppedAndCounted_nextOneStillCrosses() throws Exception {
+    try (Bus pkgdb = buses.publisher("pkgdb");
+        Bus sub = buses.subscriber(pkgdb.publisherEndpoint());
+        BusToAmqp bridge = BusToAmqp.start(sub, rabbit.plain(), "bridge-a")) {
+      assertThat(bridge.awaitReady(Duration.ofSeconds(10))).isTrue();
+      // an AMQP routing key holds at most 255 bytes; the bus topic has no such limit
+      pkgdb.publish("pkgdb", "package." + "x".repeat(300), Map.of("n", 1));
+      Message good = pkgdb.publish("pkgdb", "package.update", Map.of("n", 2));
+      List<GetResponse> got = take(1);
+      assertThat(got.get(0).getProps().getMessageId()).isEqualTo(good.msgId().orElseThrow());
+      assertThat(bridge.stats().dropped()).containsEntry("unmappable", 1L);
+    }
+  }
+
+  @Test
+  void userNameTooLongForAHeaderName_leftOut() throws Exception {
+    try (Bus pkgdb = buses.publisher("pkgdb");
+        Bus sub = buses.subscriber(pkgdb.publisherEndpoint());
+        BusToAmqp bridge = BusToAmqp.start(sub, rabbit.plain(), "bridge-a")) {
+      assertThat(bridge.awaitReady(Duration.ofSeconds(10))).isTrue();
+      pkgdb.publish("pkgdb", "package.update", Map.of("usernames", List.of("y".repeat(300), "adamw")));
+      Map<String, Object> h = take(1).get(0).getProps().getHeaders();
+      assertThat(h).containsEntry("fedora_messaging_user_adamw", true);
+      assertThat(h.keySet()).noneMatch(k -> k.contains("yyy"));
+    }
+  }
+
   private long queueDepth() throws Exception {
     try (Connection c = new AmqpConnector(rabbit.plain()).open("test"); Channel ch = c.createChannel()) {
       return ch.messageCount(queue);
