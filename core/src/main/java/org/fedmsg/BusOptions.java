@@ -195,7 +195,8 @@ public final class BusOptions {
       return this;
     }
 
-    public Builder socketOptions(SocketOptions socketOptions) {
+    /** Socket settings; set from the configuration ({@link #apply}). */
+    Builder socketOptions(SocketOptions socketOptions) {
       this.socketOptions = Objects.requireNonNull(socketOptions, "socketOptions");
       return this;
     }
@@ -211,7 +212,8 @@ public final class BusOptions {
       return this;
     }
 
-    public Builder modnameRule(ModnameRule modnameRule) {
+    /** How {@link Bus#publish(String, Object)} guesses the modname; set from the configuration ({@link #apply}). */
+    Builder modnameRule(ModnameRule modnameRule) {
       this.modnameRule = Objects.requireNonNull(modnameRule, "modnameRule");
       return this;
     }

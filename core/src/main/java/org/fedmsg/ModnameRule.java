@@ -21,7 +21,7 @@ import java.util.Set;
  * </ul>
  * Config key: {@code modname_rule}.
  */
-public final class ModnameRule {
+final class ModnameRule {
   private static final Set<String> DOMAINS = Set.of(
       "org", "com", "net", "io", "edu", "gov", "dev", "info", "eu", "de", "fr", "uk", "cz", "us", "ch", "nl");
   private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);

@@ -1,5 +1,6 @@
 package org.fedmsg;
 
+import org.fedmsg.config.FedmsgConfig;
 import org.zeromq.ZMQ;
 
 /**
@@ -19,7 +20,7 @@ import org.zeromq.ZMQ;
  *     max_message_size}); 0 means no limit (the reference's behaviour, not recommended: JeroMQ
  *     allocates a frame's announced size as soon as it reads the frame header)
  */
-public record SocketOptions(
+record SocketOptions(
     int highWaterMark,
     int lingerMs,
     int tcpKeepalive,
@@ -29,13 +30,6 @@ public record SocketOptions(
     int reconnectIvlMs,
     int reconnectIvlMaxMs,
     long maxMessageSize) {
-
-  /**
-   * Default {@code max_message_size}: 1 MiB. Real fedmsg messages reach a few hundred KB; an
-   * unauthenticated peer can make a receiver allocate this much per connection by announcing a
-   * frame and sending nothing, so it is kept small. See {@code docs/configuration.md}.
-   */
-  public static final long DEFAULT_MAX_MESSAGE_SIZE = 1 << 20;
 
   /** The reference's defaults (no HWM override, 1 s linger, other options left to ZeroMQ), plus a 1 MiB message limit. */
   public static final SocketOptions DEFAULTS = new SocketOptions(0, 1000, -1, -1, -1, -1, -1, -1);
@@ -49,11 +43,11 @@ public record SocketOptions(
     }
   }
 
-  /** The options with the default {@link #DEFAULT_MAX_MESSAGE_SIZE}. */
+  /** The options with the default {@code max_message_size} ({@link FedmsgConfig#DEFAULT_MAX_MESSAGE_SIZE}). */
   public SocketOptions(int highWaterMark, int lingerMs, int tcpKeepalive, int tcpKeepaliveCount, int tcpKeepaliveIdle,
       int tcpKeepaliveInterval, int reconnectIvlMs, int reconnectIvlMaxMs) {
     this(highWaterMark, lingerMs, tcpKeepalive, tcpKeepaliveCount, tcpKeepaliveIdle, tcpKeepaliveInterval,
-        reconnectIvlMs, reconnectIvlMaxMs, DEFAULT_MAX_MESSAGE_SIZE);
+        reconnectIvlMs, reconnectIvlMaxMs, FedmsgConfig.DEFAULT_MAX_MESSAGE_SIZE);
   }
 
   /** A copy with another {@code max_message_size} (0: no limit). */

@@ -76,7 +76,7 @@ final class ConfigSchema {
     key("zmq_tcp_keepalive_intvl", Kind.INTEGER, null);
     key("zmq_reconnect_ivl", Kind.INTEGER, null);
     key("zmq_reconnect_ivl_max", Kind.INTEGER, null);
-    key("max_message_size", Kind.INTEGER, F.numberNode(org.fedmsg.SocketOptions.DEFAULT_MAX_MESSAGE_SIZE));
+    key("max_message_size", Kind.INTEGER, F.numberNode(FedmsgConfig.DEFAULT_MAX_MESSAGE_SIZE));
     key("sign_messages", Kind.BOOLEAN, F.booleanNode(false));
     key("validate_signatures", Kind.BOOLEAN, F.booleanNode(true));
     key("ssldir", Kind.STRING, F.textNode("/etc/pki/fedmsg"));

@@ -271,6 +271,13 @@ public final class FedmsgConfig {
   }
 
   /**
+   * Default {@code max_message_size}: 1 MiB. Real fedmsg messages reach a few hundred KB; an
+   * unauthenticated peer can make a receiver allocate this much per connection by announcing a
+   * frame and sending nothing, so it is kept small. See {@code docs/configuration.md}.
+   */
+  public static final long DEFAULT_MAX_MESSAGE_SIZE = 1 << 20;
+
+  /**
    * {@code max_message_size} in bytes: the largest ZeroMQ message a socket accepts before it drops
    * the connection; default 1 MiB, 0 for no limit.
    */

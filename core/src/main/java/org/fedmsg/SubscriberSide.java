@@ -1,0 +1,147 @@
+package org.fedmsg;
+
+import java.util.List;
+import java.util.Set;
+import org.fedmsg.crypto.TrustStore;
+import org.fedmsg.discovery.Discovery;
+import org.zeromq.ZContext;
+
+/**
+ * The receiving side of a bus, opened on its first subscription: a bus that only publishes
+ * (fedmsg logger, a relay's heartbeat) never loads a trust store, so it cannot fail on a CA it
+ * will never use. Connects the subscriber to what discovery reports (or to the static
+ * endpoints), and passes every accepted message to the dispatcher and every probe answer to the
+ * probes.
+ */
+final class SubscriberSide {
+  private final BusOptions options;
+  private final ZContext context;
+  /** The bus's resources: a trust store and a discovery opened here join them. */
+  private final List<AutoCloseable> owned;
+  private final Dispatcher dispatcher;
+  private final Probes probes;
+  private final Object lock = new Object();
+  private volatile Receiver receiver;
+  private volatile ZmqSubscriber subscriber;
+  private volatile boolean closed;
+
+  SubscriberSide(BusOptions options, ZContext context, List<AutoCloseable> owned, Dispatcher dispatcher,
+      Probes probes) {
+    this.options = options;
+    this.context = context;
+    this.owned = owned;
+    this.dispatcher = dispatcher;
+    this.probes = probes;
+  }
+
+  /**
+   * The subscriber, opened on first use.
+   *
+   * @throws IllegalStateException when the bus is closed
+   * @throws ConfigException for bad trust or discovery settings
+   */
+  ZmqSubscriber open() {
+    ZmqSubscriber sub = subscriber;
+    if (sub != null) {
+      return sub;
+    }
+    synchronized (lock) {
+      if (closed) {
+        throw new IllegalStateException("bus is closed");
+      }
+      if (subscriber == null) {
+        receiver = new Receiver(options, BusSecurity.resolveVerifier(options, owned));
+        ZmqSubscriber created = new ZmqSubscriber(context, options.socketOptions, options.curve, null, this::onFrames,
+            "bus");
+        Discovery found;
+        try {
+          found = BusDiscovery.open(options, ownedTrustStore());
+        } catch (RuntimeException e) {
+          created.close();
+          throw e;
+        }
+        if (found == null) {
+          options.endpoints.forEach((service, urls) -> {
+            if (!service.equals("relay_inbound")) {
+              urls.forEach(created::connect);
+            }
+          });
+        } else {
+          found.addListener(change -> {
+            // A discovery given by the caller outlives this bus: ignore it once closed.
+            if (!closed) {
+              BusDiscovery.apply(created, change);
+            }
+          });
+          found.current();
+          found.start();
+          if (options.discovery == null) {
+            owned.add(found);
+          }
+        }
+        subscriber = created;
+      }
+      return subscriber;
+    }
+  }
+
+  /** The subscriber if it is open, else null. */
+  ZmqSubscriber current() {
+    return subscriber;
+  }
+
+  /** The receiving pipeline if the subscriber is open, else null. */
+  Receiver receiver() {
+    return receiver;
+  }
+
+  Set<String> connections() {
+    ZmqSubscriber sub = subscriber;
+    return sub == null ? Set.of() : sub.connections();
+  }
+
+  long handshakeFailures() {
+    ZmqSubscriber sub = subscriber;
+    return sub == null ? 0 : sub.handshakeFailures();
+  }
+
+  /** Runs on the receiving thread for every multipart message. */
+  private void onFrames(List<byte[]> frames) {
+    Message message = receiver.accept(frames, probes::record);
+    if (message != null) {
+      dispatcher.dispatch(message);
+    }
+  }
+
+  private TrustStore ownedTrustStore() {
+    for (AutoCloseable resource : owned) {
+      if (resource instanceof TrustStore trust) {
+        return trust;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Refuses to open a subscriber from now on.
+   *
+   * @return false when this was already done (the bus is closing or closed)
+   */
+  boolean markClosed() {
+    synchronized (lock) {
+      if (closed) {
+        return false;
+      }
+      closed = true;
+      return true;
+    }
+  }
+
+  /** Closes the subscriber, if open; call {@link #markClosed} first. */
+  void close() {
+    ZmqSubscriber sub = subscriber;
+    if (sub != null) {
+      sub.close();
+    }
+  }
+}
