@@ -28,10 +28,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.fedmsg.Bus;
 import org.fedmsg.BusOptions;
+import org.fedmsg.certs.CertificateAuthority;
+import org.fedmsg.certs.IssuedCertificate;
+import org.fedmsg.certs.KeyType;
 import org.fedmsg.config.FedmsgConfig;
 import org.fedmsg.testing.ExternalTools;
 import org.fedmsg.testing.RabbitMq;
-import org.fedmsg.testing.TestPki;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,12 +42,11 @@ import org.junit.jupiter.api.io.TempDir;
  * Two {@code fedmsg bridge} processes, one each way, on one bus and one real RabbitMQ, checked by an
  * independent AMQP client (Debian's python3-pika) and a {@code fedmsg tail} process: bus messages reach
  * AMQP in fedora-messaging's format, pika's messages reach the bus signed by the bridge, a refused
- * message lands in the dead-letter queue with its reason, and nothing crosses twice or loops.
+ * message lands in the dead-letter queue with its reason, and nothing crosses twice or loops. Every
+ * certificate (the broker's TLS one, the bridge's EXTERNAL login and signing key) comes from fedmsg-certs.
  */
 @Timeout(300)
 class BridgeProcessIT {
-  static final String BRIDGE = "fedmsg-bridge.example.org";
-  static final String PKGDB = "pkgdb.example.org";
   static final int N = 20;
 
   @Test
@@ -54,26 +55,33 @@ class BridgeProcessIT {
     RabbitMq.server();
     Path dir = Files.createDirectories(Path.of("target", "bridge-it-" + ProcessHandle.current().pid()))
         .toAbsolutePath();
-    TestPki.Issued ca = TestPki.rootCa("fedmsg test CA").build();
-    Path caFile = TestPki.writePem(dir.resolve("pki/ca.crt"), ca.certificate());
-    Path ssldir = dir.resolve("pki");
-    ca.issue("localhost").hostNames("127.0.0.1").build().writeTo(ssldir);
-    ca.issue(BRIDGE).build().writeTo(ssldir);
-    ca.issue(PKGDB).build().writeTo(ssldir);
+    // every certificate from fedmsg-certs, as a deployment would have them: the broker's (with its
+    // address), the bridge's (EXTERNAL login and bus signing), pkgdb's; and the CA's CRL
+    CertificateAuthority ca = CertificateAuthority.init(dir.resolve("pki"), "fedmsg test CA", KeyType.EC_P256,
+        Duration.ofDays(30), null, false);
+    IssuedCertificate server = ca.issue("rabbitmq", "localhost", KeyType.EC_P256, Duration.ofDays(10),
+        List.of("IP:127.0.0.1"), false);
+    String bridgeCn = ca.issue("bridge", "app01.example.org", KeyType.EC_P256, Duration.ofDays(10), List.of(), false)
+        .certname();
+    String pkgdbCn = ca.issue("pkgdb", "app01.example.org", KeyType.EC_P256, Duration.ofDays(10), List.of(), false)
+        .certname();
+    ca.writeCrl(Duration.ofDays(7));
+    Path caFile = ca.certificateFile();
+    Path ssldir = ca.dir();
     Path script = Path.of("src/test/resources/pika_bridge_check.py").toAbsolutePath();
     List<Process> processes = new ArrayList<>();
-    try (RabbitMq rabbit = RabbitMq.start(dir.resolve("broker"), caFile, ssldir.resolve("localhost.crt"),
-        ssldir.resolve("localhost.key"), List.of(BRIDGE))) {
+    try (ca; RabbitMq rabbit = RabbitMq.start(dir.resolve("broker"), caFile, server.certificateFile(),
+        server.keyFile(), List.of(bridgeCn))) {
       String common = "topic_prefix: org.fedoraproject\nenvironment: dev\n"
-          + "ssldir: \"" + ssldir + "\"\nca_cert_location: \"" + caFile + "\"\ncrl_location: null\n"
-          + "certnames: {bridge: \"" + BRIDGE + "\", pkgdb: \"" + PKGDB + "\"}\n"
+          + "ssldir: \"" + ssldir + "\"\nca_cert_location: \"" + caFile + "\"\ncrl_location: \"" + ca.crlFile() + "\"\n"
+          + "certnames: {bridge: \"" + bridgeCn + "\", pkgdb: \"" + pkgdbCn + "\"}\n"
           + "sign_messages: true\nvalidate_signatures: true\nwire_format: fedmsg2\n"
           + "policy:\n  default: deny\n  rules:\n"
-          + "    - {topics: [\"pkgdb.*\"], signers: [\"" + PKGDB + "\"], effect: allow}\n"
-          + "    - {topics: [\"bodhi.*\"], signers: [\"" + BRIDGE + "\"], effect: allow}\n"
+          + "    - {topics: [\"pkgdb.*\"], signers: [\"" + pkgdbCn + "\"], effect: allow}\n"
+          + "    - {topics: [\"bodhi.*\"], signers: [\"" + bridgeCn + "\"], effect: allow}\n"
           + "amqp:\n  url: \"amqps://127.0.0.1:" + rabbit.amqpsPort() + "/%2F\"\n"
-          + "  ca_cert: \"" + caFile + "\"\n  cert: \"" + ssldir.resolve(BRIDGE + ".crt") + "\"\n"
-          + "  key: \"" + ssldir.resolve(BRIDGE + ".key") + "\"\n"
+          + "  ca_cert: \"" + caFile + "\"\n  cert: \"" + ssldir.resolve(bridgeCn + ".crt") + "\"\n"
+          + "  key: \"" + ssldir.resolve(bridgeCn + ".key") + "\"\n"
           + "  bindings: [\"org.fedoraproject.dev.#\"]\n  queue: fedmsg-bridge\n";
 
       // AMQP -> bus, publishing as "bridge"
@@ -138,7 +146,7 @@ class BridgeProcessIT {
         assertThat(fromBus).hasSize(N).allSatisfy(n -> {
           assertThat(n.get("problems")).as(n.toString()).isEmpty();
           assertThat(n.get("routing_key").asText()).isEqualTo("org.fedoraproject.dev.pkgdb.package.update");
-          assertThat(n.get("signer").asText()).isEqualTo(PKGDB);
+          assertThat(n.get("signer").asText()).isEqualTo(pkgdbCn);
           assertThat(n.get("users").toString()).isEqualTo("[\"ralph\"]");
         });
         assertThat(fromBus.stream().map(n -> n.get("message_id").asText())).containsExactlyInAnyOrderElementsOf(pkgdbIds);
@@ -153,7 +161,7 @@ class BridgeProcessIT {
         }
         assertThat(tail.exitValue()).isZero();
         assertThat(tailed).hasSize(N).allSatisfy(n -> {
-          assertThat(n.get("signer").asText()).isEqualTo(BRIDGE);
+          assertThat(n.get("signer").asText()).isEqualTo(bridgeCn);
           assertThat(n.at("/body/topic").asText()).isEqualTo("org.fedoraproject.dev.bodhi.update.comment");
           assertThat(n.at("/body/msg/from").asText()).isEqualTo("pika");
           assertThat(n.at("/body/headers/fedmsg_bridge_origin").asText()).isEqualTo("amqp");
@@ -181,7 +189,7 @@ class BridgeProcessIT {
         assertThat(d.get("reason").asText()).isEqualTo("policy");
         assertThat(d.get("message_id").asText()).isEqualTo(refusedId);
         assertThat(d.get("routing_key").asText()).isEqualTo("org.fedoraproject.dev.pkgdb.package.retire");
-        assertThat(d.get("detail").asText()).contains(BRIDGE);
+        assertThat(d.get("detail").asText()).contains(bridgeCn);
         awaitMetric(fromMetrics, "fedmsg_bridge_dead_lettered_total\\{direction=\"from_amqp\",reason=\"policy\",?\\} 1\\.0");
       }
     } finally {

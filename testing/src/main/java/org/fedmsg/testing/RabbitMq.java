@@ -77,10 +77,20 @@ public final class RabbitMq implements AutoCloseable {
       throws Exception {
     server();
     Files.createDirectories(dir);
-    RabbitMq r = new RabbitMq(dir);
-    r.configure(caPem, serverCertPem, serverKeyPem, externalUsers);
-    r.launch();
-    return r;
+    for (int attempt = 1; ; attempt++) {
+      RabbitMq r = new RabbitMq(dir);
+      r.configure(caPem, serverCertPem, serverKeyPem, externalUsers);
+      try {
+        r.launch();
+        return r;
+      } catch (IllegalStateException e) {
+        r.close();
+        // a port found free was taken before the broker bound it (a shared machine): new ports
+        if (attempt >= 3 || !Files.readString(dir.resolve("server.out")).contains("eaddrinuse")) {
+          throw e;
+        }
+      }
+    }
   }
 
   public int amqpPort() {
@@ -270,7 +280,20 @@ public final class RabbitMq implements AutoCloseable {
     return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 
+  /**
+   * A free loopback port below Linux's ephemeral range (32768 and up), so that the kernel does not hand it
+   * to an outgoing connection between this check and the broker's bind.
+   */
   private static int freePort() throws IOException {
+    SecureRandom random = new SecureRandom();
+    for (int i = 0; i < 50; i++) {
+      int port = 20_000 + random.nextInt(12_000);
+      try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        return s.getLocalPort();
+      } catch (IOException e) {
+        // taken: try another
+      }
+    }
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
