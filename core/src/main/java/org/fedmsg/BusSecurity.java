@@ -81,7 +81,7 @@ final class BusSecurity {
    * configuration is known) one built from it, whose trust store is added to {@code owned} so
    * that the component closes it; null when validation is off.
    */
-  static MessageVerifier resolveVerifier(BusOptions options, java.util.List<AutoCloseable> owned) {
+  static MessageVerifier resolveVerifier(BusOptions options, String component, java.util.List<AutoCloseable> owned) {
     if (!options.validateSignatures) {
       return null;
     }
@@ -93,7 +93,7 @@ final class BusSecurity {
     }
     TrustStore trust = trustStore(options.config);
     owned.add(trust);
-    return verifier(options.config, trust, options.clock, owned);
+    return verifier(options.config, trust, options.clock, component, owned);
   }
 
   /** The signer a publisher uses: the one given, else the configured one when signing is on. */
@@ -119,8 +119,11 @@ final class BusSecurity {
     return policy(options.config, owned);
   }
 
-  /** A verifier with the configuration's trust store, policy and replay window. */
-  static MessageVerifier verifier(FedmsgConfig config, TrustStore trust, java.time.Clock clock,
+  /**
+   * A verifier with the configuration's trust store, policy and replay window; its replay journal
+   * is {@code component}'s own ({@link #replayDirectory}).
+   */
+  static MessageVerifier verifier(FedmsgConfig config, TrustStore trust, java.time.Clock clock, String component,
       java.util.List<AutoCloseable> owned) {
     MessageVerifier verifier = MessageVerifier.builder()
         .trust(trust)
@@ -128,9 +131,24 @@ final class BusSecurity {
         .clock(clock)
         .replayWindow(config.replayWindow())
         .formats(TrustSettings.acceptFormats(config))
-        .stateDirectory(config.stateDir().map(dir -> dir.resolve("replay")).orElse(null))
+        .stateDirectory(config.stateDir().map(dir -> replayDirectory(dir, component)).orElse(null))
         .build();
     owned.add(verifier);
     return verifier;
+  }
+
+  /**
+   * Where {@code component} keeps its replay journal: {@code <state_dir>/replay/<component>}. A
+   * journal is locked by one process, so processes sharing a {@code state_dir} (a relay and a hub)
+   * each need their own to keep replay protection across restarts; a restarted component finds its
+   * journal again by the same name.
+   */
+  static java.nio.file.Path replayDirectory(java.nio.file.Path stateDir, String component) {
+    return stateDir.resolve("replay").resolve(component.replaceAll("[^A-Za-z0-9._-]", "_"));
+  }
+
+  /** The journal name of a bus: {@code bus-<name>}, or {@code bus-default} for a bus without a name. */
+  static String busComponent(BusOptions options) {
+    return "bus-" + (options.name == null || options.name.isBlank() ? "default" : options.name);
   }
 }

@@ -17,6 +17,9 @@ import org.fedmsg.crypto.VerificationResult.Reason;
  * @param curveHandshakeFailures CURVE handshakes of this process's subscribing sockets that failed or
  *     were cut off by the publisher (wrong server key, or our key refused)
  * @param curveRefusals CURVE clients refused by the ZAP handler of this process's CURVE servers
+ * @param peerDisconnects connections of this process's receiving sockets that ended, for any
+ *     reason: a peer that went away, broke the protocol or sent a frame over {@code
+ *     max_message_size} (JeroMQ reports them alike)
  */
 public record BusStats(
     long published,
@@ -28,7 +31,8 @@ public record BusStats(
     Map<Reason, Long> rejectedByReason,
     Map<String, Long> rejectedByCause,
     long curveHandshakeFailures,
-    long curveRefusals) {
+    long curveRefusals,
+    long peerDisconnects) {
 
   public BusStats {
     rejectedByReason = Map.copyOf(rejectedByReason);
@@ -39,13 +43,27 @@ public record BusStats(
   public BusStats(long published, long publishFailures, long received, long delivered, long handlerErrors,
       long gaps, Map<Reason, Long> rejectedByReason, Map<String, Long> rejectedByCause) {
     this(published, publishFailures, received, delivered, handlerErrors, gaps, rejectedByReason, rejectedByCause,
-        0, 0);
+        0, 0, 0);
+  }
+
+  /** Counters without peer disconnects. */
+  public BusStats(long published, long publishFailures, long received, long delivered, long handlerErrors,
+      long gaps, Map<Reason, Long> rejectedByReason, Map<String, Long> rejectedByCause, long curveHandshakeFailures,
+      long curveRefusals) {
+    this(published, publishFailures, received, delivered, handlerErrors, gaps, rejectedByReason, rejectedByCause,
+        curveHandshakeFailures, curveRefusals, 0);
   }
 
   /** A copy with the CURVE counters set. */
   BusStats withCurve(long handshakeFailures, long refusals) {
     return new BusStats(published, publishFailures, received, delivered, handlerErrors, gaps, rejectedByReason,
-        rejectedByCause, handshakeFailures, refusals);
+        rejectedByCause, handshakeFailures, refusals, peerDisconnects);
+  }
+
+  /** A copy with the peer disconnect count set. */
+  BusStats withPeerDisconnects(long disconnects) {
+    return new BusStats(published, publishFailures, received, delivered, handlerErrors, gaps, rejectedByReason,
+        rejectedByCause, curveHandshakeFailures, curveRefusals, disconnects);
   }
 
   /** Total rejections over all reasons. */

@@ -123,7 +123,8 @@ final class FedmsgBus implements Bus {
     RejectionLog rejections = r.rejections();
     return new BusStats(published, failures, r.received(), dispatcher.delivered(), dispatcher.handlerErrors(),
         r.gaps(), rejections.byReason(), rejections.byCause())
-        .withCurve(subscriberSide.handshakeFailures(), curveRefused);
+        .withCurve(subscriberSide.handshakeFailures(), curveRefused)
+        .withPeerDisconnects(subscriberSide.peerDisconnects());
   }
 
   @Override

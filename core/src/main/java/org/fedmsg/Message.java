@@ -3,13 +3,12 @@ package org.fedmsg;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import org.fedmsg.crypto.LogText;
 
 /**
  * A fedmsg message: the envelope ({@code topic}, {@code msg}, {@code timestamp}, {@code msg_id},
@@ -32,7 +31,7 @@ public final class Message {
     this(topic, body, rawBody, format, signer, null);
   }
 
-  /** @param signatureFrame the fedmsg/2 signature frame as it travelled, null for fedmsg/1 */
+  /** @param signatureFrame the third frame of a fedmsg/2 message, null for fedmsg/1 */
   Message(String topic, ObjectNode body, byte[] rawBody, WireFormat format, String signer, byte[] signatureFrame) {
     this.signatureFrame = signatureFrame;
     this.topic = Objects.requireNonNull(topic, "topic");
@@ -114,14 +113,13 @@ public final class Message {
   }
 
   /**
-   * Copies of the frames exactly as they travelled: topic, body and, for fedmsg/2, the detached
-   * signature frame. Whoever holds them can verify the author again (bridges and archives carry
-   * them along).
+   * Copies of every frame as it travelled: topic and body for fedmsg/1, topic, body and
+   * signature for fedmsg/2. Archives keep these, so a message verifies again from its frames.
    */
-  public List<byte[]> frames() {
-    byte[] topicFrame = topic.getBytes(StandardCharsets.UTF_8);
-    return signatureFrame == null ? List.of(topicFrame, rawBody.clone())
-        : List.of(topicFrame, rawBody.clone(), signatureFrame.clone());
+  public java.util.List<byte[]> frames() {
+    byte[] topicFrame = topic.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return signatureFrame == null ? java.util.List.of(topicFrame, rawBody.clone())
+        : java.util.List.of(topicFrame, rawBody.clone(), signatureFrame.clone());
   }
 
   /** The wire format the message arrived in (or was sent in). */

@@ -3,6 +3,7 @@ package org.fedmsg;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import org.fedmsg.crypto.LogText;
 import org.fedmsg.crypto.VerificationResult.Reason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

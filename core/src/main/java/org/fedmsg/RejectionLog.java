@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.fedmsg.crypto.LogText;
 import org.fedmsg.crypto.VerificationResult.Reason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -2,6 +2,7 @@ package org.fedmsg;
 
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
+import org.fedmsg.crypto.LogText;
 import org.fedmsg.discovery.curve.ZapHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +34,7 @@ public final class Relay implements AutoCloseable {
   private final List<AutoCloseable> owned = new java.util.ArrayList<>();
 
   private Relay(BusOptions options, List<String> outboundEndpoints) {
-    this.verifier = BusSecurity.resolveVerifier(options, owned);
+    this.verifier = BusSecurity.resolveVerifier(options, "relay", owned);
     this.receiver = new Receiver(options, verifier);
     context.setLinger(options.socketOptions.lingerMs());
     CurveOptions curve = options.curve;
@@ -133,7 +134,7 @@ public final class Relay implements AutoCloseable {
 
   /**
    * Connections to the inbound socket that ended, for any reason (a peer that sent a frame over
-   * {@code max_message_size} among them), so far.
+   * {@code max_message_size} among them), so far; also {@link BusStats#peerDisconnects()}.
    */
   public long peerDisconnects() {
     return inbound.peerDisconnects();
@@ -149,7 +150,8 @@ public final class Relay implements AutoCloseable {
 
   /** Counters of what the relay received and rejected. */
   public BusStats stats() {
-    return receiver.stats(forwarded.sum()).withCurve(0, zap == null ? 0 : zap.refused());
+    return receiver.stats(forwarded.sum()).withCurve(0, zap == null ? 0 : zap.refused())
+        .withPeerDisconnects(inbound.peerDisconnects());
   }
 
   /**

@@ -59,16 +59,22 @@ record SocketOptions(
   void applyToPublisher(ZMQ.Socket socket) {
     applyCommon(socket);
     socket.setLinger(lingerMs);
-    // A publisher receives only subscriptions (and handshakes), and JeroMQ stores a subscription
-    // one recursive call per byte: a 100 KB one overflows the publishing thread's stack.
+    // A publisher receives only subscriptions (and handshakes), and JeroMQ stores and removes a
+    // subscription with one recursive call per byte (see MAX_SUBSCRIPTION_BYTES).
     socket.setMaxMsgSize(maxMessageSize == 0 ? MAX_SUBSCRIPTION_BYTES : Math.min(maxMessageSize, MAX_SUBSCRIPTION_BYTES));
   }
 
   /**
    * The longest message a publishing socket accepts: subscriptions are topic prefixes, far
    * shorter; CURVE handshake commands are a few hundred bytes.
+   *
+   * <p>JeroMQ adds and removes a subscription with one recursive call per byte, in the publishing
+   * thread or, once the socket is closed, in the context's reaper thread (default stack size). JIT
+   * compiled, that recursion overflowed a 1 MiB stack at about 4,000 bytes: a peer that subscribed
+   * to 4 KB and left killed the publishing thread, and closing the bus then hung in {@code
+   * ZContext.destroy} (ProbeAnswerAttackTest). 1 KiB keeps the depth a quarter of that.
    */
-  static final int MAX_SUBSCRIPTION_BYTES = 4096;
+  static final int MAX_SUBSCRIPTION_BYTES = 1024;
 
   void applyToSubscriber(ZMQ.Socket socket) {
     applyCommon(socket);

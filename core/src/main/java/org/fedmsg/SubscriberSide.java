@@ -50,7 +50,7 @@ final class SubscriberSide {
         throw new IllegalStateException("bus is closed");
       }
       if (subscriber == null) {
-        receiver = new Receiver(options, BusSecurity.resolveVerifier(options, owned));
+        receiver = new Receiver(options, BusSecurity.resolveVerifier(options, BusSecurity.busComponent(options), owned));
         ZmqSubscriber created = new ZmqSubscriber(context, options.socketOptions, options.curve, null, this::onFrames,
             "bus");
         Discovery found;
@@ -98,6 +98,11 @@ final class SubscriberSide {
   Set<String> connections() {
     ZmqSubscriber sub = subscriber;
     return sub == null ? Set.of() : sub.connections();
+  }
+
+  long peerDisconnects() {
+    ZmqSubscriber sub = subscriber;
+    return sub == null ? 0 : sub.peerDisconnects();
   }
 
   long handshakeFailures() {

@@ -5,24 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.fedmsg.crypto.Signer;
-import org.fedmsg.crypto.TrustOptions;
-import org.fedmsg.crypto.TrustStore;
-import org.fedmsg.policy.TopicNamespace;
-import org.fedmsg.policy.TopicPolicy;
 import org.fedmsg.testing.TestPki;
-import org.fedmsg.wire.MessageVerifier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.zeromq.SocketType;
-import org.zeromq.ZContext;
-import org.zeromq.ZMQ;
 
 /**
  * Log injection (issue 10 item 11): an unauthenticated sender puts newlines in the topic and
@@ -48,28 +37,18 @@ class AuditInjectionAttackTest {
     PrintStream realErr = System.err;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     System.setErr(new PrintStream(new TeeStream(realErr, captured), true, UTF_8));
-    try (TrustStore trust = TrustStore.create(TrustOptions.builder().caCertificates(List.of(ca.certificate()))
-            .backgroundRefresh(false).build());
-        Relay relay = Relay.start(BusOptions.builder().endpoint("relay_outbound", List.of("tcp://127.0.0.1:*"))
-            .relayInbound("tcp://127.0.0.1:*").verifier(MessageVerifier.builder().trust(trust)
-                .policy(TopicPolicy.parse(POLICY, "p", TopicNamespace.DEFAULT)).build()).build());
-        Bus sub = Bus.create(BusOptions.builder().endpoint("relay_outbound", List.of(relay.outboundEndpoint()))
-            .validateSignatures(false).build());
-        ZContext context = new ZContext()) {
-      BlockingQueue<Message> got = new LinkedBlockingQueue<>();
-      assertThat(sub.subscribe("", got::add).awaitReady(Duration.ofSeconds(10))).isTrue();
-      ZMQ.Socket raw = context.createSocket(SocketType.PUB);
-      raw.connect(relay.inboundEndpoint());
+    try (AttackedRelay r = AttackedRelay.start(ca.certificate(), POLICY)) {
+      Relay relay = r.relay;
       String topic = "org.fedoraproject.dev.x" + FORGED;
       String body = "{\"topic\":" + Json.MAPPER.writeValueAsString(topic) + ",\"msg_id\":" + Json.MAPPER.writeValueAsString("id" + FORGED)
           + ",\"msg\":{}}";
       // Unsigned (UNSIGNED), then a body whose topic differs (TOPIC_MISMATCH), then not JSON.
       while (relay.stats().rejected() == 0) {
-        send(raw, topic, body);
+        r.send(topic, body.getBytes(UTF_8));
         Thread.sleep(10);
       }
-      send(raw, topic + "\r\u001b[2J", body);
-      send(raw, topic, "not json" + FORGED);
+      r.send(topic + "\r\u001b[2J", body.getBytes(UTF_8));
+      r.send(topic, ("not json" + FORGED).getBytes(UTF_8));
       Eventually.assertThat(() -> relay.stats().rejectedByCause().size() == 3, "three causes counted");
 
       // A good signature whose message the policy refuses: the audit line names the signer.
@@ -79,7 +58,7 @@ class AuditInjectionAttackTest {
         pub.publish("pkgdb", "package.update", Map.of("ok", false));
         pub.publish("bodhi", "update", Map.of("ok", true));
       }
-      Message m = got.poll(10, TimeUnit.SECONDS);
+      Message m = r.forwarded.poll(10, TimeUnit.SECONDS);
       assertThat(m).isNotNull();
       assertThat(m.msg().get("ok").booleanValue()).isTrue();
       Eventually.assertThat(() -> relay.stats().rejectedByCause().size() == 4, "policy refusal counted");
@@ -96,11 +75,6 @@ class AuditInjectionAttackTest {
     assertThat(audit).anySatisfy(l -> assertThat(l).contains("reason=NOT_AUTHORIZED")
         .contains("signer=bodhi-app01.example.org"));
     assertThat(captured.toString(UTF_8)).doesNotContain("\u001b");
-  }
-
-  private static void send(ZMQ.Socket raw, String topic, String body) {
-    raw.send(topic.getBytes(UTF_8), ZMQ.SNDMORE);
-    raw.send(body.getBytes(UTF_8), 0);
   }
 
   /** Copies what the loggers write to the real stderr and to a buffer. */

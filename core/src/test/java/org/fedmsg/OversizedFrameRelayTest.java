@@ -3,16 +3,9 @@ package org.fedmsg;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.net.Socket;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.fedmsg.testing.RawZmtp;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.zeromq.SocketType;
@@ -45,15 +38,12 @@ class OversizedFrameRelayTest {
       assertThat(forwardOne(pub, sub)).as("a good message before").isTrue();
 
       long before = relay.peerDisconnects();
-      int port = Integer.parseInt(relay.inboundEndpoint().substring(relay.inboundEndpoint().lastIndexOf(':') + 1));
-      try (Socket attacker = handshake(port)) {
-        DataOutputStream out = new DataOutputStream(attacker.getOutputStream());
-        out.write(0x02);             // a long, last frame
-        out.writeLong(LIMIT + 1);    // one byte over the limit
-        out.flush();
-        assertThat(droppedByPeer(attacker)).as("the relay closed the connection").isTrue();
+      try (RawZmtp attacker = RawZmtp.connect(RawZmtp.port(relay.inboundEndpoint()), "PUB", 20_000)) {
+        attacker.announceFrame(LIMIT + 1);    // one byte over the limit
+        assertThat(attacker.droppedByPeer()).as("the relay closed the connection").isTrue();
       }
       Eventually.assertThat(() -> relay.peerDisconnects() > before, "the disconnect was counted");
+      assertThat(relay.stats().peerDisconnects()).isEqualTo(relay.peerDisconnects());
       assertThat(forwardOne(pub, sub)).as("a good message after").isTrue();
       assertThat(relay.healthy()).isTrue();
     }
@@ -64,13 +54,8 @@ class OversizedFrameRelayTest {
     try (Relay relay = Relay.start(BusOptions.builder().endpoint("relay_outbound", List.of("tcp://127.0.0.1:*"))
             .relayInbound("tcp://127.0.0.1:*").validateSignatures(false)
             .socketOptions(SocketOptions.DEFAULTS.withMaxMessageSize(LIMIT)).build())) {
-      int port = Integer.parseInt(relay.inboundEndpoint().substring(relay.inboundEndpoint().lastIndexOf(':') + 1));
-      try (Socket peer = handshake(port)) {
-        DataOutputStream out = new DataOutputStream(peer.getOutputStream());
-        out.write(0x02);
-        out.writeLong(LIMIT);
-        out.write(new byte[(int) LIMIT]);   // a (malformed, single-frame) message of exactly the limit
-        out.flush();
+      try (RawZmtp peer = RawZmtp.connect(RawZmtp.port(relay.inboundEndpoint()), "PUB", 20_000)) {
+        peer.sendFrame(new byte[(int) LIMIT], false);   // a (malformed, single-frame) message of exactly the limit
         Eventually.assertThat(() -> relay.stats().received() == 1, "the relay read the message");
       }
     }
@@ -93,50 +78,5 @@ class OversizedFrameRelayTest {
       }
     }
     return false;
-  }
-
-  /** Connects and completes a ZMTP 3.0 NULL handshake as a PUB socket. */
-  static Socket handshake(int port) throws IOException {
-    Socket s = new Socket("127.0.0.1", port);
-    s.setSoTimeout(20_000);
-    DataOutputStream out = new DataOutputStream(s.getOutputStream());
-    byte[] greeting = new byte[64];
-    greeting[0] = (byte) 0xff;
-    greeting[9] = 0x7f;
-    greeting[10] = 3;
-    System.arraycopy("NULL".getBytes(StandardCharsets.US_ASCII), 0, greeting, 12, 4);
-    out.write(greeting);
-    ByteArrayOutputStream ready = new ByteArrayOutputStream();
-    ready.write(5);
-    ready.writeBytes("READY".getBytes(StandardCharsets.US_ASCII));
-    ready.write(11);
-    ready.writeBytes("Socket-Type".getBytes(StandardCharsets.US_ASCII));
-    ready.writeBytes(new byte[] {0, 0, 0, 3});
-    ready.writeBytes("PUB".getBytes(StandardCharsets.US_ASCII));
-    out.write(0x04);
-    out.write(ready.size());
-    out.write(ready.toByteArray());
-    out.flush();
-    DataInputStream in = new DataInputStream(s.getInputStream());
-    in.readFully(new byte[64]);
-    int flags = in.readUnsignedByte();
-    long size = (flags & 0x02) != 0 ? in.readLong() : in.readUnsignedByte();
-    in.readFully(new byte[(int) size]);
-    return s;
-  }
-
-  /** Whether the peer closed the connection before the read timeout (what it sends first is skipped). */
-  static boolean droppedByPeer(Socket s) throws IOException {
-    try {
-      byte[] skip = new byte[256];
-      while (s.getInputStream().read(skip) >= 0) {
-        // its subscriptions
-      }
-      return true;
-    } catch (SocketTimeoutException e) {
-      return false;
-    } catch (SocketException e) {
-      return true;
-    }
   }
 }

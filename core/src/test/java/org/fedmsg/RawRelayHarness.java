@@ -90,6 +90,16 @@ final class RawRelayHarness implements AutoCloseable {
     }
   }
 
+  /** Sends {@code frames} and fails unless they are the next message forwarded. */
+  void sendExpectForwarded(List<byte[]> frames) {
+    send(frames);
+    String expected = msgId(frames);
+    String got = msgId(next());
+    if (!expected.equals(got)) {
+      throw new AssertionError("expected " + expected + " to be forwarded next, got " + got);
+    }
+  }
+
   static String msgId(List<byte[]> frames) {
     return CanonicalJson.parse(frames.get(1)).path("msg_id").asText("");
   }

@@ -3,6 +3,7 @@ package org.fedmsg;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import org.fedmsg.crypto.LogText;
 import org.fedmsg.crypto.VerificationResult.Reason;
 import org.fedmsg.testing.TestClock;
 import org.junit.jupiter.api.Test;

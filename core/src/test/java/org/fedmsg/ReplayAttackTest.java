@@ -19,6 +19,7 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongFunction;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.DERSequence;
@@ -127,6 +128,37 @@ class ReplayAttackTest {
         .relayInbound("tcp://127.0.0.1:*").verifier(verifier).build());
   }
 
+  /**
+   * A relay validating with a verifier (closed with it) and a raw harness on it, through which
+   * fresh good messages already flow.
+   */
+  record Attacked(MessageVerifier verifier, Relay relay, RawRelayHarness harness) implements AutoCloseable {
+    static Attacked open(MessageVerifier verifier, LongFunction<List<byte[]>> fresh) {
+      Relay relay = null;
+      RawRelayHarness h = null;
+      try {
+        relay = ReplayAttackTest.relay(verifier);
+        h = new RawRelayHarness(relay);
+        h.awaitFlowing(fresh);
+        return new Attacked(verifier, relay, h);
+      } catch (RuntimeException | Error e) {
+        new Attacked(verifier, relay, h).close();
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() {
+      if (harness != null) {
+        harness.close();
+      }
+      if (relay != null) {
+        relay.close();
+      }
+      verifier.close();
+    }
+  }
+
   static long cause(Relay relay, String reasonAndCause) {
     return relay.stats().rejectedByCause().getOrDefault(reasonAndCause, 0L);
   }
@@ -135,13 +167,12 @@ class ReplayAttackTest {
 
   @Test
   void fedmsg1_replayWithReencodedCertificate_droppedAsDuplicate_freshStillFlow() throws Exception {
-    try (MessageVerifier verifier = MessageVerifier.builder().trust(trust).build();
-        Relay relay = relay(verifier);
-        RawRelayHarness h = new RawRelayHarness(relay)) {
-      h.awaitFlowing(n -> fresh1(good, Instant.now()));
+    try (Attacked a = Attacked.open(MessageVerifier.builder().trust(trust).build(),
+        n -> fresh1(good, Instant.now()))) {
+      Relay relay = a.relay();
+      RawRelayHarness h = a.harness();
       ObjectNode signed = Fedmsg1.sign(body(RawRelayHarness.id(), Instant.now()), good);
-      h.send(v1(signed));
-      assertThat(msgId(h.next())).as("the genuine message is forwarded").isEqualTo(signed.get("msg_id").textValue());
+      h.sendExpectForwarded(v1(signed));
 
       int acceptedEncodings = 0;
       for (Map.Entry<String, byte[]> variant : reencodings(leaf.certificate().getEncoded()).entrySet()) {
@@ -240,13 +271,12 @@ class ReplayAttackTest {
 
   @Test
   void fedmsg1_replayWithThePreviousCertificateOfARenewedKey_droppedAsDuplicate() throws Exception {
-    try (MessageVerifier verifier = MessageVerifier.builder().trust(trust).build();
-        Relay relay = relay(verifier);
-        RawRelayHarness h = new RawRelayHarness(relay)) {
-      h.awaitFlowing(n -> fresh1(goodRenewed, Instant.now()));
+    try (Attacked a = Attacked.open(MessageVerifier.builder().trust(trust).build(),
+        n -> fresh1(goodRenewed, Instant.now()))) {
+      Relay relay = a.relay();
+      RawRelayHarness h = a.harness();
       ObjectNode signed = Fedmsg1.sign(body(RawRelayHarness.id(), Instant.now()), goodRenewed);
-      h.send(v1(signed));
-      assertThat(msgId(h.next())).isEqualTo(signed.get("msg_id").textValue());
+      h.sendExpectForwarded(v1(signed));
 
       ObjectNode replay = signed.deepCopy().put("certificate", certificateField(leaf.certificate().getEncoded()));
       List<byte[]> marker = fresh1(goodRenewed, Instant.now());
@@ -254,21 +284,19 @@ class ReplayAttackTest {
       assertThat(cause(relay, "DUPLICATE/duplicate")).isEqualTo(1);
       // the previous certificate is still a valid one for fresh messages
       List<byte[]> old = fresh1(good, Instant.now());
-      h.send(old);
-      assertThat(msgId(h.next())).isEqualTo(msgId(old));
+      h.sendExpectForwarded(old);
     }
   }
 
   @Test
   void fedmsg2_previousCertificateSwappedIn_breaksTheSignature_replayNotForwarded() throws Exception {
     Fedmsg2.Stamper stamper = Fedmsg2.Stamper.start();
-    try (MessageVerifier verifier = MessageVerifier.builder().trust(trust).build();
-        Relay relay = relay(verifier);
-        RawRelayHarness h = new RawRelayHarness(relay)) {
-      h.awaitFlowing(n -> fresh2(goodRenewed, stamper));
+    try (Attacked a = Attacked.open(MessageVerifier.builder().trust(trust).build(),
+        n -> fresh2(goodRenewed, stamper))) {
+      Relay relay = a.relay();
+      RawRelayHarness h = a.harness();
       List<byte[]> original = fresh2(goodRenewed, stamper);
-      h.send(original);
-      assertThat(msgId(h.next())).isEqualTo(msgId(original));
+      h.sendExpectForwarded(original);
 
       List<byte[]> swapped = List.of(original.get(0), original.get(1),
           withChain(original.get(2), leaf.certificate().getEncoded()));
@@ -306,13 +334,12 @@ class ReplayAttackTest {
   void rightlessSignerFloodsIds_thenAuthorisedOldMessageReplayed_droppedAsDuplicate() throws Exception {
     TopicPolicy policy = TopicPolicy.parse("default: deny\nrules:\n  - topics: [\"attack.*\"]\n"
         + "    signers: [\"svc-good.*\"]\n    effect: allow\n", "test", TopicNamespace.DEFAULT);
-    try (MessageVerifier verifier = MessageVerifier.builder().trust(trust).policy(policy).seenIds(50).build();
-        Relay relay = relay(verifier);
-        RawRelayHarness h = new RawRelayHarness(relay)) {
-      h.awaitFlowing(n -> fresh1(good, Instant.now()));
+    try (Attacked a = Attacked.open(MessageVerifier.builder().trust(trust).policy(policy).seenIds(50).build(),
+        n -> fresh1(good, Instant.now()))) {
+      Relay relay = a.relay();
+      RawRelayHarness h = a.harness();
       List<byte[]> authorised = fresh1(good, Instant.now());
-      h.send(authorised);
-      assertThat(msgId(h.next())).isEqualTo(msgId(authorised));
+      h.sendExpectForwarded(authorised);
 
       // 300 distinct ids, each sent three times (a cache that counts hits keeps hot keys longest)
       List<List<byte[]>> flood = new ArrayList<>();
@@ -358,8 +385,7 @@ class ReplayAttackTest {
     try (Relay first = relay(config, clock); RawRelayHarness h = new RawRelayHarness(first)) {
       h.awaitFlowing(n -> fresh1(good, clock.instant()));
       accepted = fresh1(good, clock.instant());
-      h.send(accepted);
-      assertThat(msgId(h.next())).isEqualTo(msgId(accepted));
+      h.sendExpectForwarded(accepted);
     }
     clock.advance(Duration.ofSeconds(30));
     try (Relay restarted = relay(config, clock); RawRelayHarness h = new RawRelayHarness(restarted)) {
@@ -379,6 +405,86 @@ class ReplayAttackTest {
         restarted -> assertThat(cause(restarted, "DUPLICATE/duplicate")).isEqualTo(1));
   }
 
+  /**
+   * A relay and a validating bus (what {@code fedmsg hub} runs) share one {@code state_dir}: each
+   * keeps its own journal, so after both restart each refuses a replay as a duplicate (with one
+   * shared journal, the second to start fell back to the start rule: OUTSIDE_WINDOW).
+   */
+  @Test
+  void relayAndBusSharingAStateDir_afterBothRestart_eachRefusesTheReplayAsDuplicate() throws Exception {
+    TestClock clock = new TestClock(Instant.now());
+    FedmsgConfig config = config(true);
+    try (org.zeromq.ZContext context = new org.zeromq.ZContext()) {
+      org.zeromq.ZMQ.Socket raw = context.createSocket(org.zeromq.SocketType.PUB);
+      raw.bind("tcp://127.0.0.1:*");
+      List<byte[]> accepted;
+      try (Relay relay = relay(config, clock); RawRelayHarness h = new RawRelayHarness(relay);
+          HubSide hub = new HubSide(config, clock, raw)) {
+        h.awaitFlowing(n -> fresh1(good, clock.instant()));
+        accepted = fresh1(good, clock.instant());
+        h.sendExpectForwarded(accepted);
+        hub.sendExpectDelivered(accepted);
+      }
+      try (java.util.stream.Stream<Path> journals = Files.list(dir.resolve("state").resolve("replay"))) {
+        assertThat(journals.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("relay", "bus-hub");
+      }
+      clock.advance(Duration.ofSeconds(30));
+      try (Relay relay = relay(config, clock); RawRelayHarness h = new RawRelayHarness(relay);
+          HubSide hub = new HubSide(config, clock, raw)) {
+        h.awaitFlowing(n -> fresh1(good, clock.instant()));
+        List<byte[]> marker = fresh1(good, clock.instant());
+        assertThat(msgId(h.sendThenMarker(accepted, marker))).isEqualTo(msgId(marker));
+        assertThat(cause(relay, "DUPLICATE/duplicate")).isEqualTo(1);
+        hub.send(accepted);
+        hub.sendExpectDelivered(fresh1(good, clock.instant()));
+        assertThat(hub.bus.stats().rejectedByCause()).containsEntry("DUPLICATE/duplicate", 1L)
+            .doesNotContainKey("OUTSIDE_WINDOW/outside-window");
+      }
+    }
+  }
+
+  /** A validating bus named {@code hub}, built from the configuration, subscribed to a raw publisher. */
+  private static final class HubSide implements AutoCloseable {
+    final Bus bus;
+    final java.util.concurrent.BlockingQueue<Message> got = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final org.zeromq.ZMQ.Socket raw;
+
+    HubSide(FedmsgConfig config, TestClock clock, org.zeromq.ZMQ.Socket raw) throws InterruptedException {
+      this.raw = raw;
+      bus = Bus.create(BusOptions.builder().clock(clock).apply(config).name("hub")
+          .endpoint("hub", List.of("tcp://127.0.0.1:*")).endpoint("raw", List.of(raw.getLastEndpoint())).build());
+      bus.subscribe("", got::add);
+      // a raw publisher answers no probes: fresh messages until one is delivered
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      while (got.poll(50, java.util.concurrent.TimeUnit.MILLISECONDS) == null) {
+        assertThat(System.nanoTime()).as("the bus receives from the raw publisher").isLessThan(deadline);
+        send(fresh1(good, clock.instant()));
+      }
+    }
+
+    void send(List<byte[]> frames) {
+      raw.send(frames.get(0), org.zeromq.ZMQ.SNDMORE);
+      raw.send(frames.get(1), 0);
+    }
+
+    /** Sends {@code frames}; everything delivered before it is skipped, it must be delivered within 10 s. */
+    void sendExpectDelivered(List<byte[]> frames) throws InterruptedException {
+      send(frames);
+      String id = msgId(frames);
+      for (Message m; (m = got.poll(10, java.util.concurrent.TimeUnit.SECONDS)) != null; ) {
+        if (id.equals(m.msgId().orElse(""))) {
+          return;
+        }
+      }
+      throw new AssertionError(id + " was not delivered");
+    }
+
+    @Override
+    public void close() {
+      bus.close();
+    }
+  }
+
   @Test
   void restartWithoutStateDir_replayRefusedBecauseSignedBeforeStart() throws Exception {
     TestClock clock = new TestClock(Instant.now());
@@ -394,10 +500,9 @@ class ReplayAttackTest {
     try (Relay first = relay(config, clock); RawRelayHarness h = new RawRelayHarness(first)) {
       h.awaitFlowing(n -> fresh1(good, clock.instant()));
       accepted = fresh1(good, clock.instant());
-      h.send(accepted);
-      assertThat(msgId(h.next())).isEqualTo(msgId(accepted));
+      h.sendExpectForwarded(accepted);
     }
-    try (java.util.stream.Stream<Path> files = Files.list(dir.resolve("state").resolve("replay"))) {
+    try (java.util.stream.Stream<Path> files = Files.list(dir.resolve("state").resolve("replay").resolve("relay"))) {
       for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".journal")).toList()) {
         Files.writeString(f, "garbage\n");
       }
@@ -415,10 +520,10 @@ class ReplayAttackTest {
 
   @Test
   void fedmsg1BodyWithAnInjectedDuplicateMsgKey_notForwarded_genuineStillFlows() throws Exception {
-    try (MessageVerifier verifier = MessageVerifier.builder().trust(trust).build();
-        Relay relay = relay(verifier);
-        RawRelayHarness h = new RawRelayHarness(relay)) {
-      h.awaitFlowing(n -> fresh1(good, Instant.now()));
+    try (Attacked a = Attacked.open(MessageVerifier.builder().trust(trust).build(),
+        n -> fresh1(good, Instant.now()))) {
+      Relay relay = a.relay();
+      RawRelayHarness h = a.harness();
       List<byte[]> genuine = fresh1(good, Instant.now());
       String text = new String(genuine.get(1), UTF_8);
       // an extra "msg" before the real one: last-wins parsers (Python, Jackson) verify the real one,
@@ -428,8 +533,7 @@ class ReplayAttackTest {
       List<byte[]> marker = fresh1(good, Instant.now());
       assertThat(msgId(h.sendThenMarker(attack, marker))).isEqualTo(msgId(marker));
       assertThat(cause(relay, "MALFORMED/duplicate-key")).isEqualTo(1);
-      h.send(genuine);
-      assertThat(msgId(h.next())).as("the genuine message still flows").isEqualTo(msgId(genuine));
+      h.sendExpectForwarded(genuine);
     }
   }
 
@@ -444,10 +548,10 @@ class ReplayAttackTest {
       }
       return allow.decide(topic, cn);
     };
-    try (MessageVerifier verifier = MessageVerifier.builder().trust(trust).policy(broken).build();
-        Relay relay = relay(verifier);
-        RawRelayHarness h = new RawRelayHarness(relay)) {
-      h.awaitFlowing(n -> fresh1(good, Instant.now()));
+    try (Attacked a = Attacked.open(MessageVerifier.builder().trust(trust).policy(broken).build(),
+        n -> fresh1(good, Instant.now()))) {
+      Relay relay = a.relay();
+      RawRelayHarness h = a.harness();
       String boom = TOPIC + ".boom";
       ObjectNode b = body(RawRelayHarness.id(), Instant.now()).put("topic", boom);
       List<byte[]> trigger = List.of(boom.getBytes(UTF_8), Fedmsg1.signToWire(b, good));

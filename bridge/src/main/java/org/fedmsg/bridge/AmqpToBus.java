@@ -21,7 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.fedmsg.Bus;
-import org.fedmsg.LogText;
+import org.fedmsg.crypto.LogText;
 import org.fedmsg.TransportException;
 import org.fedmsg.policy.PolicyViolationException;
 import org.slf4j.Logger;

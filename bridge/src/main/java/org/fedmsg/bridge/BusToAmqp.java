@@ -12,7 +12,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.fedmsg.Bus;
-import org.fedmsg.LogText;
+import org.fedmsg.crypto.LogText;
 import org.fedmsg.Message;
 import org.fedmsg.Subscription;
 import org.slf4j.Logger;

@@ -70,7 +70,8 @@ final class Failures {
     if (e instanceof PolicyViolationException) {
       return new Failure(RUNTIME, firstLine(e.getMessage()));  // names the topic, signer and deciding rule
     }
-    if (e instanceof ZMQException || e instanceof BusException || e instanceof CertsException) {
+    if (e instanceof ZMQException || e instanceof BusException || e instanceof CertsException
+        || e instanceof org.fedmsg.store.StoreException) {
       return new Failure(RUNTIME, firstLine(e.getMessage()));
     }
     if (e instanceof IllegalArgumentException) {

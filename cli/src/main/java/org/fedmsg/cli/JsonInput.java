@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.fedmsg.json.CanonicalJson;
+import org.fedmsg.json.MalformedJsonException;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -21,7 +22,8 @@ import picocli.CommandLine.Parameters;
  * form, and what both commands print), or one document spread over lines (e.g. pretty-printed by
  * {@code jq}), or one array of documents, whose elements are read one by one. The first line
  * decides: a complete document on it means one document per line. Parsed with the
- * Python-compatible parser, so numbers keep the form the signature covers.
+ * Python-compatible parser, so numbers keep the form the signature covers, except that an
+ * object repeating a key is an error item, as it is a {@code MALFORMED} message on the bus.
  */
 final class JsonInput implements Closeable {
   /** One input item: a parsed document, or the reason it could not be parsed. */
@@ -167,9 +169,11 @@ final class JsonInput implements Closeable {
 
   private static Item parse(int number, String text) {
     try {
-      return new Item(number, CanonicalJson.parse(text), null);
-    } catch (IllegalArgumentException e) {
-      return new Item(number, null, e.getMessage());
+      // As on the bus: a repeated key means different things to different parsers of the same
+      // signed bytes, so it is refused rather than resolved.
+      return new Item(number, CanonicalJson.parseUnique(text.getBytes(StandardCharsets.UTF_8)), null);
+    } catch (MalformedJsonException e) {
+      return new Item(number, null, (e.isDuplicateKey() ? "duplicate-key: " : "") + e.getMessage());
     }
   }
 

@@ -23,6 +23,8 @@ import picocli.CommandLine.Command;
         EndpointsCommand.class,
         DirectoryCommand.class,
         BridgeCommand.class,
+        StoreCommand.class,
+        ReplayCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -125,9 +125,13 @@ public final class StatusCommand implements Callable<Integer> {
           body.path("rejected").asText("?"), body.path("uptime_s").asText("?"));
       StringBuilder reasons = new StringBuilder();
       body.path("rejected_by_reason").properties().forEach(e -> reasons.append(' ')
-          .append(org.fedmsg.LogText.escape(e.getKey())).append('=').append(e.getValue().asText("?")));
+          .append(org.fedmsg.crypto.LogText.escape(e.getKey())).append('=').append(e.getValue().asText("?")));
       if (reasons.length() > 0) {
         out.printf("          rejected by reason:%s%n", reasons);
+      }
+      if (body.path("peer_disconnects").asLong(0) > 0) {
+        // peers that went away, broke the protocol or sent a frame over max_message_size
+        out.printf("          peer disconnects=%s%n", body.path("peer_disconnects").asText("?"));
       }
       body.path("consumers").properties().forEach(e -> out.printf(
           "          consumer %-20s received=%s consumed=%s failed=%s dropped=%s backlog=%s%n", e.getKey(),

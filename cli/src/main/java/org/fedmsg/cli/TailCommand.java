@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.fedmsg.Bus;
 import org.fedmsg.BusOptions;
-import org.fedmsg.LogText;
+import org.fedmsg.crypto.LogText;
 import org.fedmsg.Message;
 import org.fedmsg.Subscription;
 import picocli.CommandLine.ArgGroup;

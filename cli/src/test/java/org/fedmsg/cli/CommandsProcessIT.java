@@ -44,29 +44,44 @@ class CommandsProcessIT {
     throw new AssertionError("stream ended before a line matching " + pattern + "; read: " + skipped);
   }
 
-  @Test
-  void loggerThroughRelay_tailCountPrintsTheLines(@TempDir Path dir) throws Exception {
-    Path config = dir.resolve("fedmsg.yaml");
+  /**
+   * Starts a non-validating {@code fedmsg relay} on ephemeral loopback ports, then rewrites {@code
+   * config} with the endpoints it bound, for the commands started after it. The caller stops it.
+   */
+  static Process startRelay(Path config) throws IOException {
     Files.writeString(config, "relay_inbound: \"tcp://127.0.0.1:*\"\n"
         + "endpoints:\n  relay_outbound: [\"tcp://127.0.0.1:*\"]\nvalidate_signatures: false\n");
     Process relay = fedmsg("relay", "--config", config.toString()).redirectErrorStream(true).start();
+    BufferedReader relayOut = new BufferedReader(new InputStreamReader(relay.getInputStream(), StandardCharsets.UTF_8));
+    Matcher m = Pattern.compile("inbound (\\S+) outbound (\\S+)")
+        .matcher(readLineMatching(relayOut, Pattern.compile("^relay: inbound")));
+    assertThat(m.find()).isTrue();
+    Files.writeString(config, "relay_inbound: \"" + m.group(1) + "\"\n"
+        + "endpoints:\n  relay_outbound: [\"" + m.group(2) + "\"]\nvalidate_signatures: false\n");
+    return relay;
+  }
+
+  /** Writes {@code input} to the process's standard input, closes it, and expects exit 0 within 60 s. */
+  static void feedAndExpectSuccess(Process process, String input) throws IOException, InterruptedException {
+    process.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
+    process.getOutputStream().close();
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).as(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+        .isZero();
+  }
+
+  @Test
+  void loggerThroughRelay_tailCountPrintsTheLines(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("fedmsg.yaml");
+    Process relay = startRelay(config);
     try {
-      BufferedReader relayOut = new BufferedReader(new InputStreamReader(relay.getInputStream(), StandardCharsets.UTF_8));
-      Matcher m = Pattern.compile("inbound (\\S+) outbound (\\S+)")
-          .matcher(readLineMatching(relayOut, Pattern.compile("^relay: inbound")));
-      assertThat(m.find()).isTrue();
-      Files.writeString(config, "relay_inbound: \"" + m.group(1) + "\"\n"
-          + "endpoints:\n  relay_outbound: [\"" + m.group(2) + "\"]\nvalidate_signatures: false\n");
 
       Process tail = fedmsg("tail", "--config", config.toString(), "--count", "3", "--json", "--timeout", "60").start();
       BufferedReader tailErr = new BufferedReader(new InputStreamReader(tail.getErrorStream(), StandardCharsets.UTF_8));
       readLineMatching(tailErr, Pattern.compile("^fedmsg tail: listening on 1 endpoint"));
 
-      Process logger = fedmsg("logger", "--config", config.toString()).start();
-      logger.getOutputStream().write("first line\nsecond line\nthird line\n".getBytes(StandardCharsets.UTF_8));
-      logger.getOutputStream().close();
-      assertThat(logger.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(logger.exitValue()).as(new String(logger.getErrorStream().readAllBytes())).isZero();
+      feedAndExpectSuccess(fedmsg("logger", "--config", config.toString()).start(),
+          "first line\nsecond line\nthird line\n");
 
       assertThat(tail.waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(tail.exitValue()).isZero();

@@ -3,15 +3,9 @@ package org.fedmsg.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.Socket;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.fedmsg.testing.RawZmtp;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,28 +39,25 @@ class OversizedFrameAttackIT {
 
   @Test
   void hugeFrameHeaders_peersDropped_goodTrafficFlowsDuringAndAfter_sigtermEnds(@TempDir Path dir) throws Exception {
-    RelayProcess relay = RelayProcess.start(dir, "");
+    RelayProcess relay = RelayProcess.start(dir, "validate_signatures: false\n");
     try (ZContext ctx = new ZContext(1)) {
-      ZMQ.Socket pub = ctx.createSocket(SocketType.PUB);
-      pub.connect(relay.inbound);
-      ZMQ.Socket sub = ctx.createSocket(SocketType.SUB);
-      sub.setReceiveTimeOut(100);
-      sub.subscribe(new byte[0]);
-      sub.connect(relay.outbound);
+      ZMQ.Socket pub = relay.rawPublisher(ctx);
+      ZMQ.Socket sub = relay.rawSubscriber(ctx);
       warmUp(pub, sub);
 
-      List<Socket> attackers = new ArrayList<>();
+      List<RawZmtp> attackers = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
-        attackers.add(handshake(relay.inboundPort()));
+        attackers.add(RawZmtp.connect(relay.inboundPort(), "PUB", 60_000));
       }
       Set<Integer> expected = new HashSet<>();
       sendBatch(pub, 0, 50, expected);           // before the headers
-      for (Socket s : attackers) {
-        announceFrame(s, HUGE);
+      for (RawZmtp s : attackers) {
+        s.announceFrame(HUGE);
       }
       sendBatch(pub, 50, 100, expected);         // while the relay reads the headers
-      for (Socket s : attackers) {
-        assertThat(droppedByPeer(s)).as("the relay closed the attacking connection").isTrue();
+      for (RawZmtp s : attackers) {
+        assertThat(s.droppedByPeer()).as("the relay closed the attacking connection").isTrue();
+        s.close();
       }
       sendBatch(pub, 100, 150, expected);        // after
       Set<Integer> received = receive(sub, expected.size());
@@ -83,79 +75,15 @@ class OversizedFrameAttackIT {
   void noLimit_ioThreadDiesOfOutOfMemory_processExitsNonZero(@TempDir Path dir) throws Exception {
     // max_message_size: 0 is the reference's unlimited behaviour: the attack then kills the I/O
     // thread, and the process must end (for systemd to restart it) rather than linger as a zombie.
-    RelayProcess relay = RelayProcess.start(dir, "max_message_size: 0\n");
+    RelayProcess relay = RelayProcess.start(dir, "validate_signatures: false\nmax_message_size: 0\n");
     try {
-      Socket s = handshake(relay.inboundPort());
-      announceFrame(s, HUGE);
+      RawZmtp s = RawZmtp.connect(relay.inboundPort(), "PUB", 60_000);
+      s.announceFrame(HUGE);
       assertThat(relay.process.waitFor(90, TimeUnit.SECONDS)).as("the relay exits by itself").isTrue();
       assertThat(relay.process.exitValue()).isEqualTo(ProcessGuard.EXIT_FATAL);
       relay.awaitLine("I/O thread");
     } finally {
       relay.process.destroyForcibly();
-    }
-  }
-
-  /* --------------- the raw ZMTP peer --------------- */
-
-  /** Connects and completes a ZMTP 3.0 NULL handshake as a PUB socket; returns the open socket. */
-  static Socket handshake(int port) throws IOException {
-    Socket s = new Socket("127.0.0.1", port);
-    s.setSoTimeout(60_000);
-    DataOutputStream out = new DataOutputStream(s.getOutputStream());
-    byte[] greeting = new byte[64];
-    greeting[0] = (byte) 0xff;
-    greeting[9] = 0x7f;
-    greeting[10] = 3;   // version 3.0
-    greeting[11] = 0;
-    System.arraycopy("NULL".getBytes(StandardCharsets.US_ASCII), 0, greeting, 12, 4);
-    out.write(greeting);
-    ByteArrayOutputStream ready = new ByteArrayOutputStream();
-    ready.write(5);
-    ready.writeBytes("READY".getBytes(StandardCharsets.US_ASCII));
-    ready.write(11);
-    ready.writeBytes("Socket-Type".getBytes(StandardCharsets.US_ASCII));
-    ready.writeBytes(new byte[] {0, 0, 0, 3});
-    ready.writeBytes("PUB".getBytes(StandardCharsets.US_ASCII));
-    out.write(0x04);   // short command
-    out.write(ready.size());
-    out.write(ready.toByteArray());
-    out.flush();
-    DataInputStream in = new DataInputStream(s.getInputStream());
-    byte[] theirs = new byte[64];
-    in.readFully(theirs);
-    assertThat(theirs[0] & 0xff).isEqualTo(0xff);
-    int flags = in.readUnsignedByte();
-    assertThat(flags & 0x04).as("the relay's READY command").isNotZero();
-    long size = (flags & 0x02) != 0 ? in.readLong() : in.readUnsignedByte();
-    in.readFully(new byte[(int) size]);
-    return s;
-  }
-
-  /** Sends the 9-byte header of a single (last) long frame of {@code size} bytes, and no body. */
-  static void announceFrame(Socket s, long size) throws IOException {
-    DataOutputStream out = new DataOutputStream(s.getOutputStream());
-    out.write(0x02);
-    out.writeLong(size);
-    out.flush();
-  }
-
-  /**
-   * Whether the peer closed the connection (EOF or reset) before the socket's read timeout. What
-   * it sends until then (a SUB socket's subscriptions) is skipped.
-   */
-  static boolean droppedByPeer(Socket s) throws IOException {
-    try {
-      byte[] skip = new byte[256];
-      while (s.getInputStream().read(skip) >= 0) {
-        // subscription frames
-      }
-      return true;
-    } catch (SocketTimeoutException e) {
-      return false;
-    } catch (SocketException e) {
-      return true;   // reset
-    } finally {
-      s.close();
     }
   }
 
@@ -216,7 +144,10 @@ class OversizedFrameAttackIT {
 
   /* --------------- the relay process --------------- */
 
-  /** {@code fedmsg relay} in its own JVM with a 64 MB heap; its output is collected line by line. */
+  /**
+   * {@code fedmsg relay} in its own JVM with a 64 MB heap, bound to ephemeral loopback ports, with
+   * {@code extraConfig} appended to its configuration; its output is collected line by line.
+   */
   static final class RelayProcess {
     final Process process;
     final String inbound;
@@ -232,7 +163,7 @@ class OversizedFrameAttackIT {
     static RelayProcess start(Path dir, String extraConfig) throws IOException {
       Path config = dir.resolve("fedmsg.yaml");
       Files.writeString(config, "relay_inbound: \"tcp://127.0.0.1:*\"\n"
-          + "endpoints:\n  relay_outbound: [\"tcp://127.0.0.1:*\"]\nvalidate_signatures: false\n" + extraConfig);
+          + "endpoints:\n  relay_outbound: [\"tcp://127.0.0.1:*\"]\n" + extraConfig);
       List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
           "-Xmx64m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-cp",
           TARGET.resolve("fedmsg-cli.jar") + File.pathSeparator + TARGET.resolve("lib") + File.separator + "*",
@@ -259,6 +190,22 @@ class OversizedFrameAttackIT {
         }
       }
       throw new AssertionError("the relay ended before printing its endpoints");
+    }
+
+    /** A plain PUB socket connected to the relay's inbound endpoint. */
+    ZMQ.Socket rawPublisher(ZContext ctx) {
+      ZMQ.Socket pub = ctx.createSocket(SocketType.PUB);
+      pub.connect(inbound);
+      return pub;
+    }
+
+    /** A plain SUB socket of everything the relay forwards; receives time out after 100 ms. */
+    ZMQ.Socket rawSubscriber(ZContext ctx) {
+      ZMQ.Socket sub = ctx.createSocket(SocketType.SUB);
+      sub.setReceiveTimeOut(100);
+      sub.subscribe(new byte[0]);
+      sub.connect(outbound);
+      return sub;
     }
 
     int inboundPort() {

@@ -1,20 +1,20 @@
 package org.fedmsg.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.fedmsg.cli.CommandsProcessIT.feedAndExpectSuccess;
 import static org.fedmsg.cli.CommandsProcessIT.fedmsg;
 import static org.fedmsg.cli.CommandsProcessIT.readLineMatching;
+import static org.fedmsg.cli.CommandsProcessIT.startRelay;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,15 +32,7 @@ class ScriptingProcessIT {
   @BeforeEach
   void relay() throws Exception {
     config = dir.resolve("fedmsg.yaml");
-    Files.writeString(config, "relay_inbound: \"tcp://127.0.0.1:*\"\n"
-        + "endpoints:\n  relay_outbound: [\"tcp://127.0.0.1:*\"]\nvalidate_signatures: false\n");
-    Process relay = start(fedmsg("relay", "--config", config.toString()).redirectErrorStream(true));
-    BufferedReader relayOut = new BufferedReader(new InputStreamReader(relay.getInputStream(), StandardCharsets.UTF_8));
-    Matcher m = Pattern.compile("inbound (\\S+) outbound (\\S+)")
-        .matcher(readLineMatching(relayOut, Pattern.compile("^relay: inbound")));
-    assertThat(m.find()).isTrue();
-    Files.writeString(config, "relay_inbound: \"" + m.group(1) + "\"\n"
-        + "endpoints:\n  relay_outbound: [\"" + m.group(2) + "\"]\nvalidate_signatures: false\n");
+    processes.add(startRelay(config));
   }
 
   @AfterEach
@@ -108,18 +100,10 @@ class ScriptingProcessIT {
   @Test
   void loggerJsonInput_prettyDocumentIsOneMessage_jsonLinesOnePerLine() throws Exception {
     Process tail = tail("--count", "3", "--timeout", "90");
-    Process pretty = start(fedmsg("logger", "--config", config.toString(), "--json-input"));
-    pretty.getOutputStream().write("{\n  \"package\": \"fedmsg\",\n  \"versions\": [\n    1,\n    2\n  ]\n}\n"
-        .getBytes(StandardCharsets.UTF_8));
-    pretty.getOutputStream().close();
-    assertThat(pretty.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(pretty.exitValue()).as(new String(pretty.getErrorStream().readAllBytes())).isZero();
-
-    Process lines = start(fedmsg("logger", "--config", config.toString(), "--json-lines", "--topic", "line"));
-    lines.getOutputStream().write("{\"n\": 1}\n\n{\"n\": 2}\n".getBytes(StandardCharsets.UTF_8));
-    lines.getOutputStream().close();
-    assertThat(lines.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(lines.exitValue()).as(new String(lines.getErrorStream().readAllBytes())).isZero();
+    feedAndExpectSuccess(start(fedmsg("logger", "--config", config.toString(), "--json-input")),
+        "{\n  \"package\": \"fedmsg\",\n  \"versions\": [\n    1,\n    2\n  ]\n}\n");
+    feedAndExpectSuccess(start(fedmsg("logger", "--config", config.toString(), "--json-lines", "--topic", "line")),
+        "{\"n\": 1}\n\n{\"n\": 2}\n");
 
     assertThat(tail.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(tail.exitValue()).isZero();

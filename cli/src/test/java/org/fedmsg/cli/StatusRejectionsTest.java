@@ -20,7 +20,7 @@ import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
-/** {@code fedmsg status} shows a component's rejections per reason, from its heartbeat. */
+/** {@code fedmsg status} shows a component's rejections per reason and peer disconnects, from its heartbeat. */
 @Timeout(60)
 class StatusRejectionsTest {
   @TempDir Path dir;
@@ -39,6 +39,13 @@ class StatusRejectionsTest {
           raw.send(("{\"topic\":\"" + topic + "\",\"msg\":{}}").getBytes(UTF_8), 0);
           Thread.sleep(20);
         }
+        // The raw publisher goes away: the bus counts the ended connection.
+        context.destroySocket(raw);
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (alpha.stats().peerDisconnects() == 0 && System.nanoTime() < deadline) {
+          Thread.sleep(20);
+        }
+        assertThat(alpha.stats().peerDisconnects()).isPositive();
         try (Heartbeat beat = Heartbeat.start(alpha, "alpha", Duration.ofMillis(200), () -> null)) {
           Path cfg = Files.writeString(dir.resolve("fedmsg.yaml"),
               "endpoints:\n  alpha: \"" + alpha.publisherEndpoint() + "\"\nvalidate_signatures: false\n");
@@ -47,7 +54,8 @@ class StatusRejectionsTest {
           int code = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
               .execute("status", "--config", cfg.toString(), "--timeout", "20");
           assertThat(code).as(err.toString()).isZero();
-          assertThat(out.toString()).containsPattern("rejected by reason: UNSIGNED=[1-9]");
+          assertThat(out.toString()).containsPattern("rejected by reason: UNSIGNED=[1-9]")
+              .containsPattern("peer disconnects=[1-9]");
         }
       }
     }

@@ -128,6 +128,24 @@ class VerifyCommandTest {
   }
 
   @Test
+  void verify_duplicateMsgKey_malformedAsOnTheBus() throws Exception {
+    Path good = wireBodies("basic");
+    String body = Files.readString(good).strip();
+    assertThat(body).startsWith("{");
+    // An extra "msg" before the real one: a last-wins parser sees the signed content and would
+    // call it valid, a first-wins reader of the same bytes sees the injected one.
+    Path in = Files.writeString(dir.resolve("dup.jsonl"),
+        body + "\n" + "{\"msg\":{\"injected\":true}," + body.substring(1) + "\n");
+    assertThat(verify("--ca", ca(), "--at", "2025-06-01T00:00:00Z", in.toString())).isEqualTo(1);
+    List<JsonNode> lines = lines();
+    assertThat(lines).hasSize(2);
+    assertThat(lines.get(0).get("valid").booleanValue()).isTrue();
+    assertThat(lines.get(1).get("valid").booleanValue()).isFalse();
+    assertThat(lines.get(1).get("reason").textValue()).isEqualTo("MALFORMED");
+    assertThat(lines.get(1).get("detail").textValue()).contains("duplicate-key");
+  }
+
+  @Test
   void verify_configErrors_exitTwo() throws Exception {
     Path in = wireBodies("basic");
     assertThat(verify(in.toString())).isEqualTo(2);

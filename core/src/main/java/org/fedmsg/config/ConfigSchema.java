@@ -103,12 +103,21 @@ final class ConfigSchema {
     key("crypto_allowed_digests", Kind.DIGESTS, null);
     key("accept_formats", Kind.WIRE_FORMATS, null);
     key("trust_state_dir", Kind.STRING, null);
+    key("trust_reload_interval", Kind.POSITIVE_DURATION, F.textNode("30s"));
     key("modname_rule", Kind.MODNAME_RULE, F.textNode("auto"));
     key("heartbeat_interval", Kind.DURATION, F.textNode("10s"));
     key("amqp", Kind.AMQP, null);
     key("hub.consumers", Kind.STRING_OR_LIST, null);
     key("hub.queue_size", Kind.POSITIVE_INTEGER, F.numberNode(10_000));
     key("hub.drain_timeout", Kind.DURATION, F.textNode("5s"));
+    // fedmsg store (module store, docs/store.md); store.url defaults to jdbc:sqlite:<state_dir>/store.db
+    key("store.url", Kind.STRING, null);
+    key("store.user", Kind.STRING, null);
+    key("store.password_file", Kind.STRING, null);
+    key("store.batch_size", Kind.POSITIVE_INTEGER, F.numberNode(500));
+    key("store.queue_size", Kind.POSITIVE_INTEGER, F.numberNode(100_000));
+    key("store.max_query_span", Kind.POSITIVE_DURATION, F.textNode("31d"));
+    key("store.http", Kind.STRING, F.textNode("127.0.0.1:8091"));
     // Reference keys that have no effect here (Python runtime, STOMP, gpg, unused caches).
     for (String k : List.of("io_threads", "post_init_sleep", "timeout", "zmq_enabled", "zmq_strict",
         "crypto_backend", "crypto_validate_backends", "crl_cache", "crl_cache_expiry", "ca_cert_cache",

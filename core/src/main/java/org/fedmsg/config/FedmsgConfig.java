@@ -344,6 +344,14 @@ public final class FedmsgConfig {
     return duration("crl_grace_period");
   }
 
+  /**
+   * {@code trust_reload_interval}: how often a running component checks its CA and CRL files for
+   * changes (and retries failed fetches); default 30 s.
+   */
+  public Duration trustReloadInterval() {
+    return duration("trust_reload_interval");
+  }
+
   /** {@code crl_failure_mode}: {@code fail_closed} (default) or {@code fail_open}. */
   public String crlFailureMode() {
     return ConfigSchema.crlFailureMode(string("crl_failure_mode"));

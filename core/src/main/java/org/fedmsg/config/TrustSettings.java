@@ -13,7 +13,8 @@ import org.fedmsg.crypto.TrustOptions;
  * The one mapping from configuration to trust settings, used by the bus, the relay, the hub, the
  * directory and {@code fedmsg verify}: {@code ca_cert_location}, {@code crl_location}, {@code
  * crypto_min_rsa_bits}, {@code crypto_allowed_digests} (message, certificate and CRL signatures),
- * {@code crl_grace_period}, {@code crl_failure_mode}, the trust state directory, and {@code
+ * {@code crl_grace_period}, {@code crl_failure_mode}, the trust state directory and its reload
+ * interval ({@code trust_reload_interval}), and {@code
  * accept_formats} (the wire formats receivers accept).
  */
 public final class TrustSettings {
@@ -35,6 +36,7 @@ public final class TrustSettings {
     apply("crl_failure_mode", () -> trust.crlFailureMode(
         CrlFailureMode.valueOf(config.crlFailureMode().toUpperCase(Locale.ROOT))));
     apply("trust_state_dir", () -> config.trustStateDir().ifPresent(trust::stateDirectory));
+    apply("trust_reload_interval", () -> trust.pollInterval(config.trustReloadInterval()));
     return trust;
   }
 

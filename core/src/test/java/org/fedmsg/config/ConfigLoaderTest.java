@@ -224,6 +224,26 @@ class ConfigLoaderTest {
         .hasMessageContaining("'discovery_refresh'");
   }
 
+  /** {@code trust_reload_interval}: one parser (Durations) for the loader's check and the value used. */
+  @ParameterizedTest
+  @CsvSource({"1.5s, 1500", "PT2S, 2000", "250ms, 250", "'3', 3000"})
+  void load_trustReloadInterval_parsedWithTheDurationRules(String value, long millis) throws Exception {
+    write("d/1.yaml", "trust_reload_interval: " + value + "\n");
+    FedmsgConfig c = ConfigLoader.builder().sources(List.of(tmp.resolve("d"))).build().load();
+    assertThat(c.trustReloadInterval()).isEqualTo(Duration.ofMillis(millis));
+    assertThat(c.warnings()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"0", "0s", "-5s", "soon"})
+  void load_trustReloadIntervalNotPositive_rejectedNamingFileAndKey(String value) throws Exception {
+    Path bad = write("d/1.yaml", "trust_reload_interval: " + value + "\n");
+    assertThatThrownBy(() -> ConfigLoader.builder().sources(List.of(tmp.resolve("d"))).build().load())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(bad.toString())
+        .hasMessageContaining("'trust_reload_interval'");
+  }
+
   @ParameterizedTest
   @CsvSource({"dns-srv, timeout, soon", "directory, registration_lifetime, 0", "directory, timeout, -1s"})
   void load_discoverySourceDuration_badValue_rejectedAtLoadNamingFileAndKey(String type, String key, String value)

@@ -15,51 +15,31 @@ import java.util.List;
 import java.util.UUID;
 import org.fedmsg.WireFormat;
 import org.fedmsg.crypto.Signer;
-import org.fedmsg.crypto.TrustOptions;
-import org.fedmsg.crypto.TrustStore;
 import org.fedmsg.crypto.VerificationResult;
 import org.fedmsg.crypto.VerificationResult.Reason;
 import org.fedmsg.policy.TopicPolicy;
 import org.fedmsg.testing.TestClock;
 import org.fedmsg.testing.TestPki;
-import org.fedmsg.testing.TestPki.KeyType;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Live-mode checks: topic frame, replay window, duplicates, sequences, formats, policy, options. */
 class MessageVerifierTest {
   static final String TOPIC = "org.fedoraproject.dev.test.thing";
-  static TestPki.Issued ca;
-  static Signer rsa;
-  static Signer ed;
-  static Signer other;
-  static TrustStore trust;
+  static final VerifierPki PKI = new VerifierPki();
   TestClock clock;
   MessageVerifier verifier;
 
-  @BeforeAll
-  static void pki() {
-    ca = TestPki.rootCa("root").keyType(KeyType.EC_P256).build();
-    TestPki.Issued r = ca.issue("svc-rsa").keyType(KeyType.RSA_2048).build();
-    TestPki.Issued e = ca.issue("svc-ed").keyType(KeyType.ED25519).build();
-    TestPki.Issued o = ca.issue("svc-other").keyType(KeyType.ED25519).build();
-    rsa = Signer.of(r.privateKey(), r.chain());
-    ed = Signer.of(e.privateKey(), e.chain());
-    other = Signer.of(o.privateKey(), o.chain());
-    trust = TrustStore.create(TrustOptions.builder().caCertificates(List.of(ca.certificate())).backgroundRefresh(false).build());
-  }
-
   @AfterAll
   static void close() {
-    trust.close();
+    PKI.close();
   }
 
   @BeforeEach
   void live() {
     clock = new TestClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
-    verifier = MessageVerifier.builder().trust(trust).clock(clock).replayWindow(Duration.ofMinutes(10)).build();
+    verifier = MessageVerifier.builder().trust(PKI.trust).clock(clock).replayWindow(Duration.ofMinutes(10)).build();
   }
 
   ObjectNode body(String topic, String msgId) {
@@ -71,7 +51,7 @@ class MessageVerifierTest {
   }
 
   List<byte[]> v1(String frameTopic, ObjectNode unsigned) {
-    return List.of(frameTopic.getBytes(StandardCharsets.UTF_8), Fedmsg1.signToWire(unsigned, rsa));
+    return List.of(frameTopic.getBytes(StandardCharsets.UTF_8), Fedmsg1.signToWire(unsigned, PKI.rsa));
   }
 
   static List<byte[]> v2(Signer s, ObjectNode unsigned, String epoch, long seq) {
@@ -128,8 +108,8 @@ class MessageVerifierTest {
   @Test
   void check_sameMsgIdFromAnotherSigner_bothValid() {
     String id = id();
-    assertThat(verifier.verify(v2(ed, body(TOPIC, id), "e1", 1)).isValid()).isTrue();
-    assertThat(verifier.verify(v2(other, body(TOPIC, id), "e1", 1)).isValid()).isTrue();
+    assertThat(verifier.verify(v2(PKI.ed, body(TOPIC, id), "e1", 1)).isValid()).isTrue();
+    assertThat(verifier.verify(v2(PKI.other, body(TOPIC, id), "e1", 1)).isValid()).isTrue();
   }
 
   @Test
@@ -165,7 +145,7 @@ class MessageVerifierTest {
 
   @Test
   void check_windowDisabled_duplicatesAndOldTimestampsAccepted() {
-    MessageVerifier open = MessageVerifier.builder().trust(trust).clock(clock).replayWindow(Duration.ZERO).build();
+    MessageVerifier open = MessageVerifier.builder().trust(PKI.trust).clock(clock).replayWindow(Duration.ZERO).build();
     ObjectNode old = body(TOPIC, id()).put("timestamp", 1_000_000_000L);
     List<byte[]> f = v1(TOPIC, old);
     assertThat(open.verify(f).isValid()).isTrue();
@@ -177,7 +157,7 @@ class MessageVerifierTest {
     ObjectNode b = body(TOPIC, id());
     List<byte[]> good = v1(TOPIC, b);
     ObjectNode forged = b.deepCopy().put("i", 99);
-    ObjectNode signed = Fedmsg1.sign(b, rsa);
+    ObjectNode signed = Fedmsg1.sign(b, PKI.rsa);
     forged.put("signature", signed.get("signature").textValue()).put("certificate", signed.get("certificate").textValue())
         .put("crypto", "x509");
     assertThat(reason(verifier.verify(TOPIC, forged))).isEqualTo(Reason.BAD_SIGNATURE);
@@ -188,34 +168,34 @@ class MessageVerifierTest {
 
   @Test
   void check_fedmsg2Sequence_gapsCountedReplaysRejected() {
-    assertThat(verifier.check(v2(ed, body(TOPIC, id()), "ep", 1)).missed()).isZero();
-    assertThat(verifier.check(v2(ed, body(TOPIC, id()), "ep", 2)).missed()).isZero();
-    MessageVerifier.Verdict gap = verifier.check(v2(ed, body(TOPIC, id()), "ep", 5));
+    assertThat(verifier.check(v2(PKI.ed, body(TOPIC, id()), "ep", 1)).missed()).isZero();
+    assertThat(verifier.check(v2(PKI.ed, body(TOPIC, id()), "ep", 2)).missed()).isZero();
+    MessageVerifier.Verdict gap = verifier.check(v2(PKI.ed, body(TOPIC, id()), "ep", 5));
     assertThat(gap.result().isValid()).isTrue();
     assertThat(gap.missed()).isEqualTo(2);
-    MessageVerifier.Verdict back = verifier.check(v2(ed, body(TOPIC, id()), "ep", 4));
+    MessageVerifier.Verdict back = verifier.check(v2(PKI.ed, body(TOPIC, id()), "ep", 4));
     assertThat(reason(back.result())).isEqualTo(Reason.DUPLICATE);
-    assertThat(reason(verifier.verify(v2(ed, body(TOPIC, id()), "ep", 5)))).isEqualTo(Reason.DUPLICATE);
+    assertThat(reason(verifier.verify(v2(PKI.ed, body(TOPIC, id()), "ep", 5)))).isEqualTo(Reason.DUPLICATE);
   }
 
   @Test
   void check_fedmsg2NewEpochOrJoinLate_noGap() {
-    assertThat(verifier.check(v2(ed, body(TOPIC, id()), "first", 40)).missed()).isZero();
-    MessageVerifier.Verdict restarted = verifier.check(v2(ed, body(TOPIC, id()), "second", 1));
+    assertThat(verifier.check(v2(PKI.ed, body(TOPIC, id()), "first", 40)).missed()).isZero();
+    MessageVerifier.Verdict restarted = verifier.check(v2(PKI.ed, body(TOPIC, id()), "second", 1));
     assertThat(restarted.result().isValid()).isTrue();
     assertThat(restarted.missed()).isZero();
   }
 
   @Test
   void check_fedmsg2SequencesPerSigner_independent() {
-    assertThat(verifier.verify(v2(ed, body(TOPIC, id()), "same", 3)).isValid()).isTrue();
-    assertThat(verifier.verify(v2(other, body(TOPIC, id()), "same", 1)).isValid()).isTrue();
+    assertThat(verifier.verify(v2(PKI.ed, body(TOPIC, id()), "same", 3)).isValid()).isTrue();
+    assertThat(verifier.verify(v2(PKI.other, body(TOPIC, id()), "same", 1)).isValid()).isTrue();
   }
 
   @Test
   void check_fedmsg2AsOf_noSequenceTracking() {
-    MessageVerifier archive = MessageVerifier.builder().trust(trust).asOf(clock.instant()).build();
-    List<byte[]> f = v2(ed, body(TOPIC, id()), "ep", 1);
+    MessageVerifier archive = MessageVerifier.builder().trust(PKI.trust).asOf(clock.instant()).build();
+    List<byte[]> f = v2(PKI.ed, body(TOPIC, id()), "ep", 1);
     assertThat(archive.verify(f).isValid()).isTrue();
     assertThat(archive.verify(f).isValid()).isTrue();
   }
@@ -224,20 +204,20 @@ class MessageVerifierTest {
 
   @Test
   void check_formatNotAccepted_unsupportedCrypto() {
-    MessageVerifier only2 = MessageVerifier.builder().trust(trust).clock(clock).formats(EnumSet.of(WireFormat.FEDMSG2)).build();
-    MessageVerifier only1 = MessageVerifier.builder().trust(trust).clock(clock).formats(EnumSet.of(WireFormat.FEDMSG1)).build();
+    MessageVerifier only2 = MessageVerifier.builder().trust(PKI.trust).clock(clock).formats(EnumSet.of(WireFormat.FEDMSG2)).build();
+    MessageVerifier only1 = MessageVerifier.builder().trust(PKI.trust).clock(clock).formats(EnumSet.of(WireFormat.FEDMSG1)).build();
     assertThat(reason(only2.verify(v1(TOPIC, body(TOPIC, id()))))).isEqualTo(Reason.UNSUPPORTED_CRYPTO);
-    assertThat(reason(only1.verify(v2(ed, body(TOPIC, id()), "e", 1)))).isEqualTo(Reason.UNSUPPORTED_CRYPTO);
-    assertThat(only2.verify(v2(ed, body(TOPIC, id()), "e", 1)).isValid()).isTrue();
+    assertThat(reason(only1.verify(v2(PKI.ed, body(TOPIC, id()), "e", 1)))).isEqualTo(Reason.UNSUPPORTED_CRYPTO);
+    assertThat(only2.verify(v2(PKI.ed, body(TOPIC, id()), "e", 1)).isValid()).isTrue();
   }
 
   @Test
   void check_policyDenies_notAuthorizedForBothFormats() {
     TopicPolicy policy = TopicPolicy.fromConfig(java.util.Map.of(
         "routing_policy", java.util.Map.of(TOPIC, List.of("svc-nobody")), "routing_nitpicky", true));
-    MessageVerifier strict = MessageVerifier.builder().trust(trust).clock(clock).policy(policy).build();
+    MessageVerifier strict = MessageVerifier.builder().trust(PKI.trust).clock(clock).policy(policy).build();
     VerificationResult r1 = strict.verify(v1(TOPIC, body(TOPIC, id())));
-    VerificationResult r2 = strict.verify(v2(ed, body(TOPIC, id()), "e", 1));
+    VerificationResult r2 = strict.verify(v2(PKI.ed, body(TOPIC, id()), "e", 1));
     assertThat(reason(r1)).isEqualTo(Reason.NOT_AUTHORIZED);
     assertThat(reason(r2)).isEqualTo(Reason.NOT_AUTHORIZED);
     assertThat(((VerificationResult.Invalid) r1).detail()).isNotBlank();
@@ -247,8 +227,8 @@ class MessageVerifierTest {
   void check_policyAllows_valid() {
     TopicPolicy policy = TopicPolicy.fromConfig(java.util.Map.of(
         "routing_policy", java.util.Map.of(TOPIC, List.of("svc-ed")), "routing_nitpicky", true));
-    MessageVerifier strict = MessageVerifier.builder().trust(trust).clock(clock).policy(policy).build();
-    assertThat(strict.verify(v2(ed, body(TOPIC, id()), "e", 1)).isValid()).isTrue();
+    MessageVerifier strict = MessageVerifier.builder().trust(PKI.trust).clock(clock).policy(policy).build();
+    assertThat(strict.verify(v2(PKI.ed, body(TOPIC, id()), "e", 1)).isValid()).isTrue();
   }
 
   /* --------------- builder --------------- */
@@ -260,7 +240,7 @@ class MessageVerifierTest {
 
   @Test
   void build_asOfWithWindow_throws() {
-    assertThatThrownBy(() -> MessageVerifier.builder().trust(trust).asOf(Instant.now())
+    assertThatThrownBy(() -> MessageVerifier.builder().trust(PKI.trust).asOf(Instant.now())
         .replayWindow(Duration.ofMinutes(1)).build()).isInstanceOf(IllegalStateException.class);
   }
 

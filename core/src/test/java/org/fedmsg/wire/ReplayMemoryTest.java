@@ -15,8 +15,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.fedmsg.crypto.Signer;
-import org.fedmsg.crypto.TrustOptions;
-import org.fedmsg.crypto.TrustStore;
 import org.fedmsg.crypto.VerificationResult;
 import org.fedmsg.crypto.VerificationResult.Reason;
 import org.fedmsg.json.CanonicalJson;
@@ -24,9 +22,7 @@ import org.fedmsg.policy.TopicNamespace;
 import org.fedmsg.policy.TopicPolicy;
 import org.fedmsg.testing.TestClock;
 import org.fedmsg.testing.TestPki;
-import org.fedmsg.testing.TestPki.KeyType;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,28 +33,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReplayMemoryTest {
   static final String TOPIC = "org.fedoraproject.dev.test.thing";
-  static TrustStore trust;
-  static Signer rsa;
-  static Signer ed;
-  static Signer other;
+  static final VerifierPki PKI = new VerifierPki();
   TestClock clock;
   @TempDir Path dir;
 
-  @BeforeAll
-  static void pki() {
-    TestPki.Issued ca = TestPki.rootCa("root").keyType(KeyType.EC_P256).build();
-    TestPki.Issued r = ca.issue("svc-rsa").keyType(KeyType.RSA_2048).build();
-    TestPki.Issued e = ca.issue("svc-ed").keyType(KeyType.ED25519).build();
-    TestPki.Issued o = ca.issue("svc-other").keyType(KeyType.ED25519).build();
-    rsa = Signer.of(r.privateKey(), r.chain());
-    ed = Signer.of(e.privateKey(), e.chain());
-    other = Signer.of(o.privateKey(), o.chain());
-    trust = TrustStore.create(TrustOptions.builder().caCertificates(List.of(ca.certificate())).backgroundRefresh(false).build());
-  }
-
   @AfterAll
   static void close() {
-    trust.close();
+    PKI.close();
   }
 
   @BeforeEach
@@ -67,7 +48,7 @@ class ReplayMemoryTest {
   }
 
   MessageVerifier.Builder live() {
-    return MessageVerifier.builder().trust(trust).clock(clock).replayWindow(Duration.ofMinutes(10));
+    return MessageVerifier.builder().trust(PKI.trust).clock(clock).replayWindow(Duration.ofMinutes(10));
   }
 
   ObjectNode body() {
@@ -79,7 +60,7 @@ class ReplayMemoryTest {
   }
 
   List<byte[]> v1(ObjectNode unsigned) {
-    return List.of(TOPIC.getBytes(StandardCharsets.UTF_8), Fedmsg1.signToWire(unsigned, rsa));
+    return List.of(TOPIC.getBytes(StandardCharsets.UTF_8), Fedmsg1.signToWire(unsigned, PKI.rsa));
   }
 
   static List<byte[]> v2(Signer s, ObjectNode unsigned, String epoch, long seq) {
@@ -97,13 +78,13 @@ class ReplayMemoryTest {
         : TopicPolicy.parse("default: deny\n", "t", TopicNamespace.DEFAULT).decide(topic, cn);
     try (MessageVerifier v = live().policy(switchable).build()) {
       List<byte[]> m1 = v1(body());
-      List<byte[]> m2 = v2(ed, body(), "ep", 5);
+      List<byte[]> m2 = v2(PKI.ed, body(), "ep", 5);
       assertThat(reason(v.verify(m1))).isEqualTo(Reason.NOT_AUTHORIZED);
       assertThat(reason(v.verify(m2))).isEqualTo(Reason.NOT_AUTHORIZED);
       allow.set(true);
       assertThat(v.verify(m1).isValid()).as("fedmsg/1 id was not recorded while denied").isTrue();
       // the denied seq 5 did not advance the sequence either: 3 is not a replay
-      assertThat(v.verify(v2(ed, body(), "ep", 3)).isValid()).isTrue();
+      assertThat(v.verify(v2(PKI.ed, body(), "ep", 3)).isValid()).isTrue();
       assertThat(v.verify(m2).isValid()).isTrue();
       assertThat(reason(v.verify(m1))).isEqualTo(Reason.DUPLICATE);
       assertThat(reason(v.verify(m2))).isEqualTo(Reason.DUPLICATE);
@@ -115,13 +96,13 @@ class ReplayMemoryTest {
   @Test
   void signerOverItsBound_forgetsOnlyItsOwnIds_andTheirReplaysStillFail() {
     try (MessageVerifier v = live().seenIds(3).build()) {
-      List<byte[]> fromOther = v2(other, body(), "o", 1);
+      List<byte[]> fromOther = v2(PKI.other, body(), "o", 1);
       assertThat(v.verify(fromOther).isValid()).isTrue();
-      List<byte[]> first = v2(ed, body(), "e", 1);
+      List<byte[]> first = v2(PKI.ed, body(), "e", 1);
       assertThat(v.verify(first).isValid()).isTrue();
       for (int i = 0; i < 10; i++) {
         clock.advance(Duration.ofSeconds(1));
-        assertThat(v.verify(v2(ed, body(), "e2-" + i, 1)).isValid()).isTrue();
+        assertThat(v.verify(v2(PKI.ed, body(), "e2-" + i, 1)).isValid()).isTrue();
       }
       // ed's first id was forgotten, but its timestamp is now at or below ed's floor
       assertThat(reason(v.verify(List.of(first.get(0), first.get(1), first.get(2))))).isEqualTo(Reason.DUPLICATE);
@@ -134,11 +115,11 @@ class ReplayMemoryTest {
   @Test
   void signersOverTheBound_droppedSignerStaysProtectedByTheFloor() {
     try (MessageVerifier v = live().signers(1).build()) {
-      List<byte[]> fromEd = v2(ed, body(), "e", 1);
+      List<byte[]> fromEd = v2(PKI.ed, body(), "e", 1);
       List<byte[]> rsaSignedThen = v1(body());
       assertThat(v.verify(fromEd).isValid()).isTrue();
       clock.advance(Duration.ofSeconds(2));
-      assertThat(v.verify(v2(other, body(), "o", 1)).isValid()).isTrue(); // ed's ids are dropped
+      assertThat(v.verify(v2(PKI.other, body(), "o", 1)).isValid()).isTrue(); // PKI.ed's ids are dropped
       assertThat(reason(v.verify(fromEd))).as("dropped, yet not replayable").isEqualTo(Reason.DUPLICATE);
       assertThat(reason(v.verify(rsaSignedThen))).as("at the floor of signers seen afterwards")
           .isEqualTo(Reason.DUPLICATE);
@@ -151,7 +132,7 @@ class ReplayMemoryTest {
   @Test
   void restartWithStateDirectory_restoresIds() {
     List<byte[]> m1 = v1(body());
-    List<byte[]> m2 = v2(ed, body(), "ep", 1);
+    List<byte[]> m2 = v2(PKI.ed, body(), "ep", 1);
     try (MessageVerifier v = live().stateDirectory(dir).build()) {
       assertThat(v.replayMemoryPersistent()).isTrue();
       assertThat(v.verify(m1).isValid()).isTrue();
@@ -249,7 +230,7 @@ class ReplayMemoryTest {
 
   @Test
   void fedmsg2_versionOneFrame_refused() {
-    List<byte[]> f = v2(ed, body(), "ep", 1);
+    List<byte[]> f = v2(PKI.ed, body(), "ep", 1);
     byte[] sf = f.get(2).clone();
     sf[4] = 1;
     try (MessageVerifier v = live().build()) {
@@ -261,10 +242,10 @@ class ReplayMemoryTest {
 
   @Test
   void fedmsg2_otherChainOfTheSameKey_badSignature() throws Exception {
-    List<byte[]> f = v2(ed, body(), "ep", 1);
+    List<byte[]> f = v2(PKI.ed, body(), "ep", 1);
     SignatureFrame sf = SignatureFrame.parse(f.get(2));
     // the same leaf followed by its issuer: a different chain field, same key
-    byte[] chain = SignatureFrame.chainBytes(List.of(ed.certificate(), ed.certificate()));
+    byte[] chain = SignatureFrame.chainBytes(List.of(PKI.ed.certificate(), PKI.ed.certificate()));
     List<byte[]> swapped = List.of(f.get(0), f.get(1), SignatureFrame.encode(sf.algorithm, sf.signature, chain));
     try (MessageVerifier v = live().build()) {
       VerificationResult r = v.verify(swapped);
@@ -295,10 +276,10 @@ class ReplayMemoryTest {
     ObjectNode b = body().put("epoch", "ep").put("seq", 1);
     String text = new String(CanonicalJson.encode(b), StandardCharsets.UTF_8);
     byte[] dup = ("{\"msg\":{\"x\":1}," + text.substring(1)).getBytes(StandardCharsets.UTF_8);
-    byte[] chain = SignatureFrame.chainBytes(ed.chain());
-    byte[] sig = ed.sign(Fedmsg2.signedBytes(ed.algorithm(), Fedmsg2.chainDigest(chain), topic, dup));
+    byte[] chain = SignatureFrame.chainBytes(PKI.ed.chain());
+    byte[] sig = PKI.ed.sign(Fedmsg2.signedBytes(PKI.ed.algorithm(), Fedmsg2.chainDigest(chain), topic, dup));
     try (MessageVerifier v = live().build()) {
-      MessageVerifier.Verdict verdict = v.check(List.of(topic, dup, SignatureFrame.encode(ed.algorithm().wireName(), sig, chain)));
+      MessageVerifier.Verdict verdict = v.check(List.of(topic, dup, SignatureFrame.encode(PKI.ed.algorithm().wireName(), sig, chain)));
       assertThat(verdict.cause()).isEqualTo(MessageVerifier.DUPLICATE_KEY);
     }
   }
@@ -312,7 +293,7 @@ class ReplayMemoryTest {
     };
     try (MessageVerifier v = live().policy(broken).build()) {
       MessageVerifier.Verdict v1 = v.check(v1(body()));
-      MessageVerifier.Verdict v2 = v.check(v2(ed, body(), "ep", 1));
+      MessageVerifier.Verdict v2 = v.check(v2(PKI.ed, body(), "ep", 1));
       for (MessageVerifier.Verdict verdict : List.of(v1, v2)) {
         assertThat(verdict.result().isValid()).isFalse();
         assertThat(verdict.cause()).isEqualTo(MessageVerifier.INTERNAL);

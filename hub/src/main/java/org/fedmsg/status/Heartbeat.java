@@ -157,6 +157,7 @@ public final class Heartbeat implements AutoCloseable {
     body.put("received", stats.received());
     body.put("rejected", stats.rejected());
     body.set("rejected_by_reason", byReason(stats));
+    body.put("peer_disconnects", stats.peerDisconnects());
     body.put("uptime_s", Duration.between(started, now).toSeconds());
     body.put("interval_s", interval.toMillis() / 1000.0);
     JsonNode more = extra.get();

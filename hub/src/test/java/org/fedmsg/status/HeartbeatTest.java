@@ -45,6 +45,7 @@ class HeartbeatTest {
     try (Bus pub = publisher("pkgdb");
         Heartbeat beat = Heartbeat.start(pub, "pkgdb", Duration.ofHours(1), () -> null)) {
       assertThat(beat.body().get("rejected_by_reason").isObject()).isTrue();
+      assertThat(beat.body().get("peer_disconnects").isIntegralNumber()).isTrue();
     }
   }
 

@@ -26,6 +26,7 @@ import org.fedmsg.crypto.VerificationResult.Reason;
  *   <li>{@code fedmsg_messages_rejected_total{reason=...}} (every reason, 0 when never seen)
  *   <li>{@code fedmsg_handler_errors_total}, {@code fedmsg_gaps_total}
  *   <li>{@code fedmsg_curve_handshake_failures_total}, {@code fedmsg_curve_refusals_total}
+ *   <li>{@code fedmsg_peer_disconnects_total} (connections of receiving sockets that ended)
  * </ul>
  */
 public final class BusMeters {
@@ -60,6 +61,9 @@ public final class BusMeters {
         stats, BusStats::curveHandshakeFailures);
     counter(registry, "fedmsg.curve.refusals", "CURVE clients refused by the ZAP handler", tags, stats,
         BusStats::curveRefusals);
+    counter(registry, "fedmsg.peer.disconnects",
+        "connections of receiving sockets that ended (peer left, broke the protocol or sent a frame over "
+            + "max_message_size)", tags, stats, BusStats::peerDisconnects);
     for (Reason reason : Reason.values()) {
       counter(registry, "fedmsg.messages.rejected", "messages rejected, by reason",
           tags.and("reason", reason.name()), stats, s -> s.rejected(reason));

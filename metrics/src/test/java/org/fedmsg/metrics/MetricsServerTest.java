@@ -52,6 +52,14 @@ class MetricsServerTest {
       assertThat(value(body, "fedmsg_messages_rejected_total", "component=\"subscriber\",reason=\"UNTRUSTED_CHAIN\""))
           .isEqualTo(0.0);
       assertThat(body).contains("# HELP fedmsg_gaps_total");
+
+      pub.close();   // the subscriber's connection to it ends
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (sub.stats().peerDisconnects() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(value(get(server, "/metrics").body(), "fedmsg_peer_disconnects_total", "component=\"subscriber\""))
+          .isGreaterThanOrEqualTo(1.0);
     }
   }
 

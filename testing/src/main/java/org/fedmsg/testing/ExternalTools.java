@@ -44,6 +44,14 @@ public final class ExternalTools {
     return require("openssl", "apt-get install -y openssl");
   }
 
+  /**
+   * The systemd-analyze binary (Debian package systemd). Its {@code verify} works without a
+   * running systemd, so it checks unit files in containers too.
+   */
+  public static Path systemdAnalyze() {
+    return require("systemd-analyze", "apt-get install -y systemd");
+  }
+
   /** A python3 whose zmq module has CURVE (Debian package python3-zmq). */
   public static Path python3WithZmqCurve() {
     // the system python first: Debian's python3-zmq is installed for it, while a python3 earlier on

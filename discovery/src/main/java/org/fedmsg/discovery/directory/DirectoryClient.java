@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.fedmsg.crypto.CurveKeyPair;
+import org.fedmsg.crypto.LogText;
 import org.fedmsg.crypto.SignerIdentity;
 import org.fedmsg.crypto.Z85;
 import org.fedmsg.crypto.VerificationResult;
@@ -203,7 +204,7 @@ public final class DirectoryClient implements AutoCloseable {
     } else {
       problems.addAll(down);
     }
-    problems.forEach(p -> LOG.warn("{}", p));
+    problems.forEach(p -> LOG.warn("{}", LogText.escape(p.toString())));   // URLs and details come from replicas
     return new QueryResult(new ArrayList<>(newest.values()), problems, replies);
   }
 

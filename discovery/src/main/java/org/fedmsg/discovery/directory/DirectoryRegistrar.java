@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.fedmsg.crypto.LogText;
 import org.fedmsg.crypto.Signer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -173,7 +174,7 @@ public final class DirectoryRegistrar implements AutoCloseable {
     for (DirectoryClient.RegisterOutcome o : outcomes) {
       if (!o.accepted()) {
         LOG.warn("Directory replica {} did not take the {} of {}: {}{}", o.server(),
-            r.withdrawal() ? "withdrawal" : "registration", service, o.detail(),
+            r.withdrawal() ? "withdrawal" : "registration", service, LogText.escape(o.detail()),
             "rejected".equals(o.detail()) ? " (the replica's log has the reason)" : "");
       }
     }

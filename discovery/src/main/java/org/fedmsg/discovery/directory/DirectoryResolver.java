@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.fedmsg.crypto.LogText;
 import org.fedmsg.discovery.Endpoint;
 import org.fedmsg.discovery.EndpointResolver;
 import org.fedmsg.discovery.Problem;
@@ -92,7 +93,7 @@ final class DirectoryResolver implements EndpointResolver {
       String detail = "live registrations give this URL different CURVE keys " + shown + "; "
           + (keep ? "keeping the key served before (" + previous.orElse("none") + ")"
               : "not serving it until they agree");
-      LOG.warn("Directory source {}: {}: {}", label, url, detail);
+      LOG.warn("Directory source {}: {}: {}", label, LogText.escape(url), LogText.escape(detail));
       problems.add(new Problem(label, Problem.Kind.BAD_CURVE_KEY, url, detail));
       if (keep) {
         chosen.put(url, previous);

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.fedmsg.crypto.AllowedCurveClients;
 import org.fedmsg.crypto.CurveKeyPair;
+import org.fedmsg.crypto.LogText;
 import org.fedmsg.crypto.SignerIdentity;
 import org.fedmsg.crypto.VerificationResult;
 import org.fedmsg.crypto.VerificationResult.Reason;
@@ -457,7 +458,8 @@ public final class DirectoryServer implements AutoCloseable {
     put(r.service(), new Stored(sr, signer, signerKey, stored, bytes));
     if (!fromState) {
       LOG.info("Directory: {} {} by {} (until {}): {}", r.withdrawal() ? "withdrawal of" : "registration of",
-          r.service(), signer.commonName(), r.expiresAt(), r.endpoints());
+          LogText.escape(r.service()), LogText.escape(signer.commonName()), r.expiresAt(),
+          LogText.escape(r.endpoints().toString()));
     }
     dirty = true;
     saveStateIfDue();
@@ -526,7 +528,7 @@ public final class DirectoryServer implements AutoCloseable {
 
   private ObjectNode refuse(Refusal refusal, String detail) {
     refusals.get(refusal).incrementAndGet();
-    LOG.warn("Directory {}: registration refused ({}): {}", endpoint, refusal, detail);
+    LOG.warn("Directory {}: registration refused ({}): {}", endpoint, refusal, LogText.escape(detail));
     return refused(refusal + ": " + detail);
   }
 
@@ -575,7 +577,8 @@ public final class DirectoryServer implements AutoCloseable {
 
   private void reject(Reason reason, String detail) {
     rejections.get(reason).incrementAndGet();
-    LOG.warn("Directory {}: registration rejected ({}): {}", endpoint, reason, detail);
+    // the detail quotes what the sender wrote (names of its certificates, its service names)
+    LOG.warn("Directory {}: registration rejected ({}): {}", endpoint, reason, LogText.escape(detail));
   }
 
   private static ObjectNode status(String s) {

@@ -105,6 +105,31 @@ class DirectoryAttacksTest {
     return signed(DirectoryPki.signer(pki.pkgdb), "pkgdb.app01", List.of(url), Optional.of(key), Duration.ofMinutes(5));
   }
 
+  // ---- Log injection: what a peer names is escaped in the directory's log lines ----
+
+  @Test
+  void craftedSignerName_newlineAndTerminalEscape_oneEscapedLogLine() throws Exception {
+    // A CA that signs whatever subject a request carries issued this name.
+    TestPki.Issued crafted = pki.ca.issue("pkgdb-app01.example.test\nWARN forged directory line\u001b[2J").build();
+    startReplicas(DirectoryServer.Settings.DEFAULT);
+    java.io.PrintStream realErr = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      assertThat(client(one).register(signed(DirectoryPki.signer(crafted), "pkgdb.app01", List.of(PKGDB_URL),
+          Optional.of(PKGDB_KEY), Duration.ofMinutes(5))).get(0).accepted()).isFalse();
+    } finally {
+      System.setErr(realErr);
+    }
+    String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+    realErr.print(log);
+    assertThat(log).doesNotContain("\u001b");
+    assertThat(log.lines()).noneMatch(l -> l.startsWith("WARN forged"))
+        .anyMatch(l -> l.contains("registration rejected (NOT_AUTHORIZED)")
+            && l.contains("pkgdb-app01.example.test\\nWARN forged directory line\\x1b[2J"));
+    assertThat(one.rejections().get(Reason.NOT_AUTHORIZED)).isEqualTo(1L);
+  }
+
   // ---- 1. Any endpoint under your own name ----
 
   @Test

@@ -1,4 +1,4 @@
-package org.fedmsg;
+package org.fedmsg.crypto;
 
 /**
  * Makes untrusted text (topics, msg_ids, signer names, causes, peer addresses) safe to put in a
@@ -6,6 +6,9 @@ package org.fedmsg;
  * itself. Control characters (C0, DEL, C1), line and paragraph separators and bidirectional
  * controls become visible escapes ({@code \n}, {@code \x1b}, {@code \u202e}); a backslash is
  * doubled so that an escape in the input cannot pass for one we wrote.
+ *
+ * <p>It lives in this module, the lowest that both the bus ({@code core}) and the directory
+ * ({@code discovery}) depend on, so that both escape what peers send with the same rules.
  */
 public final class LogText {
   private LogText() {}
