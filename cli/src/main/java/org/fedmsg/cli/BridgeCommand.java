@@ -22,9 +22,13 @@ import picocli.CommandLine.Spec;
 
 /** {@code fedmsg bridge}: the bus to RabbitMQ or RabbitMQ to the bus, in fedora-messaging's format. */
 @Command(name = "bridge", mixinStandardHelpOptions = true,
-    description = {"Carry messages between the bus and RabbitMQ (the amqp: keys), in fedora-messaging's format,",
-        "until stopped. --to-amqp publishes every verified bus message to amqp.exchange; --from-amqp",
-        "consumes amqp.queue and publishes on the bus signed by this bridge's certificate. See docs/amqp.md."})
+    description = {"Carry messages between the bus and RabbitMQ (the amqp: keys) in fedora-messaging's format.",
+        "--to-amqp publishes every verified bus message to amqp.exchange;",
+        "--from-amqp consumes amqp.queue and publishes on the bus signed by this bridge's certificate.",
+        "Runs until stopped; see docs/amqp.md."},
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {"0:stopped by a signal", "1:the bus could not be opened (an address in use)",
+        "2:usage or configuration error"})
 public final class BridgeCommand implements Callable<Integer> {
   @Mixin ConfigOptions configOptions;
 
