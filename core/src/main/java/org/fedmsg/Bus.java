@@ -11,8 +11,8 @@ import java.util.Set;
  * }
  * }</pre>
  *
- * <p>Thread-safe: any thread may publish and subscribe. Handlers run on the bus's receiving
- * thread (see {@link MessageHandler}).
+ * <p>Thread-safe: any thread may publish and subscribe. Handlers run one message at a time in
+ * arrival order on the bus's receiving side (see {@link MessageHandler}).
  */
 public interface Bus extends AutoCloseable {
 

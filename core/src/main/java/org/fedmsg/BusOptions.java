@@ -43,6 +43,7 @@ public final class BusOptions {
   final Discovery discovery;
   final boolean endpointsOverridden;
   final CurveOptions curve;
+  final int verifyThreads;
 
   private BusOptions(Builder b) {
     this.topicPrefix = b.topicPrefix;
@@ -69,6 +70,7 @@ public final class BusOptions {
     this.discovery = b.discovery;
     this.endpointsOverridden = b.endpointsOverridden;
     this.curve = b.curve;
+    this.verifyThreads = b.verifyThreads;
   }
 
   public static Builder builder() {
@@ -120,6 +122,11 @@ public final class BusOptions {
     return curve;
   }
 
+  /** Threads that verify received messages (config {@code verify_threads}; default: every core). */
+  public int verifyThreads() {
+    return verifyThreads;
+  }
+
   /** Builds {@link BusOptions}; setters validate their argument, {@link #build()} the combination. */
   public static final class Builder {
     private String topicPrefix = "org.fedoraproject";
@@ -144,6 +151,7 @@ public final class BusOptions {
     private Discovery discovery;
     private boolean endpointsOverridden;
     private CurveOptions curve = CurveOptions.disabled();
+    private int verifyThreads = Runtime.getRuntime().availableProcessors();
 
     private Builder() {}
 
@@ -271,6 +279,22 @@ public final class BusOptions {
       // Endpoints set after this call are the program's choice and win over discovery.
       endpointsOverridden = false;
       curve(CurveOptions.fromConfig(config, clock));
+      config.verifyThreads().ifPresent(this::verifyThreads);
+      return this;
+    }
+
+    /**
+     * How many threads verify received messages (default: the number of cores). Each publisher's
+     * messages are still delivered in the order they arrived, one at a time; 1 verifies on the
+     * receiving thread.
+     *
+     * @throws IllegalArgumentException if below 1
+     */
+    public Builder verifyThreads(int threads) {
+      if (threads < 1) {
+        throw new IllegalArgumentException("verify_threads must be at least 1, not " + threads);
+      }
+      this.verifyThreads = threads;
       return this;
     }
 

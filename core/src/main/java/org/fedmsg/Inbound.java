@@ -53,59 +53,117 @@ final class Inbound {
     this.verifier = verifier;
   }
 
+  /**
+   * A message between {@link #prepare} and {@link #complete}: a final outcome already, or a body
+   * whose order-dependent checks are still to come.
+   */
+  static final class Pending {
+    final Outcome done;
+    final String topic;
+    final ObjectNode body;
+    final byte[] raw;
+    final WireFormat format;
+    /** fedmsg/2's signature frame, kept with the message; null for fedmsg/1. */
+    final byte[] signatureFrame;
+    final MessageVerifier.Prepared prepared;
+
+    private Pending(Outcome done, String topic, ObjectNode body, byte[] raw, WireFormat format, byte[] signatureFrame,
+        MessageVerifier.Prepared prepared) {
+      this.done = done;
+      this.topic = topic;
+      this.body = body;
+      this.raw = raw;
+      this.format = format;
+      this.signatureFrame = signatureFrame;
+      this.prepared = prepared;
+    }
+
+    static Pending done(Outcome outcome) {
+      return new Pending(outcome, null, null, null, null, null, null);
+    }
+  }
+
   Outcome check(List<byte[]> frames) {
+    return complete(prepare(frames));
+  }
+
+  /**
+   * Everything that depends on the message alone (decoding, signature, policy): thread-safe, in
+   * any order. Never throws for bad input.
+   */
+  Pending prepare(List<byte[]> frames) {
+    return prepareFrames(frames);
+  }
+
+  /**
+   * Everything that depends on the message alone (decoding, signature, policy): thread-safe, in
+   * any order. Never throws for bad input.
+   */
+  /**
+   * The replay and sequence checks, which depend on the messages before: call in arrival order,
+   * one message at a time.
+   */
+  Outcome complete(Pending p) {
+    if (p.done != null) {
+      return p.done;
+    }
+    MessageVerifier.Verdict verdict = verifier.complete(p.prepared);
+    VerificationResult result = verdict.result();
+    long missed = verdict.missed();
+    if (result instanceof VerificationResult.Invalid invalid) {
+      return Outcome.reject(invalid.reason(), verdict.cause(), invalid.detail(), p.topic, p.body)
+          .signedBy(invalid.signer() == null ? null : invalid.signer().commonName());
+    }
+    String signer = ((VerificationResult.Valid) result).signer().commonName();
+    return Outcome.accept(new Message(p.topic, p.body, p.raw, p.format, signer, p.signatureFrame), missed);
+  }
+
+  private Pending prepareFrames(List<byte[]> frames) {
     int count = frames.size();
     if (count != 2 && count != 3 || frames.contains(null)) {
-      return Outcome.reject(Reason.MALFORMED, "frame-count", "expected 2 frames (fedmsg/1) or 3 (fedmsg/2), got "
-          + (frames.contains(null) ? "more than 16" : count), "");
+      return Pending.done(Outcome.reject(Reason.MALFORMED, "frame-count", "expected 2 frames (fedmsg/1) or 3 (fedmsg/2), got "
+          + (frames.contains(null) ? "more than 16" : count), ""));
     }
     String topic = org.fedmsg.json.CanonicalJson.strictUtf8(frames.get(0));
     if (topic == null) {
-      return Outcome.reject(Reason.MALFORMED, "not-utf8", "topic frame is not UTF-8", "");
+      return Pending.done(Outcome.reject(Reason.MALFORMED, "not-utf8", "topic frame is not UTF-8", ""));
     }
     byte[] raw = frames.get(1);
     if (!org.fedmsg.json.CanonicalJson.isStrictUtf8(raw)) {
-      return Outcome.reject(Reason.MALFORMED, "not-utf8", "body frame is not UTF-8", topic);
+      return Pending.done(Outcome.reject(Reason.MALFORMED, "not-utf8", "body frame is not UTF-8", topic));
     }
     JsonNode parsed;
     try {
       parsed = org.fedmsg.json.CanonicalJson.parseUnique(raw);
     } catch (org.fedmsg.json.MalformedJsonException e) {
       // a repeated key reads differently in first-wins and last-wins parsers: never forwarded
-      return Outcome.reject(Reason.MALFORMED, e.isDuplicateKey() ? "duplicate-key" : "not-json",
-          "body is not JSON: " + e.getMessage(), topic);
+      return Pending.done(Outcome.reject(Reason.MALFORMED, e.isDuplicateKey() ? "duplicate-key" : "not-json",
+          "body is not JSON: " + e.getMessage(), topic));
     }
     if (!(parsed instanceof ObjectNode body)) {
-      return Outcome.reject(Reason.MALFORMED, "not-object",
-          "body is JSON " + parsed.getNodeType().name().toLowerCase(Locale.ROOT) + ", not an object", topic);
+      return Pending.done(Outcome.reject(Reason.MALFORMED, "not-object",
+          "body is JSON " + parsed.getNodeType().name().toLowerCase(Locale.ROOT) + ", not an object", topic));
     }
     JsonNode bodyTopic = body.get("topic");
     if (bodyTopic == null || !bodyTopic.isTextual() || !bodyTopic.textValue().equals(topic)) {
-      return Outcome.reject(Reason.TOPIC_MISMATCH, "topic-mismatch",
+      return Pending.done(Outcome.reject(Reason.TOPIC_MISMATCH, "topic-mismatch",
           "frame topic '" + topic + "' differs from body topic " + (bodyTopic == null ? "(none)" : bodyTopic), topic,
-          body);
+          body));
     }
     WireFormat format = count == 2 ? WireFormat.FEDMSG1 : WireFormat.FEDMSG2;
     if (count == 2 && topic.contains(ZmqPublisher.PROBE_MARKER)) {
-      return new Outcome(new Message(topic, body, raw, format, null), null, true, 0, null);
+      return Pending.done(new Outcome(new Message(topic, body, raw, format, null), null, true, 0, null));
     }
     if (!validate) {
-      return Outcome.accept(new Message(topic, body, raw, format, null, count == 3 ? frames.get(2) : null), 0);
+      return Pending.done(Outcome.accept(new Message(topic, body, raw, format, null, count == 3 ? frames.get(2) : null),
+          0));
     }
     if (verifier == null) {
-      return count == 2 && !body.has("signature")
+      return Pending.done(count == 2 && !body.has("signature")
           ? Outcome.reject(Reason.UNSIGNED, "unsigned", "message carries no signature", topic, body)
-          : Outcome.reject(Reason.UNTRUSTED_CHAIN, "no-trust", "no CA is configured to verify signatures", topic, body);
+          : Outcome.reject(Reason.UNTRUSTED_CHAIN, "no-trust", "no CA is configured to verify signatures", topic, body));
     }
-    MessageVerifier.Verdict verdict = count == 2 ? verifier.checkParsed(topic, body) : verifier.check(frames);
-    VerificationResult result = verdict.result();
-    long missed = verdict.missed();
-    if (result instanceof VerificationResult.Invalid invalid) {
-      return Outcome.reject(invalid.reason(), verdict.cause(), invalid.detail(), topic, body)
-          .signedBy(invalid.signer() == null ? null : invalid.signer().commonName());
-    }
-    String signer = ((VerificationResult.Valid) result).signer().commonName();
-    return Outcome.accept(new Message(topic, body, raw, format, signer, count == 3 ? frames.get(2) : null), missed);
+    MessageVerifier.Prepared prepared = count == 2 ? verifier.prepareParsed(topic, body) : verifier.prepare(frames);
+    return new Pending(null, topic, body, raw, format, count == 3 ? frames.get(2) : null, prepared);
   }
-
 }

@@ -34,13 +34,29 @@ final class Receiver {
    * @return the accepted message, or null when it was a probe answer or was rejected
    */
   Message accept(List<byte[]> frames, Consumer<Message> probeSink) {
+    return complete(prepare(frames), probeSink);
+  }
+
+  /** The checks that depend on the message alone; thread-safe, any order (see {@link ParallelReceiver}). */
+  Inbound.Pending prepare(List<byte[]> frames) {
+    try {
+      return inbound.prepare(frames);
+    } catch (RuntimeException e) {
+      return Inbound.Pending.done(Inbound.Outcome.reject(Reason.MALFORMED, "internal", e.toString(), ""));
+    }
+  }
+
+  /** The order-dependent checks, counting and reporting: in arrival order, one at a time. */
+  Message complete(Inbound.Pending pending, Consumer<Message> probeSink) {
     received.increment();
     Inbound.Outcome outcome;
+    long start = System.nanoTime();
     try {
-      outcome = inbound.check(frames);
+      outcome = inbound.complete(pending);
     } catch (RuntimeException e) {
       outcome = Inbound.Outcome.reject(Reason.MALFORMED, "internal", e.toString(), "");
     }
+    long checkNanos = System.nanoTime() - start;
     if (outcome.probe()) {
       if (probeSink != null) {
         probeSink.accept(outcome.message());
@@ -56,6 +72,11 @@ final class Receiver {
       RejectionLog.AUDIT.warn("gap: {} message(s) of the publisher signing as {} were lost before {} (peer {})",
           outcome.missed(), LogText.escape(outcome.message().signer().orElse("?")),
           LogText.escape(outcome.message().topic()), LogText.escape(ZmqSubscriber.deliveringPeer()));
+    }
+    try {
+      options.listener.messageAccepted(outcome.message(), checkNanos);
+    } catch (RuntimeException e) {
+      LOG.warn("bus listener failed: {}", e.toString());
     }
     return outcome.message();
   }

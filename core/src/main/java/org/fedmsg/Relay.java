@@ -27,6 +27,7 @@ public final class Relay implements AutoCloseable {
   private final ZmqPublisher outbound;
   private final ZmqSubscriber inbound;
   private final Receiver receiver;
+  private final ParallelReceiver pipeline;
   private final org.fedmsg.wire.MessageVerifier verifier;
   private ZapHandler zap;
   private org.fedmsg.discovery.directory.DirectoryRegistrar registrar;
@@ -36,6 +37,7 @@ public final class Relay implements AutoCloseable {
   private Relay(BusOptions options, List<String> outboundEndpoints) {
     this.verifier = BusSecurity.resolveVerifier(options, "relay", owned);
     this.receiver = new Receiver(options, verifier);
+    this.pipeline = new ParallelReceiver(receiver, options.verifyThreads, this::forward, null, "relay");
     context.setLinger(options.socketOptions.lingerMs());
     CurveOptions curve = options.curve;
     ZmqPublisher out = null;
@@ -106,10 +108,11 @@ public final class Relay implements AutoCloseable {
   }
 
   private void onFrames(List<byte[]> frames) {
-    Message accepted = receiver.accept(frames);
-    if (accepted == null) {
-      return;
-    }
+    pipeline.submit(frames);
+  }
+
+  /** In arrival order, one at a time (see {@link ParallelReceiver}). */
+  private void forward(List<byte[]> frames, Message accepted) {
     if (outbound.send(frames.toArray(new byte[0][]))) {
       forwarded.increment();
     } else {
@@ -169,6 +172,7 @@ public final class Relay implements AutoCloseable {
       registrar.close();
     }
     inbound.close();
+    pipeline.close();
     outbound.close();
     if (zap != null) {
       zap.close();

@@ -88,10 +88,12 @@ record SocketOptions(
   }
 
   /**
-   * How long a ZMTP handshake may take before the connection is dropped and retried. JeroMQ very
-   * occasionally leaves a freshly accepted loopback connection without its handshake (seen about
-   * once in ten quickstart runs on a loaded machine); a short limit turns that stall into a
-   * reconnect a second later instead of a silent, permanent loss of the connection.
+   * How long a ZMTP handshake may take before the connection is dropped and retried. JeroMQ
+   * 0.5.4's poller occasionally leaves a new outgoing connection's engine unpolled (its channel
+   * keeps only the connecter's cancelled key), so the handshake never starts until something else
+   * changes that I/O thread's poll set; the handshake timer still fires, turning the stall into a
+   * reconnect a second later. Cause, figures and the limit's cost under bursts of connections:
+   * {@code docs/architecture.md}, "JeroMQ's stalled handshake"; {@code HandshakeStallStressTest}.
    */
   static final int HANDSHAKE_IVL_MILLIS = 1000;
 

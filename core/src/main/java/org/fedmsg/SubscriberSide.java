@@ -22,6 +22,8 @@ final class SubscriberSide {
   private final Probes probes;
   private final Object lock = new Object();
   private volatile Receiver receiver;
+  /** Verifies on {@code verify_threads} workers, delivers in arrival order (see {@link ParallelReceiver}). */
+  private volatile ParallelReceiver pipeline;
   private volatile ZmqSubscriber subscriber;
   private volatile boolean closed;
 
@@ -51,6 +53,8 @@ final class SubscriberSide {
       }
       if (subscriber == null) {
         receiver = new Receiver(options, BusSecurity.resolveVerifier(options, BusSecurity.busComponent(options), owned));
+        pipeline = new ParallelReceiver(receiver, options.verifyThreads, (frames, m) -> dispatcher.dispatch(m),
+            probes::record, "bus");
         ZmqSubscriber created = new ZmqSubscriber(context, options.socketOptions, options.curve, null, this::onFrames,
             "bus");
         Discovery found;
@@ -112,10 +116,7 @@ final class SubscriberSide {
 
   /** Runs on the receiving thread for every multipart message. */
   private void onFrames(List<byte[]> frames) {
-    Message message = receiver.accept(frames, probes::record);
-    if (message != null) {
-      dispatcher.dispatch(message);
-    }
+    pipeline.submit(frames);
   }
 
   private TrustStore ownedTrustStore() {
@@ -147,6 +148,10 @@ final class SubscriberSide {
     ZmqSubscriber sub = subscriber;
     if (sub != null) {
       sub.close();
+    }
+    ParallelReceiver p = pipeline;
+    if (p != null) {
+      p.close();
     }
   }
 }

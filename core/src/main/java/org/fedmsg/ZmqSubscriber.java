@@ -541,6 +541,21 @@ final class ZmqSubscriber implements AutoCloseable {
     return DELIVERING_PEER.get();
   }
 
+  /** Runs {@code r} as if delivering from {@code peer} (a message verified on another thread). */
+  static void asPeer(String peer, Runnable r) {
+    String before = DELIVERING_PEER.get();
+    DELIVERING_PEER.set(peer);
+    try {
+      r.run();
+    } finally {
+      if (before == null) {
+        DELIVERING_PEER.remove();
+      } else {
+        DELIVERING_PEER.set(before);
+      }
+    }
+  }
+
   @Override
   public void close() {
     if (closed) {

@@ -54,7 +54,8 @@ class MessageFramesTest {
       assertThat(received.frames().get(1)[0]).isEqualTo((byte) '{');
       try (TrustStore trust = TrustStore.create(TrustOptions.builder().ca(caFile).backgroundRefresh(false).build());
           MessageVerifier verifier = MessageVerifier.builder().trust(trust).build()) {
-        assertThat(verifier.verify(received.frames()).isValid()).isTrue();
+        org.fedmsg.crypto.VerificationResult result = verifier.verify(received.frames());
+        assertThat(result.isValid()).as(result.toString()).isTrue();
       }
     }
   }

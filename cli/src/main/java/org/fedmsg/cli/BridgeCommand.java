@@ -46,12 +46,7 @@ public final class BridgeCommand implements Callable<Integer> {
       "and the fedmsg_bridge header. Default: the config's name, else 'bridge'."})
   String name;
 
-  @Option(names = "--metrics-port", defaultValue = "0",
-      description = "Serve Prometheus /metrics on this port (0, the default: off).")
-  int metricsPort;
-
-  @Option(names = "--metrics-host", defaultValue = "127.0.0.1", description = "Address for /metrics (default ${DEFAULT-VALUE}).")
-  String metricsHost;
+  @Mixin MetricsOptions metricsOptions;
 
   @Spec CommandSpec spec;
 
@@ -60,7 +55,7 @@ public final class BridgeCommand implements Callable<Integer> {
     FedmsgConfig config = configOptions.load();
     AmqpSettings settings = AmqpSettings.from(config);
     String bridgeName = name != null ? name : config.name().orElse("bridge");
-    PrometheusMeterRegistry registry = metricsPort > 0 ? MetricsServer.newRegistry() : null;
+    PrometheusMeterRegistry registry = metricsOptions.enabled() ? MetricsServer.newRegistry() : null;
     Bus bus;
     AutoCloseable bridge;
     String line;
@@ -107,8 +102,8 @@ public final class BridgeCommand implements Callable<Integer> {
     MetricsServer metrics = null;
     if (registry != null) {
       BusMeters.bind(registry, "bridge", bus::stats);
-      metrics = MetricsServer.start(metricsHost, metricsPort, registry);
-      line += " metrics " + metricsHost + ":" + metrics.port();
+      metrics = metricsOptions.start(registry);
+      line += " metrics " + metricsOptions.host + ":" + metrics.port();
     }
     CountDownLatch stop = new CountDownLatch(1);
     MetricsServer started = metrics;

@@ -1,5 +1,9 @@
 package org.fedmsg.cli;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.fedmsg.metrics.ComponentMeters;
+import org.fedmsg.metrics.MetricsServer;
+import picocli.CommandLine.Mixin;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -99,6 +103,8 @@ public final class DirectoryCommand implements Callable<Integer> {
             + "files, reloaded on change). Default: any client with a valid CURVE handshake.")
     List<String> curveAllowedClients;
 
+    @Mixin MetricsOptions metricsOptions;
+
     /** Creates the command. */
     public Serve() {}
 
@@ -163,7 +169,20 @@ public final class DirectoryCommand implements Callable<Integer> {
         err.flush();
         return 2;
       }
-      out.println("directory replica listening on " + server.endpoint());
+      PrometheusMeterRegistry registry = MetricsServer.newRegistry();
+      ComponentMeters.bindDirectory(registry, server);
+      MetricsServer metrics;
+      try {
+        metrics = metricsOptions.start(registry);
+      } catch (RuntimeException e) {
+        server.close();
+        trust.close();
+        err.println("fedmsg directory serve: " + e.getMessage());
+        err.flush();
+        return 1;
+      }
+      out.println("directory replica listening on " + server.endpoint()
+          + (metrics == null ? "" : "; metrics http://" + metricsOptions.host + ":" + metrics.port() + "/metrics"));
       out.flush();
       boolean interrupted = false;
       try {
@@ -175,6 +194,9 @@ public final class DirectoryCommand implements Callable<Integer> {
       } finally {
         server.close();
         trust.close();
+        if (metrics != null) {
+          metrics.close();
+        }
       }
       if (interrupted) {
         Thread.currentThread().interrupt();

@@ -1,5 +1,9 @@
 package org.fedmsg.cli;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.fedmsg.metrics.ComponentMeters;
+import org.fedmsg.metrics.MetricsServer;
+import org.fedmsg.metrics.ReceiveMeters;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +31,7 @@ import picocli.CommandLine.Spec;
         "draining the queues, and prints each consumer's counters."})
 public final class HubCommand implements Callable<Integer> {
   @Mixin ConfigOptions configOptions;
+  @Mixin MetricsOptions metricsOptions;
 
   @Option(names = "--with-consumers", split = ",", paramLabel = "CLASS",
       description = "Also run these consumer classes (fully qualified names, comma-separated).")
@@ -65,10 +70,14 @@ public final class HubCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Hub hub;
     BusOptions busOptions;
+    PrometheusMeterRegistry registry = MetricsServer.newRegistry();
     // Failures (Main's handler) prints a start-up failure as one line with its exit code.
     try {
       FedmsgConfig config = configOptions.load();
       BusOptions.Builder bus = BusOptions.builder().apply(config).active(false);
+      if (metricsOptions.enabled()) {
+        bus.listener(ReceiveMeters.create(registry, "hub", config.topicPrefix(), config.environment(), null));
+      }
       if (name != null) {
         bus.name(name);
       }
@@ -96,10 +105,21 @@ public final class HubCommand implements Callable<Integer> {
           : ": " + hub.notStarted() + "; enable one in the configuration or with --enable KEY"));
       return 1;
     }
+    MetricsServer metrics;
+    try {
+      ComponentMeters.bindHub(registry, hub);
+      metrics = metricsOptions.start(registry);
+    } catch (RuntimeException e) {
+      hub.close();
+      throw e;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     // On SIGTERM the JVM ends when the hooks have run: report from the hook itself.
     Thread hook = ProcessGuard.boundedHook("fedmsg-hub-shutdown", () -> {
       stopAndReport(hub, out);
+      if (metrics != null) {
+        metrics.close();
+      }
       stopped.countDown();
     });
     Runtime.getRuntime().addShutdownHook(hook);
@@ -108,13 +128,17 @@ public final class HubCommand implements Callable<Integer> {
         + (hub.notStarted().isEmpty() ? "" : "; not started: " + hub.notStarted())
         + hub.heartbeat().map(h -> "; heartbeat every " + Durations.format(h.interval()) + " as " + h.name()
             + " from " + hub.bus().publisherEndpoint() + Curve.describe(busOptions.curve())).orElse("")
-        + (ready ? "" : " (not every publisher confirmed the subscriptions yet)"));
+        + (ready ? "" : " (not every publisher confirmed the subscriptions yet)")
+        + (metrics == null ? "" : "; metrics http://" + metricsOptions.host + ":" + metrics.port() + "/metrics"));
     out.flush();
     if (timeout == null) {
       stopped.await();
     } else if (!stopped.await((long) (timeout * 1000), TimeUnit.MILLISECONDS)) {
       Runtime.getRuntime().removeShutdownHook(hook);
       stopAndReport(hub, out);
+      if (metrics != null) {
+        metrics.close();
+      }
     }
     return 0;
   }

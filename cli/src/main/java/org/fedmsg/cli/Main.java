@@ -23,6 +23,8 @@ import picocli.CommandLine.Command;
         EndpointsCommand.class,
         DirectoryCommand.class,
         BridgeCommand.class,
+        GatewayCommand.class,
+        BenchCommand.class,
         StoreCommand.class,
         ReplayCommand.class,
         CommandLine.HelpCommand.class})

@@ -3,9 +3,13 @@ package org.fedmsg.cli;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.fedmsg.BusOptions;
 import org.fedmsg.Relay;
 import org.fedmsg.config.FedmsgConfig;
+import org.fedmsg.metrics.ComponentMeters;
+import org.fedmsg.metrics.MetricsServer;
+import org.fedmsg.metrics.ReceiveMeters;
 import org.fedmsg.status.Heartbeat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,6 +23,7 @@ import picocli.CommandLine.Spec;
         "endpoints.relay_outbound, and forward every accepted message verbatim until stopped."})
 public final class RelayCommand implements Callable<Integer> {
   @Mixin ConfigOptions configOptions;
+  @Mixin MetricsOptions metricsOptions;
   @Option(names = "--heartbeat", description = {"Send relay_outbound._heartbeat every heartbeat_interval",
       "(default 10s) through the relay itself, for `fedmsg status`."})
   boolean heartbeat;
@@ -31,14 +36,30 @@ public final class RelayCommand implements Callable<Integer> {
     RelayHeartbeat beat = null;
     // Failures (Main's handler) prints what start-up throws as one line, with its exit code.
     FedmsgConfig config = configOptions.load();
-    BusOptions options = BusOptions.builder().apply(config).name(null).active(false).build();
+    PrometheusMeterRegistry registry = MetricsServer.newRegistry();
+    BusOptions.Builder builder = BusOptions.builder().apply(config).name(null).active(false);
+    if (metricsOptions.enabled()) {
+      builder.listener(ReceiveMeters.create(registry, "relay", config.topicPrefix(), config.environment(), null));
+    }
+    BusOptions options = builder.build();
     relay = Relay.start(options);
+    MetricsServer metrics;
+    try {
+      ComponentMeters.bindRelay(registry, relay);
+      metrics = metricsOptions.start(registry);
+    } catch (RuntimeException e) {
+      relay.close();
+      throw e;
+    }
     if (heartbeat) {
-      Duration interval = heartbeatInterval(config);
       try {
+        Duration interval = heartbeatInterval(config);
         beat = RelayHeartbeat.start(relay, BusOptions.builder().apply(config), interval);
       } catch (RuntimeException e) {
         relay.close();
+        if (metrics != null) {
+          metrics.close();
+        }
         throw e;
       }
     }
@@ -49,10 +70,14 @@ public final class RelayCommand implements Callable<Integer> {
         started.close();
       }
       relay.close();
+      if (metrics != null) {
+        metrics.close();
+      }
       stop.countDown();
     }));
     spec.commandLine().getOut().println("relay: inbound " + relay.inboundEndpoint()
-        + " outbound " + relay.outboundEndpoint() + Curve.describe(options.curve()));
+        + " outbound " + relay.outboundEndpoint() + Curve.describe(options.curve())
+        + (metrics == null ? "" : "; metrics http://" + metricsOptions.host + ":" + metrics.port() + "/metrics"));
     spec.commandLine().getOut().flush();
     stop.await();
     return 0;

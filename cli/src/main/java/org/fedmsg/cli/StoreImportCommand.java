@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "import", mixinStandardHelpOptions = true,
     description = {"Load a datagrepper JSON dump (array, JSON lines, or a /raw page; also this store's own API output)",
-        "into the store, applying the archive fix-up, and print one JSON line per message: does it verify?"},
+        "into the store, applying the archive fix-up, and print one JSON line per message saying whether it verifies."},
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {"0:every message was imported (whether or not it verifies)", "1:a message could not be imported",
         "2:usage or configuration error"})

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code fedmsg sign} and {@code fedmsg verify} read their input as a stream: inputs several times
  * larger than the heap (generated on the fly through a pipe, never written to disk) go through a
- * process started with a small {@code -Xmx}. Run the 200 MB variant with {@code -Dgroups=soak}.
+ * process started with a small {@code -Xmx}. Run the 200 MB variant with {@code -Pstress} (it runs only the tests tagged soak).
  */
 @Timeout(300)
 class StreamingProcessIT {

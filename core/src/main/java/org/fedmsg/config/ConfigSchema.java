@@ -96,6 +96,7 @@ final class ConfigSchema {
     key("discovery_refresh", Kind.POSITIVE_DURATION, F.textNode("30s"));
     key("curve", Kind.CURVE, F.objectNode().put("enabled", false));
     key("state_dir", Kind.STRING, null);
+    key("verify_threads", Kind.POSITIVE_INTEGER, null);
     key("replay_window", Kind.DURATION, F.textNode("5m"));
     key("crl_grace_period", Kind.DURATION, F.textNode("1h"));
     key("crl_failure_mode", Kind.CRL_FAILURE_MODE, F.textNode("fail_closed"));
@@ -110,6 +111,14 @@ final class ConfigSchema {
     key("hub.consumers", Kind.STRING_OR_LIST, null);
     key("hub.queue_size", Kind.POSITIVE_INTEGER, F.numberNode(10_000));
     key("hub.drain_timeout", Kind.DURATION, F.textNode("5s"));
+    // fedmsg gateway (web module; docs/gateway.md)
+    key("gateway.host", Kind.STRING, F.textNode("127.0.0.1"));
+    key("gateway.port", Kind.INTEGER, F.numberNode(9940));
+    key("gateway.allowed_origins", Kind.STRING_OR_LIST, null);
+    key("gateway.topics", Kind.STRING_OR_LIST, null);
+    key("gateway.max_connections", Kind.POSITIVE_INTEGER, F.numberNode(1000));
+    key("gateway.max_subscriptions", Kind.POSITIVE_INTEGER, F.numberNode(50));
+    key("gateway.client_queue", Kind.POSITIVE_INTEGER, F.numberNode(256));
     // fedmsg store (module store, docs/store.md); store.url defaults to jdbc:sqlite:<state_dir>/store.db
     key("store.url", Kind.STRING, null);
     key("store.user", Kind.STRING, null);

@@ -230,6 +230,11 @@ public final class FedmsgConfig {
     return stringList(value("relay_inbound"));
   }
 
+  /** {@code verify_threads}: threads verifying received messages; empty for one per core. */
+  public OptionalInt verifyThreads() {
+    return optionalInt("verify_threads");
+  }
+
   /** {@code high_water_mark}: ZeroMQ SNDHWM/RCVHWM; 0 (default) leaves ZeroMQ's default. */
   public int highWaterMark() {
     return integer("high_water_mark");

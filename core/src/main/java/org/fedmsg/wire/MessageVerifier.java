@@ -143,15 +143,95 @@ public final class MessageVerifier implements AutoCloseable {
    * @return the verdict; never null, never throws
    */
   public Verdict check(List<byte[]> frames) {
+    return complete(prepare(frames));
+  }
+
+  /**
+   * The first half of {@link #check}: every step that depends on the message alone (parsing,
+   * certificate chain, signature, topic, policy). Thread-safe and free of order: messages may be
+   * prepared on several threads at once and in any order; then each goes through
+   * {@link #complete} in arrival order. {@code check(f)} is {@code complete(prepare(f))}.
+   *
+   * @return what {@link #complete} needs; never null, never throws
+   */
+  public Prepared prepare(List<byte[]> frames) {
     try {
       if (frames == null || (frames.size() != 2 && frames.size() != 3) || hasNull(frames)) {
-        return new Verdict(VerificationResult.invalid(Reason.MALFORMED,
+        return Prepared.done(new Verdict(VerificationResult.invalid(Reason.MALFORMED,
             "expected 2 (fedmsg/1) or 3 (fedmsg/2) frames, got " + (frames == null ? "none" : frames.size())),
-            null, null, null, 0);
+            null, null, null, 0));
       }
-      return frames.size() == 2 ? checkFedmsg1(frames) : checkFedmsg2(frames);
+      return frames.size() == 2 ? prepareFedmsg1(frames) : prepareFedmsg2(frames);
     } catch (RuntimeException e) {
-      return internal(e, null, null, null);
+      return Prepared.done(internal(e, null, null, null));
+    }
+  }
+
+  /**
+   * The second half of {@link #check}: the replay window, duplicate {@code msg_id} and fedmsg/2
+   * sequence tracking, which depend on the messages seen before. Call it in arrival order, and
+   * for messages of one signer from one thread at a time.
+   *
+   * @return the verdict; never null, never throws
+   */
+  public Verdict complete(Prepared p) {
+    if (p.done != null) {
+      return p.done;
+    }
+    try {
+      return p.format == WireFormat.FEDMSG1 ? complete1(p) : complete2(p);
+    } catch (RuntimeException e) {
+      return internal(e, p.format, p.topic, p.object());
+    }
+  }
+
+  /**
+   * A message between {@link #prepare} and {@link #complete}: either a final verdict already, or
+   * a good signature waiting for the order-dependent checks. Opaque; immutable once built.
+   */
+  public static final class Prepared {
+    final Verdict done;
+    final WireFormat format;
+    final String topic;
+    final JsonNode body;
+    final VerificationResult.Valid valid;
+    final String key;
+    final Instant at;
+    final VerificationResult authorized;
+    final RuntimeException authorizeFailure;
+    final String epoch;
+    final long seq;
+
+    private Prepared(Verdict done, WireFormat format, String topic, JsonNode body, VerificationResult.Valid valid,
+        String key, Instant at, VerificationResult authorized, RuntimeException authorizeFailure, String epoch,
+        long seq) {
+      this.done = done;
+      this.format = format;
+      this.topic = topic;
+      this.body = body;
+      this.valid = valid;
+      this.key = key;
+      this.at = at;
+      this.authorized = authorized;
+      this.authorizeFailure = authorizeFailure;
+      this.epoch = epoch;
+      this.seq = seq;
+    }
+
+    static Prepared done(Verdict verdict) {
+      return new Prepared(verdict, null, null, null, null, null, null, null, null, null, 0);
+    }
+
+    ObjectNode object() {
+      return body instanceof ObjectNode o ? o : null;
+    }
+
+    /** The policy's answer, computed in the first half; a policy that threw throws again here. */
+    VerificationResult authorized() {
+      if (authorizeFailure != null) {
+        throw authorizeFailure;
+      }
+      return authorized;
     }
   }
 
@@ -203,44 +283,63 @@ public final class MessageVerifier implements AutoCloseable {
    * @return the verdict (fedmsg/1; body as given when it is an object); never null, never throws
    */
   public Verdict checkParsed(String frameTopic, JsonNode body) {
+    return complete(prepareParsed(frameTopic, body));
+  }
+
+  /** {@link #prepare} for a fedmsg/1 body already parsed; see {@link #checkParsed}. */
+  public Prepared prepareParsed(String frameTopic, JsonNode body) {
     ObjectNode object = body instanceof ObjectNode o ? o : null;
     try {
-      return new Verdict(verify1(frameTopic, body), WireFormat.FEDMSG1, frameTopic, object, 0);
+      if (!formats.contains(WireFormat.FEDMSG1)) {
+        return done1(VerificationResult.invalid(Reason.UNSUPPORTED_CRYPTO, "wire format fedmsg1 is not accepted"),
+            frameTopic, object);
+      }
+      Instant at = instant();
+      VerificationResult r = Fedmsg1.checkSignature(body, trust, at);
+      if (!(r instanceof VerificationResult.Valid v)) {
+        return done1(r, frameTopic, object);
+      }
+      JsonNode topic = body.get("topic");
+      if (frameTopic != null && (topic == null || !topic.isTextual() || !topic.textValue().equals(frameTopic))) {
+        return done1(VerificationResult.invalid(Reason.TOPIC_MISMATCH,
+            "frame topic '" + frameTopic + "' differs from signed topic " + (topic == null ? "(none)" : topic)),
+            frameTopic, object);
+      }
+      String key = replay == null ? null : SignerKeys.id(Fedmsg1.signerCertificate(body, trust));
+      VerificationResult authorized = null;
+      RuntimeException failure = null;
+      try {
+        authorized = authorize(topic, v);
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+      return new Prepared(null, WireFormat.FEDMSG1, frameTopic, body, v, key, at, authorized, failure, null, 0);
     } catch (RuntimeException e) {
-      return internal(e, WireFormat.FEDMSG1, frameTopic, object);
+      return Prepared.done(internal(e, WireFormat.FEDMSG1, frameTopic, object));
     }
   }
 
-  private VerificationResult verify1(String frameTopic, JsonNode body) {
-    if (!formats.contains(WireFormat.FEDMSG1)) {
-      return VerificationResult.invalid(Reason.UNSUPPORTED_CRYPTO, "wire format fedmsg1 is not accepted");
-    }
-    Instant at = instant();
-    VerificationResult r = Fedmsg1.checkSignature(body, trust, at);
-    if (!(r instanceof VerificationResult.Valid v)) {
-      return r;
-    }
-    JsonNode topic = body.get("topic");
-    if (frameTopic != null && (topic == null || !topic.isTextual() || !topic.textValue().equals(frameTopic))) {
-      return VerificationResult.invalid(Reason.TOPIC_MISMATCH,
-          "frame topic '" + frameTopic + "' differs from signed topic " + (topic == null ? "(none)" : topic));
-    }
-    String key = replay == null ? null : SignerKeys.id(Fedmsg1.signerCertificate(body, trust));
+  private static Prepared done1(VerificationResult r, String frameTopic, ObjectNode object) {
+    return Prepared.done(new Verdict(r, WireFormat.FEDMSG1, frameTopic, object, 0));
+  }
+
+  private Verdict complete1(Prepared p) {
+    VerificationResult.Valid v = p.valid;
     if (replay != null) {
-      VerificationResult rejected = replay.check(body, key, at);
+      VerificationResult rejected = replay.check(p.body, p.key, p.at);
       if (rejected != null) {
-        return signedBy(rejected, v);
+        return new Verdict(signedBy(rejected, v), WireFormat.FEDMSG1, p.topic, p.object(), 0);
       }
     }
-    VerificationResult authorized = authorize(topic, v);
+    VerificationResult authorized = p.authorized();
     if (replay != null && authorized.isValid()) {
       // recorded only now: a signer the policy refuses cannot fill or flush the memory
-      VerificationResult duplicate = replay.record(body, key, at);
+      VerificationResult duplicate = replay.record(p.body, p.key, p.at);
       if (duplicate != null) {
-        return signedBy(duplicate, v);
+        return new Verdict(signedBy(duplicate, v), WireFormat.FEDMSG1, p.topic, p.object(), 0);
       }
     }
-    return authorized;
+    return new Verdict(authorized, WireFormat.FEDMSG1, p.topic, p.object(), 0);
   }
 
   /**
@@ -257,98 +356,114 @@ public final class MessageVerifier implements AutoCloseable {
     return asOf != null ? asOf : clock.instant();
   }
 
-  private Verdict checkFedmsg1(List<byte[]> frames) {
+  private Prepared prepareFedmsg1(List<byte[]> frames) {
     String topic = CanonicalJson.strictUtf8(frames.get(0));
     if (topic == null) {
-      return new Verdict(VerificationResult.invalid(Reason.MALFORMED, "topic frame is not UTF-8"),
-          WireFormat.FEDMSG1, null, null, 0);
+      return Prepared.done(new Verdict(VerificationResult.invalid(Reason.MALFORMED, "topic frame is not UTF-8"),
+          WireFormat.FEDMSG1, null, null, 0));
     }
     ObjectNode body;
     try {
       JsonNode parsed = CanonicalJson.parseUnique(frames.get(1));
       if (!(parsed instanceof ObjectNode o)) {
-        return new Verdict(VerificationResult.invalid(Reason.MALFORMED, "body is not a JSON object"),
-            WireFormat.FEDMSG1, topic, null, 0);
+        return Prepared.done(new Verdict(VerificationResult.invalid(Reason.MALFORMED, "body is not a JSON object"),
+            WireFormat.FEDMSG1, topic, null, 0));
       }
       body = o;
     } catch (MalformedJsonException e) {
-      return new Verdict(VerificationResult.invalid(Reason.MALFORMED, "body is not JSON: " + e.getMessage()),
-          WireFormat.FEDMSG1, topic, null, 0, e.isDuplicateKey() ? DUPLICATE_KEY : null);
+      return Prepared.done(new Verdict(VerificationResult.invalid(Reason.MALFORMED, "body is not JSON: " + e.getMessage()),
+          WireFormat.FEDMSG1, topic, null, 0, e.isDuplicateKey() ? DUPLICATE_KEY : null));
     }
-    return checkParsed(topic, body);
+    return prepareParsed(topic, body);
   }
 
-  private Verdict checkFedmsg2(List<byte[]> frames) {
+  private Prepared prepareFedmsg2(List<byte[]> frames) {
     byte[] topicBytes = frames.get(0);
     byte[] bodyBytes = frames.get(1);
     String topic = CanonicalJson.strictUtf8(topicBytes);
     if (topic == null) {
-      return fail2(Reason.MALFORMED, "topic frame is not UTF-8", null, null);
+      return Prepared.done(fail2(Reason.MALFORMED, "topic frame is not UTF-8", null, null));
     }
     if (!formats.contains(WireFormat.FEDMSG2)) {
-      return fail2(Reason.UNSUPPORTED_CRYPTO, "wire format fedmsg2 is not accepted", topic, null);
+      return Prepared.done(fail2(Reason.UNSUPPORTED_CRYPTO, "wire format fedmsg2 is not accepted", topic, null));
     }
     SignatureFrame sf;
     try {
       sf = SignatureFrame.parse(frames.get(2));
     } catch (IllegalArgumentException e) {
-      return fail2(Reason.MALFORMED, "signature frame: " + e.getMessage(), topic, null);
+      return Prepared.done(fail2(Reason.MALFORMED, "signature frame: " + e.getMessage(), topic, null));
     }
     Optional<SignatureAlgorithm> alg = SignatureAlgorithm.fromWireName(sf.algorithm);
     if (alg.isEmpty()) {
-      return fail2(Reason.UNSUPPORTED_CRYPTO, "unknown signature algorithm '" + sf.algorithm + "'", topic, null);
+      return Prepared.done(fail2(Reason.UNSUPPORTED_CRYPTO, "unknown signature algorithm '" + sf.algorithm + "'", topic, null));
     }
     ObjectNode body;
     try {
       JsonNode parsed = CanonicalJson.parseUnique(bodyBytes);
       if (!(parsed instanceof ObjectNode o)) {
-        return fail2(Reason.MALFORMED, "body is not a JSON object", topic, null);
+        return Prepared.done(fail2(Reason.MALFORMED, "body is not a JSON object", topic, null));
       }
       body = o;
     } catch (MalformedJsonException e) {
-      return new Verdict(VerificationResult.invalid(Reason.MALFORMED, "body is not JSON: " + e.getMessage()),
-          WireFormat.FEDMSG2, topic, null, 0, e.isDuplicateKey() ? DUPLICATE_KEY : null);
+      return Prepared.done(new Verdict(VerificationResult.invalid(Reason.MALFORMED, "body is not JSON: " + e.getMessage()),
+          WireFormat.FEDMSG2, topic, null, 0, e.isDuplicateKey() ? DUPLICATE_KEY : null));
     }
     String problem = Fedmsg2.envelopeProblem(body);
     if (problem != null) {
-      return fail2(Reason.MALFORMED, problem, topic, body);
+      return Prepared.done(fail2(Reason.MALFORMED, problem, topic, body));
     }
     List<X509Certificate> chain;
     try {
       chain = trust.parseCertificatesCached(sf.chain);
     } catch (RuntimeException e) {
-      return fail2(Reason.MALFORMED, "certificate chain: " + e.getMessage(), topic, body);
+      return Prepared.done(fail2(Reason.MALFORMED, "certificate chain: " + e.getMessage(), topic, body));
     }
     if (!StrictCertificates.isExactDer(chain, sf.chain)) {
       // the certificate parser repairs or ignores some non-canonical encodings; fedmsg/2 accepts
       // only exact DER, so that the chain bytes are not malleable
-      return fail2(Reason.MALFORMED, "certificate chain is not in canonical DER", topic, body);
+      return Prepared.done(fail2(Reason.MALFORMED, "certificate chain is not in canonical DER", topic, body));
     }
     Instant at = instant();
     VerificationResult r = trust.verify(chain, alg.get(),
         Fedmsg2.signedBytes(alg.get(), Fedmsg2.chainDigest(sf.chain), topicBytes, bodyBytes),
         sf.signature, at, Profile.STRONG);
     if (!(r instanceof VerificationResult.Valid v)) {
-      return new Verdict(r, WireFormat.FEDMSG2, topic, body, 0);
+      return Prepared.done(new Verdict(r, WireFormat.FEDMSG2, topic, body, 0));
     }
     JsonNode bodyTopic = body.get("topic");
     if (bodyTopic == null || !bodyTopic.isTextual() || !bodyTopic.textValue().equals(topic)) {
-      return fail2(Reason.TOPIC_MISMATCH, "frame topic '" + topic + "' differs from body topic "
-          + (bodyTopic == null ? "(none)" : bodyTopic), topic, body);
+      return Prepared.done(fail2(Reason.TOPIC_MISMATCH, "frame topic '" + topic + "' differs from body topic "
+          + (bodyTopic == null ? "(none)" : bodyTopic), topic, body));
     }
     String key = SignerKeys.id(chain.get(0));
+    VerificationResult authorized = null;
+    RuntimeException failure = null;
+    try {
+      authorized = authorize(bodyTopic, v);
+    } catch (RuntimeException e) {
+      failure = e;
+    }
+    return new Prepared(null, WireFormat.FEDMSG2, topic, body, v, key, at, authorized, failure,
+        body.get("epoch").textValue(), body.get("seq").longValue());
+  }
+
+  private Verdict complete2(Prepared p) {
+    String topic = p.topic;
+    ObjectNode body = p.object();
+    String key = p.key;
+    Instant at = p.at;
     if (replay != null) {
       VerificationResult rejected = replay.check(body, key, at);
       if (rejected != null) {
-        return new Verdict(signedBy(rejected, v), WireFormat.FEDMSG2, topic, body, 0);
+        return new Verdict(signedBy(rejected, p.valid), WireFormat.FEDMSG2, topic, body, 0);
       }
     }
-    String epoch = body.get("epoch").textValue();
-    long seq = body.get("seq").longValue();
+    String epoch = p.epoch;
+    long seq = p.seq;
     if (sequences != null && sequences.peek(key, epoch, seq) == SequenceTracker.REPLAY) {
       return fail2(Reason.DUPLICATE, "seq " + seq + " of epoch " + epoch + " is not above the last seen", topic, body);
     }
-    VerificationResult authorized = authorize(bodyTopic, v);
+    VerificationResult authorized = p.authorized();
     if (!authorized.isValid()) {
       return new Verdict(authorized, WireFormat.FEDMSG2, topic, body, 0);
     }
