@@ -37,6 +37,21 @@ public interface Bus extends AutoCloseable {
   Message publish(String modname, String topic, Object msg);
 
   /**
+   * Publishes a message that comes from another system (a bridge), keeping its identity: the topic
+   * is used as given, {@code msgId} becomes the {@code msg_id}, and {@code extraFields} are added as
+   * top-level envelope fields (e.g. {@code headers}). Signed, checked against the publish policy and
+   * sent like {@link #publish(String, Object)}.
+   *
+   * @param fullTopic a full topic starting with {@code <topic_prefix>.}
+   * @throws IllegalArgumentException if the topic lacks the prefix or an extra field names an
+   *     envelope field the bus writes itself ({@code topic}, {@code msg_id}, {@code signature}, ...)
+   * @throws IllegalStateException if this bus has no publisher
+   * @throws TransportException if ZeroMQ refused the message
+   */
+  Message publishForwarded(String fullTopic, Object msg, String msgId,
+      java.util.Map<String, ? extends com.fasterxml.jackson.databind.JsonNode> extraFields);
+
+  /**
    * Delivers every accepted message whose topic starts with {@code topicPrefix} ({@code ""}:
    * all) to {@code handler}, connecting to every configured endpoint on first use.
    */

@@ -90,6 +90,15 @@ final class FedmsgBus implements Bus {
   }
 
   @Override
+  public Message publishForwarded(String fullTopic, Object msg, String msgId,
+      Map<String, ? extends com.fasterxml.jackson.databind.JsonNode> extraFields) {
+    if (outbox == null) {
+      throw new IllegalStateException("this bus has no publisher: set a name with endpoints, or active");
+    }
+    return outbox.publishForwarded(fullTopic, msg, msgId, extraFields);
+  }
+
+  @Override
   public String publisherEndpoint() {
     return publishing == null ? null : publishing.endpoint();
   }

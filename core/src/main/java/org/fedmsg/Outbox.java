@@ -1,6 +1,10 @@
 package org.fedmsg;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 import org.fedmsg.crypto.Signer;
 import org.fedmsg.policy.TopicPolicy;
@@ -37,11 +41,37 @@ final class Outbox {
 
   Message publish(String modname, String topic, Object msg) {
     String fullTopic = Topic.build(options.topicPrefix, options.environment, modname, topic);
+    return publishEnvelope(fullTopic, msg, null, Map.of());
+  }
+
+  /** Fields the bus itself writes; forwarded messages may not set them. */
+  private static final Set<String> ENVELOPE_FIELDS = Set.of("topic", "msg", "timestamp", "msg_id", "i", "username",
+      "crypto", "signature", "certificate", "epoch", "seq");
+
+  /** A message carried over from another system (see {@link Bus#publishForwarded}). */
+  Message publishForwarded(String fullTopic, Object msg, String msgId, Map<String, ? extends JsonNode> extra) {
+    Objects.requireNonNull(msgId, "msgId");
+    if (fullTopic == null || !fullTopic.startsWith(options.topicPrefix + ".")) {
+      throw new IllegalArgumentException("topic must start with " + options.topicPrefix + ".: " + fullTopic);
+    }
+    for (String name : extra.keySet()) {
+      if (ENVELOPE_FIELDS.contains(name)) {
+        throw new IllegalArgumentException("'" + name + "' is an envelope field the bus sets");
+      }
+    }
+    return publishEnvelope(fullTopic, msg, msgId, extra);
+  }
+
+  private Message publishEnvelope(String fullTopic, Object msg, String msgId, Map<String, ? extends JsonNode> extra) {
     if (policy != null && signer != null) {
       policy.requireAllowed(fullTopic, signer.commonName());
     }
     CriticalPublishing.requireFedmsg2(options, fullTopic);
     ObjectNode body = frames.envelope(fullTopic, Json.payload(msg));
+    if (msgId != null) {
+      body.put("msg_id", msgId);
+    }
+    extra.forEach(body::set);
     byte[][] encoded;
     if (options.wireFormat == WireFormat.FEDMSG2) {
       synchronized (frames) {
@@ -59,7 +89,8 @@ final class Outbox {
       send(fullTopic, encoded);
     }
     String signedBy = signer == null ? null : signer.commonName();
-    return new Message(fullTopic, body, encoded[1], options.wireFormat, signedBy, encoded.length == 3 ? encoded[2] : null);
+    return new Message(fullTopic, body, encoded[1], options.wireFormat, signedBy,
+        encoded.length == 3 ? encoded[2] : null);
   }
 
   private void send(String fullTopic, byte[][] encoded) {

@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
         PolicyCommand.class,
         EndpointsCommand.class,
         DirectoryCommand.class,
+        BridgeCommand.class,
         GatewayCommand.class,
         BenchCommand.class,
         StoreCommand.class,

@@ -31,7 +31,7 @@ class SystemdUnitsTest {
   void relayHubAndDirectoryUnitsExist() throws IOException {
     assertThat(units()).extracting(p -> p.getFileName().toString())
         .contains("fedmsg-relay.service", "fedmsg-hub.service", "fedmsg-directory.service", "fedmsg-store.service",
-            "fedmsg-gateway.service");
+            "fedmsg-gateway.service", "fedmsg-bridge.service", "fedmsg-bridge-from-amqp.service");
   }
 
   @Test

@@ -42,6 +42,7 @@ final class ConfigSchema {
     WIRE_FORMATS("a non-empty list of wire formats (fedmsg/1, fedmsg/2)"),
     CRL_FAILURE_MODE("fail_closed or fail_open"),
     MODNAME_RULE("auto, package:N (N >= 1) or fixed:NAME"),
+    AMQP("a mapping of the bridge's settings (url, exchange, queue, ...)"),
     /** A reference key this implementation reads but does not act on: accepted with a warning. */
     NO_EFFECT("any value");
 
@@ -110,6 +111,7 @@ final class ConfigSchema {
     key("outbox.max_messages", Kind.POSITIVE_INTEGER, F.numberNode(100_000));
     key("outbox.max_bytes", Kind.POSITIVE_INTEGER, F.numberNode(256 * 1024 * 1024));
     key("outbox.max_age", Kind.POSITIVE_DURATION, F.textNode("24h"));
+    key("amqp", Kind.AMQP, null);
     key("hub.consumers", Kind.STRING_OR_LIST, null);
     key("hub.queue_size", Kind.POSITIVE_INTEGER, F.numberNode(10_000));
     key("hub.drain_timeout", Kind.DURATION, F.textNode("5s"));
@@ -223,6 +225,9 @@ final class ConfigSchema {
         break;
       case CURVE:
         checkCurve(value, path, c);
+        break;
+      case AMQP:
+        checkSection("amqp", AMQP_KEYS, value, path, c);
         break;
       case WIRE_FORMAT:
         require(value.isTextual() && List.of("fedmsg1", "fedmsg2").contains(value.textValue().toLowerCase(Locale.ROOT)),
@@ -347,6 +352,61 @@ final class ConfigSchema {
       }
       i++;
     }
+  }
+
+  /** The keys of the {@code amqp} section (the bridge, {@code docs/amqp.md}) and their kinds. */
+  static final Map<String, Kind> AMQP_KEYS = new LinkedHashMap<>();
+
+  static {
+    for (String k : List.of("url", "ca_cert", "cert", "key", "exchange", "queue", "dead_letter_queue", "spool_dir")) {
+      AMQP_KEYS.put(k, Kind.STRING);
+    }
+    for (String k : List.of("topics", "bindings", "critical_topics", "user_pointers", "package_pointers")) {
+      AMQP_KEYS.put(k, Kind.STRING_OR_LIST);
+    }
+    AMQP_KEYS.put("buffer_size", Kind.POSITIVE_INTEGER);
+    AMQP_KEYS.put("spool_limit", Kind.POSITIVE_INTEGER);
+    AMQP_KEYS.put("priority", Kind.INTEGER);
+    AMQP_KEYS.put("max_message_size", Kind.POSITIVE_INTEGER);
+    AMQP_KEYS.put("dedupe_window", Kind.POSITIVE_DURATION);
+    AMQP_KEYS.put("reconnect_max", Kind.POSITIVE_DURATION);
+  }
+
+  /** A mapping whose known keys are checked by kind and whose unknown keys are warned about. */
+  private static void checkSection(String section, Map<String, Kind> known, JsonNode value, List<String> path,
+      Checker c) {
+    require(value.isObject(), path, Kind.MAPPING.expected, value, c);
+    value.properties().forEach(e -> {
+      List<String> p = child(path, e.getKey());
+      JsonNode v = e.getValue();
+      Kind kind = known.get(e.getKey());
+      if (kind == null) {
+        c.warn(p, "unknown key '" + e.getKey() + "' in section '" + section + "' (ignored); known: " + known.keySet());
+        return;
+      }
+      if (v.isNull()) {
+        return;
+      }
+      switch (kind) {
+        case STRING:
+          require(v.isTextual(), p, kind.expected, v, c);
+          break;
+        case STRING_OR_LIST:
+          checkStringOrList(v, p, c);
+          break;
+        case INTEGER:
+          require(v.isIntegralNumber() && v.canConvertToInt() && v.intValue() >= 0, p, kind.expected, v, c);
+          break;
+        case POSITIVE_INTEGER:
+          require(v.isIntegralNumber() && v.canConvertToLong() && v.longValue() > 0, p, kind.expected, v, c);
+          break;
+        case POSITIVE_DURATION:
+          checkDuration(v, p, kind, c);
+          break;
+        default:
+          throw new AssertionError(kind);
+      }
+    });
   }
 
   private static void checkCurve(JsonNode value, List<String> path, Checker c) {

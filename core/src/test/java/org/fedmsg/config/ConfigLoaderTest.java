@@ -188,6 +188,17 @@ class ConfigLoaderTest {
     assertThat(c.warnings()).singleElement().asString().contains("'enable'").contains("curve");
   }
 
+  @Test
+  void load_amqpSection_knownKeysSilent_unknownWarned_wrongTypeRefused() throws IOException {
+    write("d/app.yaml", "amqp:\n  url: amqps://broker:5671/%2F\n  topics: [org.fedoraproject.prod.]\n"
+        + "  buffer_size: 100\n  dedupe_window: 10m\n  exchnage: amq.topic\n");
+    FedmsgConfig c = ConfigLoader.builder().sources(List.of(tmp.resolve("d"))).build().load();
+    assertThat(c.warnings()).singleElement().asString().contains("'exchnage'").contains("amqp");
+    write("d/app.yaml", "amqp:\n  buffer_size: lots\n");
+    assertThatThrownBy(() -> ConfigLoader.builder().sources(List.of(tmp.resolve("d"))).build().load())
+        .isInstanceOf(org.fedmsg.ConfigException.class).hasMessageContaining("buffer_size");
+  }
+
   /**
    * Validation and the discovery that acts on {@code discovery_refresh} read it with the same parser: what
    * loads is what runs, and what runs was accepted by the loader.

@@ -26,6 +26,11 @@ class ConfigSchemaTest {
         missing.add("curve." + key);
       }
     }
+    for (String key : ConfigSchema.AMQP_KEYS.keySet()) {
+      if (!doc.contains("`amqp." + key + "`")) {
+        missing.add("amqp." + key);
+      }
+    }
     assertThat(missing).isEmpty();
   }
 

@@ -63,6 +63,15 @@ public final class ExternalTools {
     return require("python3 with zmq and CURVE", found, "apt-get install -y python3-zmq", required());
   }
 
+  /** A python3 with the pika AMQP client (Debian package python3-pika): an AMQP client independent of ours. */
+  public static Path python3WithPika() {
+    Optional<Path> found = java.util.stream.Stream.concat(
+            java.util.stream.Stream.of(Path.of("/usr/bin/python3")).filter(Files::isExecutable),
+            find("python3").stream())
+        .filter(p -> probe(p, "-c", "import pika")).findFirst();
+    return require("python3 with pika", found, "apt-get install -y python3-pika", required());
+  }
+
   /**
    * An executable named {@code tool} on the {@code PATH} or in the system directories; without one the
    * calling test is skipped, or fails under {@value #SWITCH}.

@@ -168,6 +168,7 @@ public final class TestPki {
     private Instant notAfter = notBefore.plus(366, ChronoUnit.DAYS);
     private String signatureAlgorithm;
     private BigInteger serial;
+    private final List<String> hostNames = new ArrayList<>();
 
     private CertBuilder(String commonName, Issued issuer, boolean ca) {
       this.commonName = Objects.requireNonNull(commonName, "commonName");
@@ -200,6 +201,12 @@ public final class TestPki {
       return this;
     }
 
+    /** Host names (DNS) and IP addresses the certificate is valid for, as a TLS server (subjectAltName). */
+    public CertBuilder hostNames(String... names) {
+      hostNames.addAll(List.of(names));
+      return this;
+    }
+
     /** Generates the key and the certificate. */
     public Issued build() {
       try {
@@ -215,6 +222,14 @@ public final class TestPki {
         b.addExtension(Extension.keyUsage, true, new KeyUsage(ca
             ? KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature
             : KeyUsage.digitalSignature));
+        if (!hostNames.isEmpty()) {
+          org.bouncycastle.asn1.x509.GeneralName[] names = hostNames.stream()
+              .map(n -> n.matches("[0-9.]+|.*:.*")
+                  ? new org.bouncycastle.asn1.x509.GeneralName(org.bouncycastle.asn1.x509.GeneralName.iPAddress, n)
+                  : new org.bouncycastle.asn1.x509.GeneralName(org.bouncycastle.asn1.x509.GeneralName.dNSName, n))
+              .toArray(org.bouncycastle.asn1.x509.GeneralName[]::new);
+          b.addExtension(Extension.subjectAlternativeName, false, new org.bouncycastle.asn1.x509.GeneralNames(names));
+        }
         X509Certificate cert = new JcaX509CertificateConverter()
             .getCertificate(b.build(signer(signingKey, signatureAlgorithm)));
         List<X509Certificate> chain = new ArrayList<>();
