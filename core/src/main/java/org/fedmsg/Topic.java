@@ -54,6 +54,23 @@ public final class Topic {
   }
 
   /**
+   * The service a topic is counted under in statistics and meters: the token after {@code base}
+   * ({@code <topic_prefix>.<environment>.}), else the fourth dotted token (a topic of another
+   * environment or prefix), else the whole topic.
+   */
+  public static String statisticsService(String base, String topic) {
+    String rest;
+    if (topic.startsWith(base)) {
+      rest = topic.substring(base.length());
+    } else {
+      String[] tokens = topic.split("\\.", 5);
+      rest = tokens.length >= 4 ? tokens[3] : topic;
+    }
+    int dot = rest.indexOf('.');
+    return dot < 0 ? rest : rest.substring(0, dot);
+  }
+
+  /**
    * Checks a full topic against the proposal's naming rules and returns the problems found, empty
    * when there are none. Errors: empty tokens, upper case, characters outside {@code [a-z0-9_-]},
    * a topic not under {@code topicPrefix}. Warnings (prefixed {@code "warning: "}): fewer than

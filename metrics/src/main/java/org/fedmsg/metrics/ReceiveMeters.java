@@ -87,14 +87,6 @@ public final class ReceiveMeters implements BusListener {
 
   /** The token after {@code <prefix>.<env>.}, else the fourth token (another environment). */
   String service(String topic) {
-    String rest;
-    if (topic.startsWith(base)) {
-      rest = topic.substring(base.length());
-    } else {
-      String[] tokens = topic.split("\\.", 5);
-      rest = tokens.length >= 4 ? tokens[3] : topic;
-    }
-    int dot = rest.indexOf('.');
-    return dot < 0 ? rest : rest.substring(0, dot);
+    return org.fedmsg.Topic.statisticsService(base, topic);
   }
 }

@@ -53,16 +53,7 @@ final class BusStatistics {
 
   /** The service a topic belongs to: the token after {@code <prefix>.<env>.}, else the fourth. */
   String service(String topic) {
-    String base = namespace.relativeBase();
-    String rest;
-    if (topic.startsWith(base)) {
-      rest = topic.substring(base.length());
-    } else {
-      String[] tokens = topic.split("\\.", 5);
-      rest = tokens.length >= 4 ? tokens[3] : topic;
-    }
-    int dot = rest.indexOf('.');
-    return dot < 0 ? rest : rest.substring(0, dot);
+    return org.fedmsg.Topic.statisticsService(namespace.relativeBase(), topic);
   }
 
   synchronized void arrived(Message m) {
