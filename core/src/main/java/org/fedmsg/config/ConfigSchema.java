@@ -123,6 +123,7 @@ final class ConfigSchema {
     key("gateway.max_connections", Kind.POSITIVE_INTEGER, F.numberNode(1000));
     key("gateway.max_subscriptions", Kind.POSITIVE_INTEGER, F.numberNode(50));
     key("gateway.client_queue", Kind.POSITIVE_INTEGER, F.numberNode(256));
+    key("gateway.stats_store_url", Kind.STRING, null);
     // fedmsg store (module store, docs/store.md); store.url defaults to jdbc:sqlite:<state_dir>/store.db
     key("store.url", Kind.STRING, null);
     key("store.user", Kind.STRING, null);

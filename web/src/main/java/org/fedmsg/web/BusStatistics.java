@@ -19,13 +19,22 @@ import org.fedmsg.policy.TopicNamespace;
 import org.fedmsg.status.Heartbeat;
 
 /**
- * The gateway's own statistics since it started, for {@code /stats} and {@code /stats.json}:
- * messages per minute (last hour) and per hour (last day) by service and by topic, rejections by
- * reason, gaps, and the publishers seen sending heartbeats. Memory is bounded: at most
+ * The gateway's statistics for {@code /stats} and {@code /stats.json}: messages per minute (last
+ * hour) and per hour (last day) by service and by topic, rejections by reason, gaps, and the
+ * publishers seen sending heartbeats. Message counts come from a {@link History} (the store's
+ * archive) when one is given, otherwise from the gateway's own counters since it started;
+ * rejections, gaps and heartbeats are always the gateway's own. Memory is bounded: at most
  * {@value #MAX_TOPICS} topics are counted by name, the rest as {@value #OTHER}. Thread-safe
  * (one lock; the bus thread updates, HTTP threads read).
  */
 final class BusStatistics {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BusStatistics.class);
+
+  /** Archived message counts: per topic, {@code buckets} counts of {@code width} from {@code first}. */
+  interface History {
+    Map<String, long[]> countsByTopic(Instant first, Duration width, int buckets);
+  }
+
   static final int MAX_TOPICS = 500;
   static final String OTHER = "(other)";
   /** How many top topics {@code /stats.json} lists in its series. */
@@ -41,13 +50,21 @@ final class BusStatistics {
   private final Map<String, Long> serviceTotals = new TreeMap<>();
   private final Map<String, Long> topicTotals = new TreeMap<>();
   private final Map<String, Beat> heartbeats = new TreeMap<>();
+  private final History history;
   private long messages;
   private long lastGaps;
+  private long historyFailures;
 
   BusStatistics(Clock clock, TopicNamespace namespace, Supplier<BusStats> bus) {
+    this(clock, namespace, bus, null);
+  }
+
+  /** With {@code history} (may be null) as the source of per-service and per-topic counts. */
+  BusStatistics(Clock clock, TopicNamespace namespace, Supplier<BusStats> bus, History history) {
     this.clock = clock;
     this.namespace = namespace;
     this.bus = bus;
+    this.history = history;
     this.started = clock.instant();
   }
 
@@ -106,11 +123,41 @@ final class BusStatistics {
     out.put("received", stats.received());
     ObjectNode rejections = out.putObject("rejections");
     new TreeMap<>(stats.rejectedByReason()).forEach((reason, n) -> rejections.put(reason.name(), n));
+    Map<String, long[]> byMinute = null;
+    Map<String, long[]> byHour = null;
+    if (history != null) {
+      try {
+        byMinute = history.countsByTopic(minutes.first(now), minutes.width(), minutes.slots);
+        byHour = history.countsByTopic(hours.first(now), hours.width(), hours.slots);
+      } catch (RuntimeException e) {
+        // the page still shows the gateway's own counts; the failure is logged and counted
+        historyFailures++;
+        LOG.warn("statistics: the store's history is unavailable ({}); showing the gateway's own counts",
+            e.getMessage());
+        byMinute = null;
+        byHour = null;
+      }
+    }
     ObjectNode totals = out.putObject("totals");
-    totals.set("services", counts(serviceTotals));
-    totals.set("topics", counts(topicTotals));
-    out.set("minutes", minutes.toJson(now, topTopics()));
-    out.set("hours", hours.toJson(now, topTopics()));
+    if (byHour != null) {
+      out.put("source", "store");
+      Map<String, Long> topicSums = sums(byHour);
+      Map<String, Long> serviceSums = new TreeMap<>();
+      topicSums.forEach((topic, n) -> serviceSums.merge(service(topic), n, Long::sum));
+      totals.set("services", counts(serviceSums));
+      totals.set("topics", counts(topicSums));
+      out.set("minutes", minutes.toJson(now, top(sums(byMinute)), historySeries(byMinute)));
+      out.set("hours", hours.toJson(now, top(topicSums), historySeries(byHour)));
+    } else {
+      out.put("source", "gateway");
+      totals.set("services", counts(serviceTotals));
+      totals.set("topics", counts(topicTotals));
+      out.set("minutes", minutes.toJson(now, topTopics(), null));
+      out.set("hours", hours.toJson(now, topTopics(), null));
+    }
+    if (history != null) {
+      out.put("store_failures", historyFailures);
+    }
     ArrayNode publishers = out.putArray("publishers");
     heartbeats.forEach((name, beat) -> {
       ObjectNode p = publishers.addObject();
@@ -129,10 +176,32 @@ final class BusStatistics {
   }
 
   private java.util.Set<String> topTopics() {
+    return top(topicTotals);
+  }
+
+  private static java.util.Set<String> top(Map<String, Long> totals) {
     java.util.Set<String> top = new java.util.LinkedHashSet<>();
-    topicTotals.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()))
+    totals.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()))
         .limit(TOP_TOPICS).forEach(e -> top.add(e.getKey()));
     return top;
+  }
+
+  private static Map<String, Long> sums(Map<String, long[]> byTopic) {
+    Map<String, Long> out = new TreeMap<>();
+    byTopic.forEach((topic, values) -> out.put(topic, java.util.Arrays.stream(values).sum()));
+    return out;
+  }
+
+  /** The store's per-topic series as "services" and "topics" groups, aligned with the window. */
+  private Map<String, Map<String, long[]>> historySeries(Map<String, long[]> byTopic) {
+    Map<String, long[]> services = new TreeMap<>();
+    byTopic.forEach((topic, values) -> {
+      long[] sum = services.computeIfAbsent(service(topic), s -> new long[values.length]);
+      for (int i = 0; i < values.length; i++) {
+        sum[i] += values[i];
+      }
+    });
+    return Map.of("services", services, "topics", byTopic);
   }
 
   private static ObjectNode counts(Map<String, Long> map) {
@@ -180,7 +249,20 @@ final class BusStatistics {
       ring[slot] += n;
     }
 
-    ObjectNode toJson(Instant now, java.util.Set<String> topTopics) {
+    /** The start of the oldest bucket shown at {@code now}. */
+    Instant first(Instant now) {
+      return Instant.ofEpochMilli((now.toEpochMilli() / width - slots + 1) * width);
+    }
+
+    Duration width() {
+      return Duration.ofMillis(width);
+    }
+
+    /**
+     * The window as JSON; {@code replaced} (may be null) holds groups whose series come from
+     * elsewhere (the store), each key's values aligned with this window's buckets.
+     */
+    ObjectNode toJson(Instant now, java.util.Set<String> topTopics, Map<String, Map<String, long[]>> replaced) {
       long current = now.toEpochMilli() / width;
       long first = current - slots + 1;
       ObjectNode out = F.objectNode();
@@ -190,6 +272,17 @@ final class BusStatistics {
       }
       for (String group : new String[] {"services", "topics", "rejections", "gaps"}) {
         ObjectNode series = out.putObject(group);
+        if (replaced != null && replaced.containsKey(group)) {
+          replaced.get(group).forEach((key, values) -> {
+            if (!group.equals("topics") || topTopics.contains(key)) {
+              ArrayNode a = series.putArray(key);
+              for (long v : values) {
+                a.add(v);
+              }
+            }
+          });
+          continue;
+        }
         Map<String, long[]> byKey = counts.getOrDefault(group, Map.of());
         byKey.forEach((key, ring) -> {
           if (group.equals("topics") && !topTopics.contains(key)) {

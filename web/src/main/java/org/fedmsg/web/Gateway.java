@@ -11,6 +11,7 @@ import io.javalin.http.sse.SseClient;
 import io.javalin.websocket.WsConnectContext;
 import io.javalin.websocket.WsMessageContext;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -29,6 +30,8 @@ import org.fedmsg.BusOptions;
 import org.fedmsg.Message;
 import org.fedmsg.Rejection;
 import org.fedmsg.Subscription;
+import org.fedmsg.store.MessageStore;
+import org.fedmsg.store.StoreOptions;
 import org.fedmsg.metrics.BusMeters;
 import org.fedmsg.metrics.MetricsServer;
 import org.fedmsg.metrics.ReceiveMeters;
@@ -57,6 +60,7 @@ public final class Gateway implements AutoCloseable {
   private final GatewayOptions options;
   private final Bus bus;
   private final BusStatistics statistics;
+  private final MessageStore store;
   private final GatewayMeters meters;
   private final PrometheusMeterRegistry registry;
   private final Map<String, Client> clients = new ConcurrentHashMap<>();
@@ -68,7 +72,11 @@ public final class Gateway implements AutoCloseable {
     this.options = options;
     this.registry = MetricsServer.newRegistry();
     AtomicReference<Bus> busRef = new AtomicReference<>();
-    this.statistics = new BusStatistics(clock, options.namespace, () -> busRef.get().stats());
+    // the store is opened only to read its archive: its own meters stay out of the gateway's
+    this.store = options.statsStoreUrl == null ? null : MessageStore.open(
+        StoreOptions.builder().jdbcUrl(options.statsStoreUrl).build(), new SimpleMeterRegistry());
+    this.statistics = new BusStatistics(clock, options.namespace, () -> busRef.get().stats(),
+        store == null ? null : store::countsByTopic);
     busOptions.listener(ReceiveMeters.create(registry, "gateway", options.namespace.topicPrefix(),
         options.namespace.environment(), new BusListener() {
           @Override
@@ -118,6 +126,9 @@ public final class Gateway implements AutoCloseable {
         javalin.stop();
       }
       bus.close();
+      if (store != null) {
+        store.close();
+      }
       throw e;
     }
     this.subscription = sub;
@@ -374,6 +385,9 @@ public final class Gateway implements AutoCloseable {
       clients.clear();
       bus.close();
       registry.close();
+      if (store != null) {
+        store.close();
+      }
     }
   }
 }

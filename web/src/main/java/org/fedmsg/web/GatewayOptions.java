@@ -29,8 +29,11 @@ public final class GatewayOptions {
   final int maxSubscriptions;
   final int clientQueue;
   final TopicNamespace namespace;
+  /** JDBC URL of a {@code fedmsg store} database to read statistics from, or null. */
+  final String statsStoreUrl;
 
   private GatewayOptions(Builder b) {
+    this.statsStoreUrl = b.statsStoreUrl;
     this.host = b.host;
     this.port = b.port;
     this.allowedOrigins = List.copyOf(b.allowedOrigins);
@@ -69,6 +72,13 @@ public final class GatewayOptions {
     config.get("gateway.max_connections").ifPresent(v -> b.maxConnections(v.intValue()));
     config.get("gateway.max_subscriptions").ifPresent(v -> b.maxSubscriptions(v.intValue()));
     config.get("gateway.client_queue").ifPresent(v -> b.clientQueue(v.intValue()));
+    config.get("gateway.stats_store_url").ifPresent(v -> {
+      if (!v.asText().startsWith("jdbc:")) {
+        throw new ConfigException("key 'gateway.stats_store_url' must be a JDBC URL (jdbc:sqlite:… or "
+            + "jdbc:postgresql:…) of a fedmsg store database");
+      }
+      b.statsStoreUrl(v.asText());
+    });
     List<String> topics = strings(config.get("gateway.topics"));
     try {
       b.topics(topics.isEmpty() ? List.of("*") : topics);
@@ -146,8 +156,19 @@ public final class GatewayOptions {
     private int maxSubscriptions = 50;
     private int clientQueue = 256;
     private TopicNamespace namespace = TopicNamespace.DEFAULT;
+    private String statsStoreUrl;
 
     private Builder() {}
+
+    /**
+     * The JDBC URL of a {@code fedmsg store} database ({@code store.url}) whose archive supplies
+     * the per-service and per-topic counts of {@code /stats}; null (the default): the gateway's
+     * own counters since it started.
+     */
+    public Builder statsStoreUrl(String jdbcUrl) {
+      this.statsStoreUrl = jdbcUrl;
+      return this;
+    }
 
     /** The address to bind, e.g. {@code 127.0.0.1} (behind a TLS proxy) or {@code 0.0.0.0}. */
     public Builder host(String host) {
