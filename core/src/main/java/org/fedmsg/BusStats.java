@@ -7,7 +7,9 @@ import org.fedmsg.crypto.VerificationResult.Reason;
  * A snapshot of a bus's counters.
  *
  * @param published messages handed to the publishing socket
- * @param publishFailures messages ZeroMQ refused to queue (high-water mark on a connecting socket)
+ * @param publishFailures messages the publishing socket refused to queue (a bound publisher's hand-off
+ *     queue at its high-water mark, or closed) or a connecting publisher gave up at close; drops at a
+ *     subscriber's high-water mark on an XPUB socket are silent in ZeroMQ and not counted
  * @param received multipart messages read from subscribing sockets, good or bad
  * @param delivered messages that passed every check and matched at least one subscription
  * @param handlerErrors exceptions thrown by handlers
