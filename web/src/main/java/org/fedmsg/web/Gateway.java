@@ -84,7 +84,14 @@ public final class Gateway implements AutoCloseable {
             statistics.rejected(rejection);
           }
         }));
-    this.bus = Bus.create(busOptions.build());
+    try {
+      this.bus = Bus.create(busOptions.build());
+    } catch (RuntimeException e) {
+      if (store != null) {
+        store.close();
+      }
+      throw e;
+    }
     busRef.set(bus);
     BusMeters.bind(registry, "gateway", bus::stats);
     this.meters = new GatewayMeters(registry, clients);
