@@ -110,8 +110,8 @@ final class Receiver {
     return received.sum();
   }
 
-  BusStats stats(long forwarded) {
-    return new BusStats(0, 0, received.sum(), forwarded, 0, gaps.sum(), rejections.byReason(), rejections.byCause());
+  BusStats stats(long forwarded, long forwardRefused) {
+    return new BusStats(0, forwardRefused, received.sum(), forwarded, 0, gaps.sum(), rejections.byReason(), rejections.byCause());
   }
 
   RejectionLog rejections() {

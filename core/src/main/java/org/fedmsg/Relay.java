@@ -32,6 +32,8 @@ public final class Relay implements AutoCloseable {
   private ZapHandler zap;
   private org.fedmsg.discovery.directory.DirectoryRegistrar registrar;
   private final LongAdder forwarded = new LongAdder();
+  /** Accepted messages the outbound publisher refused to queue (its hand-off queue full): lost. */
+  private final LongAdder forwardRefused = new LongAdder();
   private final List<AutoCloseable> owned = new java.util.ArrayList<>();
 
   private Relay(BusOptions options, List<String> outboundEndpoints) {
@@ -116,6 +118,8 @@ public final class Relay implements AutoCloseable {
     if (outbound.send(frames.toArray(new byte[0][]))) {
       forwarded.increment();
     } else {
+      // Counted, so the loss shows in status and as fedmsg_publish_failures_total{component="relay"}.
+      forwardRefused.increment();
       LOG.warn("relay: outbound refused {}", LogText.escape(accepted.topic()));
     }
   }
@@ -153,7 +157,7 @@ public final class Relay implements AutoCloseable {
 
   /** Counters of what the relay received and rejected. */
   public BusStats stats() {
-    return receiver.stats(forwarded.sum()).withCurve(0, zap == null ? 0 : zap.refused())
+    return receiver.stats(forwarded.sum(), forwardRefused.sum()).withCurve(0, zap == null ? 0 : zap.refused())
         .withPeerDisconnects(inbound.peerDisconnects());
   }
 
