@@ -69,16 +69,28 @@ public final class PostgresServer implements AutoCloseable {
         ExternalTools.required());
     boolean root = "root".equals(System.getProperty("user.name"));
     Files.createDirectories(dir);
-    Path data = dir.toAbsolutePath().resolve("pgdata");
-    PostgresServer server = new PostgresServer(bin, data, freePort(), root);
     if (root) {
       // the postgres account must reach and own its data directory
       run(List.of("chown", "-R", "postgres:postgres", dir.toAbsolutePath().toString()), null);
+      if (!reachableByPostgres(dir)) {
+        // a checkout under a private home (/root is 0700): use a directory of its own in /tmp
+        dir = Files.createTempDirectory("fedmsg-pg-");
+        run(List.of("chown", "-R", "postgres:postgres", dir.toString()), null);
+      }
     }
+    Path data = dir.toAbsolutePath().resolve("pgdata");
+    PostgresServer server = new PostgresServer(bin, data, freePort(), root);
     server.pg(List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres", "--auth=trust",
         "-E", "UTF8", "--no-sync", "--locale=C"));
     server.startAgain();
     return server;
+  }
+
+  private static boolean reachableByPostgres(Path dir) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder("runuser", "-u", "postgres", "--", "test", "-w",
+        dir.toAbsolutePath().toString()).redirectErrorStream(true).start();
+    p.getInputStream().readAllBytes();
+    return p.waitFor() == 0;
   }
 
   /** Starts the (stopped) server again on the same port and data directory. */
