@@ -8,26 +8,17 @@ import com.rabbitmq.client.Connection;
 import java.net.URI;
 import java.nio.file.Path;
 import org.fedmsg.testing.TestPki;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Connections to a real RabbitMQ: plain on loopback, TLS with client-certificate (EXTERNAL) login. */
 @Timeout(120)
-class AmqpConnectorTest {
-  static BrokerFixture rabbit;
+class AmqpConnectorTest extends BrokerTestBase {
 
   @BeforeAll
-  static void startBroker() throws Exception {
-    rabbit = BrokerFixture.start("connector");
-  }
-
-  @AfterAll
-  static void stopBroker() throws Exception {
-    if (rabbit != null) {
-      rabbit.close();
-    }
+  static void broker() throws Exception {
+    startBroker("connector");
   }
 
   @Test

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.fedmsg.Bus;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,22 +22,12 @@ import org.junit.jupiter.api.Timeout;
  * every loss on the others counted.
  */
 @Timeout(300)
-class BrokerOutageTest {
+class BrokerOutageTest extends BrokerTestBase {
   static final String CRITICAL = "org.fedoraproject.dev.pkgdb.critical";
-  static BrokerFixture rabbit;
-  static BusFixture buses;
 
   @BeforeAll
-  static void startBroker() throws Exception {
-    rabbit = BrokerFixture.start("outage");
-    buses = new BusFixture(rabbit);
-  }
-
-  @AfterAll
-  static void stopBroker() throws Exception {
-    if (rabbit != null) {
-      rabbit.close();
-    }
+  static void broker() throws Exception {
+    startBroker("outage");
   }
 
   @Test

@@ -11,28 +11,17 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.fedmsg.Bus;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** When the bus cannot take a message, it stays in the AMQP queue, unacknowledged, and is retried. */
 @Timeout(120)
-class BusOutageTest {
-  static BrokerFixture rabbit;
-  static BusFixture buses;
+class BusOutageTest extends BrokerTestBase {
 
   @BeforeAll
-  static void startBroker() throws Exception {
-    rabbit = BrokerFixture.start("bus-outage");
-    buses = new BusFixture(rabbit);
-  }
-
-  @AfterAll
-  static void stopBroker() throws Exception {
-    if (rabbit != null) {
-      rabbit.close();
-    }
+  static void broker() throws Exception {
+    startBroker("bus-outage");
   }
 
   @Test

@@ -15,7 +15,6 @@ import org.fedmsg.Bus;
 import org.fedmsg.Message;
 import org.fedmsg.crypto.VerificationResult;
 import org.fedmsg.wire.MessageVerifier;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,22 +22,12 @@ import org.junit.jupiter.api.Timeout;
 
 /** Bus to AMQP against a real RabbitMQ: fedora-messaging's format, only verified messages, no loops. */
 @Timeout(120)
-class BusToAmqpTest {
-  static BrokerFixture rabbit;
-  static BusFixture buses;
+class BusToAmqpTest extends BrokerTestBase {
   String queue;
 
   @BeforeAll
-  static void startBroker() throws Exception {
-    rabbit = BrokerFixture.start("to-amqp");
-    buses = new BusFixture(rabbit);
-  }
-
-  @AfterAll
-  static void stopBroker() throws Exception {
-    if (rabbit != null) {
-      rabbit.close();
-    }
+  static void broker() throws Exception {
+    startBroker("to-amqp");
   }
 
   @BeforeEach
