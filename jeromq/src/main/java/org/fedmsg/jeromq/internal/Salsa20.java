@@ -113,7 +113,6 @@ final class Salsa20 {
     int n1 = le32(nonce, nonceOff + 4);
     long counter = streamOff >>> 6;
     int skip = (int) (streamOff & 63);
-    int[] ks = null;
     byte[] partial = null;
     int done = 0;
     while (done < len) {
@@ -208,29 +207,25 @@ final class Salsa20 {
         done += 64;
       } else {
         // a block entered or left part-way: at most two per call
-        if (ks == null) {
-          ks = new int[16];
+        if (partial == null) {
           partial = new byte[64];
         }
-        ks[0] = x0;
-        ks[1] = x1;
-        ks[2] = x2;
-        ks[3] = x3;
-        ks[4] = x4;
-        ks[5] = x5;
-        ks[6] = x6;
-        ks[7] = x7;
-        ks[8] = x8;
-        ks[9] = x9;
-        ks[10] = x10;
-        ks[11] = x11;
-        ks[12] = x12;
-        ks[13] = x13;
-        ks[14] = x14;
-        ks[15] = x15;
-        for (int i = 0; i < 16; i++) {
-          LE_INT.set(partial, 4 * i, ks[i]);
-        }
+        LE_INT.set(partial, 0, x0);
+        LE_INT.set(partial, 4, x1);
+        LE_INT.set(partial, 8, x2);
+        LE_INT.set(partial, 12, x3);
+        LE_INT.set(partial, 16, x4);
+        LE_INT.set(partial, 20, x5);
+        LE_INT.set(partial, 24, x6);
+        LE_INT.set(partial, 28, x7);
+        LE_INT.set(partial, 32, x8);
+        LE_INT.set(partial, 36, x9);
+        LE_INT.set(partial, 40, x10);
+        LE_INT.set(partial, 44, x11);
+        LE_INT.set(partial, 48, x12);
+        LE_INT.set(partial, 52, x13);
+        LE_INT.set(partial, 56, x14);
+        LE_INT.set(partial, 60, x15);
         int n = Math.min(64 - skip, len - done);
         for (int i = 0; i < n; i++) {
           out[o + i] = (byte) (in[p + i] ^ partial[skip + i]);
