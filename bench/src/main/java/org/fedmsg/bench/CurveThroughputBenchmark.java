@@ -51,9 +51,10 @@ public final class CurveThroughputBenchmark {
 
   /** One way of running {@link #run}: in this class loader or in another one. */
   private record Variant(String name, boolean curve, Method run) {
-    double measure(int size, int messages) throws Exception {
+    /** Messages per second, and CPU nanoseconds of the whole process per message. */
+    double[] measure(int size, int messages) throws Exception {
       try {
-        return (double) run.invoke(null, curve, size, messages);
+        return (double[]) run.invoke(null, curve, size, messages);
       } catch (InvocationTargetException e) {
         throw e.getCause() instanceof Exception x ? x : new IllegalStateException(e.getCause());
       }
@@ -70,7 +71,7 @@ public final class CurveThroughputBenchmark {
     int messages = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
     Path stockDir = Path.of(System.getProperty("curve.bench.stock", "bench/target/stock-jeromq"));
-    Method here = CurveThroughputBenchmark.class.getDeclaredMethod("run", boolean.class, int.class, int.class);
+    Method here = CurveThroughputBenchmark.class.getDeclaredMethod("measured", boolean.class, int.class, int.class);
     List<Variant> variants = new ArrayList<>();
     variants.add(new Variant("plain", false, here));
     List<URLClassLoader> loaders = new ArrayList<>();
@@ -91,7 +92,9 @@ public final class CurveThroughputBenchmark {
       for (int size : SIZES) {
         for (Variant v : variants) {
           for (int r = 0; r < rounds; r++) {
-            System.out.printf(Locale.ROOT, "%-24s %6d B %10.0f msg/s%n", v.name(), size, v.measure(size, messages));
+            double[] m = v.measure(size, messages);
+            System.out.printf(Locale.ROOT, "%-24s %6d B %10.0f msg/s %8.1f us CPU/msg%n", v.name(), size, m[0],
+                m[1] / 1000);
           }
         }
       }
@@ -106,30 +109,49 @@ public final class CurveThroughputBenchmark {
     for (Variant v : variants) {
       header.append(String.format(Locale.ROOT, " %24s", v.name()));
     }
-    header.append(String.format(Locale.ROOT, " %12s %12s", "new/stock", "plain/new"));
+    header.append(String.format(Locale.ROOT, " %10s %10s %10s", "new/stock", "(rounds)", "plain/new"));
+    System.out.println("msg/s (median of the rounds); new/stock: ratio of the medians, (rounds): median of the");
+    System.out.println("ratios taken within each round; then CPU time of the process per message");
     System.out.println(header);
+    StringBuilder cpu = new StringBuilder();
     try {
       for (int size : SIZES) {
         for (Variant v : variants) {
           v.measure(size, Math.max(1000, messages / 5)); // warm-up of every path before measuring any
         }
         double[][] rates = new double[variants.size()][rounds];
+        double[][] cpuPerMessage = new double[variants.size()][rounds];
         for (int r = 0; r < rounds; r++) {
           for (int i = 0; i < variants.size(); i++) {
             int v = (i + r) % variants.size(); // rotated, so a slow patch of the machine hits all
-            rates[v][r] = variants.get(v).measure(size, messages);
+            double[] m = variants.get(v).measure(size, messages);
+            rates[v][r] = m[0];
+            cpuPerMessage[v][r] = m[1];
           }
         }
+        int last = variants.size() - 1;
+        double[] roundRatios = new double[rounds];
+        double[] cpuRatios = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+          roundRatios[r] = rates[last][r] / rates[1][r];
+          cpuRatios[r] = cpuPerMessage[1][r] / cpuPerMessage[last][r];
+        }
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-8s", size + " B"));
-        for (double[] rate : rates) {
-          line.append(String.format(Locale.ROOT, " %24.0f", median(rate)));
+        cpu.append(String.format(Locale.ROOT, "%-8s", size + " B"));
+        for (int v = 0; v < variants.size(); v++) {
+          line.append(String.format(Locale.ROOT, " %24.0f", median(rates[v])));
+          cpu.append(String.format(Locale.ROOT, " %21.1f us", median(cpuPerMessage[v]) / 1000));
         }
         double plain = median(rates[0]);
-        double stockRate = median(rates[1]);
-        double fast = median(rates[variants.size() - 1]);
-        line.append(String.format(Locale.ROOT, " %11.2fx %11.2fx", fast / stockRate, plain / fast));
+        double fast = median(rates[last]);
+        line.append(String.format(Locale.ROOT, " %9.2fx %9.2fx %9.2fx", fast / median(rates[1]), median(roundRatios),
+            plain / fast));
+        cpu.append(String.format(Locale.ROOT, " %9.2fx (stock/new CPU per message, median of the rounds)%n",
+            median(cpuRatios)));
         System.out.println(line);
       }
+      System.out.println("CPU time of the process per message:");
+      System.out.print(cpu);
     } finally {
       for (URLClassLoader l : loaders) {
         l.close();
@@ -151,7 +173,7 @@ public final class CurveThroughputBenchmark {
 
   private static Method runIn(ClassLoader loader) throws ReflectiveOperationException {
     Class<?> c = Class.forName(CurveThroughputBenchmark.class.getName(), true, loader);
-    Method m = c.getDeclaredMethod("run", boolean.class, int.class, int.class);
+    Method m = c.getDeclaredMethod("measured", boolean.class, int.class, int.class);
     m.setAccessible(true);
     return m;
   }
@@ -202,8 +224,17 @@ public final class CurveThroughputBenchmark {
     return s[s.length / 2];
   }
 
-  /** Messages per second from the first send to the last receive. */
+  /** Messages per second from the first send to the last receive (plain or CURVE). */
   static double run(boolean curve, int size, int messages) throws InterruptedException {
+    return measured(curve, size, messages)[0];
+  }
+
+  /**
+   * Messages per second from the first send to the last receive, and the CPU time the whole
+   * process spent per message meanwhile (all threads: less sensitive to a busy machine than
+   * the elapsed time).
+   */
+  static double[] measured(boolean curve, int size, int messages) throws InterruptedException {
     CurveKeyPair server = CurveKeyPair.generate("bench-server");
     CurveKeyPair client = CurveKeyPair.generate("bench-client");
     try (ZContext context = new ZContext(1)) {
@@ -240,6 +271,9 @@ public final class CurveThroughputBenchmark {
           end.add(System.nanoTime());
           done.countDown();
         }, "bench-sub");
+        com.sun.management.OperatingSystemMXBean os =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long cpuStart = os.getProcessCpuTime();
         long start = System.nanoTime();
         receiver.start();
         for (int i = 0; i < messages; i++) {
@@ -249,7 +283,8 @@ public final class CurveThroughputBenchmark {
         if (!done.await(10, TimeUnit.MINUTES)) {
           throw new IllegalStateException("messages did not all arrive");
         }
-        return messages / ((end.get(0) - start) / 1e9);
+        long cpu = os.getProcessCpuTime() - cpuStart;
+        return new double[] {messages / ((end.get(0) - start) / 1e9), (double) cpu / messages};
       } finally {
         if (zap != null) {
           zap.close();
