@@ -62,6 +62,7 @@ final class ZmqSubscriber implements AutoCloseable {
   private final Set<String> warnedPlain = ConcurrentHashMap.newKeySet();
   private final CountDownLatch started = new CountDownLatch(1);
   private final LongAdder handshakeFailures = new LongAdder();
+  private final LongAdder handshakeNudges = new LongAdder();
   private final Thread thread;
   // Owned by the receiving thread:
   private final Map<String, Sock> sockets = new LinkedHashMap<>();
@@ -84,11 +85,14 @@ final class ZmqSubscriber implements AutoCloseable {
     final Set<String> urls = new LinkedHashSet<>();
     /** Endpoints connected whose CURVE handshake has not succeeded yet. */
     final Set<String> pending = new LinkedHashSet<>();
+    /** Null on the bound socket: only connecting sockets can stall ({@link HandshakeWatch}). */
+    final HandshakeWatch watch;
 
-    Sock(String key, ZMQ.Socket socket, ZMQ.Socket monitor) {
+    Sock(String key, ZMQ.Socket socket, ZMQ.Socket monitor, HandshakeWatch watch) {
       this.key = key;
       this.socket = socket;
       this.monitor = monitor;
+      this.watch = watch;
     }
   }
 
@@ -203,6 +207,14 @@ final class ZmqSubscriber implements AutoCloseable {
     return Set.copyOf(connected.keySet());
   }
 
+  /**
+   * Times this subscriber nudged its context's I/O threads because a connection waited over a
+   * second for its ZMTP greeting (a stalled or a slow handshake; {@link HandshakeWatch}).
+   */
+  long handshakeNudges() {
+    return handshakeNudges.sum();
+  }
+
   /** CURVE handshakes that failed or were cut off by the publisher, so far. */
   long handshakeFailures() {
     return handshakeFailures.sum();
@@ -276,6 +288,9 @@ final class ZmqSubscriber implements AutoCloseable {
     }
     s.urls.remove(url);
     s.pending.remove(url);
+    if (s.watch != null) {
+      s.watch.forget(url);
+    }
     if (s.urls.isEmpty() && !key.equals(PLAIN)) {
       destroy(s);
     }
@@ -285,7 +300,7 @@ final class ZmqSubscriber implements AutoCloseable {
   private Sock open(String key) {
     ZMQ.Socket socket = context.createSocket(SocketType.SUB);
     options.applyToSubscriber(socket);
-    int events = ZMQ.EVENT_DISCONNECTED;
+    int events = ZMQ.EVENT_DISCONNECTED | HandshakeWatch.EVENTS;
     if (!key.equals(PLAIN)) {
       CurveSockets.client(socket, curve.clientKeyPair(), Z85.decodeKey(key).orElseThrow());
       events |= ZMQ.EVENT_CONNECTED | ZMQ.HANDSHAKE_SUCCEEDED
@@ -298,7 +313,7 @@ final class ZmqSubscriber implements AutoCloseable {
         socket.subscribe(bytes);
       }
     });
-    Sock s = new Sock(key, socket, monitor);
+    Sock s = new Sock(key, socket, monitor, new HandshakeWatch(context));
     sockets.put(key, s);
     pollerStale = true;
     return s;
@@ -316,10 +331,7 @@ final class ZmqSubscriber implements AutoCloseable {
   private void destroy(Sock s) {
     sockets.remove(s.key);
     pollerStale = true;
-    if (s.monitor != null) {
-      s.socket.monitor(null, 0);
-      context.destroySocket(s.monitor);
-    }
+    ZmqPublisher.closeMonitor(context, s.socket, s.monitor);  // the monitor first, or JeroMQ leaks descriptors
     context.destroySocket(s.socket);
   }
 
@@ -331,7 +343,7 @@ final class ZmqSubscriber implements AutoCloseable {
         if (curve.enabled()) {
           CurveSockets.server(socket, curve.serverKeyPair(name + " inbound"), name + "_inbound");
         }
-        sockets.put(PLAIN, new Sock(PLAIN, socket, monitor(socket, ZMQ.EVENT_DISCONNECTED)));
+        sockets.put(PLAIN, new Sock(PLAIN, socket, monitor(socket, ZMQ.EVENT_DISCONNECTED), null));
         socket.bind(ZmqPublisher.bindAddress(bindEndpoint));
         boundEndpoint = socket.getLastEndpoint();
       } else {
@@ -383,6 +395,12 @@ final class ZmqSubscriber implements AutoCloseable {
             readEvents(s);
           }
         }
+        long now = System.nanoTime();
+        for (Sock s : polled) {
+          if (s.watch != null && s.watch.check(now)) {
+            handshakeNudges.increment();
+          }
+        }
         if (ready == 0 || poller.pollin(0)) {
           while (wakeReceiver.recv(ZMQ.DONTWAIT) != null) {
             // drained: the commands are in the queue
@@ -407,6 +425,9 @@ final class ZmqSubscriber implements AutoCloseable {
     ZMQ.Event event;
     while ((event = ZMQ.Event.recv(s.monitor, ZMQ.DONTWAIT)) != null) {
       String address = event.getAddress();
+      if (s.watch != null) {
+        s.watch.event(event, System.nanoTime());
+      }
       switch (event.getEvent()) {
         case ZMQ.EVENT_CONNECTED:
           if (!s.key.equals(PLAIN)) {
