@@ -47,6 +47,7 @@ final class ZmqSubscriber implements AutoCloseable {
   private static final int MAX_FRAMES = 16;
   private static final String PLAIN = "";
   private static final long REPEAT_LOG_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private static final long HANDSHAKE_LIMIT_NANOS = TimeUnit.MILLISECONDS.toNanos(SocketOptions.HANDSHAKE_IVL_MILLIS);
 
   private final ZContext context;
   private final SocketOptions options;
@@ -83,8 +84,13 @@ final class ZmqSubscriber implements AutoCloseable {
     final ZMQ.Socket socket;
     final ZMQ.Socket monitor;
     final Set<String> urls = new LinkedHashSet<>();
-    /** Endpoints connected whose CURVE handshake has not succeeded yet. */
-    final Set<String> pending = new LinkedHashSet<>();
+    /**
+     * Endpoints connected whose CURVE handshake is not known to have succeeded, with when they
+     * connected (System.nanoTime). JeroMQ 0.5.4 never reports {@code HANDSHAKE_SUCCEEDED}: a
+     * message on a socket with one endpoint proves it, and a connection older than the handshake
+     * limit must have completed its handshake (JeroMQ would have cut it otherwise).
+     */
+    final Map<String, Long> pending = new LinkedHashMap<>();
     /** Null on the bound socket: only connecting sockets can stall ({@link HandshakeWatch}). */
     final HandshakeWatch watch;
 
@@ -431,13 +437,11 @@ final class ZmqSubscriber implements AutoCloseable {
       switch (event.getEvent()) {
         case ZMQ.EVENT_CONNECTED:
           if (!s.key.equals(PLAIN)) {
-            s.pending.add(address);
+            s.pending.put(address, System.nanoTime());
           }
           break;
         case ZMQ.HANDSHAKE_SUCCEEDED:
-          if (s.pending.remove(address) && handshakeLogged.remove(address) != null) {
-            LOG.info("CURVE handshake with {} succeeded", address);
-          }
+          handshakeSucceeded(s, address);
           break;
         case ZMQ.HANDSHAKE_FAILED_AUTH:
           handshakeFailed(address, "the publisher's ZAP handler refused our client key "
@@ -450,7 +454,8 @@ final class ZmqSubscriber implements AutoCloseable {
           break;
         case ZMQ.EVENT_DISCONNECTED:
           peerDisconnected(address);
-          if (s.pending.contains(address)) {
+          Long connectedAt = s.pending.remove(address);
+          if (connectedAt != null && System.nanoTime() - connectedAt < HANDSHAKE_LIMIT_NANOS) {
             handshakeFailed(address, "the publisher closed the connection during the CURVE handshake: the server key "
                 + "we were given for it is probably wrong, or it refused our client key " + curve.clientKeyPair().fingerprint());
           }
@@ -486,6 +491,12 @@ final class ZmqSubscriber implements AutoCloseable {
     return peerDisconnects.sum();
   }
 
+  private void handshakeSucceeded(Sock s, String address) {
+    if (s.pending.remove(address) != null && handshakeLogged.remove(address) != null) {
+      LOG.info("CURVE handshake with {} succeeded", address);
+    }
+  }
+
   private void handshakeFailed(String address, String why) {
     handshakeFailures.increment();
     long now = System.nanoTime();
@@ -519,6 +530,10 @@ final class ZmqSubscriber implements AutoCloseable {
           throw new ZMQException(errno);
         }
         return;
+      }
+      if (!s.pending.isEmpty() && s.urls.size() == 1) {
+        // The socket's only connection delivered: its handshake succeeded.
+        new ArrayList<>(s.pending.keySet()).forEach(address -> handshakeSucceeded(s, address));
       }
       byte[] first = firstMsg.data();
       List<byte[]> frames = new ArrayList<>(3);
