@@ -316,14 +316,7 @@ final class ZmqPublisher implements AutoCloseable {
         if (ready == 0 || poller.pollin(1)) {
           drainSubscriptions();
         }
-        if (watch != null) {
-          long now = System.nanoTime();
-          ZMQ.Event event;
-          while ((event = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT)) != null) {
-            watch.event(event, now);
-          }
-          watch.check(now);
-        }
+        watchHandshake();
         if (poller.pollin(0)) {
           running = forward(pull);
         }
@@ -403,8 +396,22 @@ final class ZmqPublisher implements AutoCloseable {
         first = false;
       }
       drainSubscriptions();
+      watchHandshake();  // a relay that restarted may be waiting on a stalled handshake
     }
     return true;
+  }
+
+  /** Reads the connecting socket's monitor into its {@link HandshakeWatch}, which nudges a stalled connection. */
+  private void watchHandshake() {
+    if (watch == null) {
+      return;
+    }
+    long now = System.nanoTime();
+    ZMQ.Event event;
+    while ((event = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT)) != null) {
+      watch.event(event, now);
+    }
+    watch.check(now);
   }
 
   /** How many times a connecting publisher found the relay's queue full and waited for it (0 when bound). */
