@@ -78,7 +78,8 @@ final class BusDiscovery {
    * A registrar that keeps this publisher registered with every directory replica of the
    * configuration, or null when there is no directory source (or nothing to sign with).
    */
-  static DirectoryRegistrar registrar(BusOptions options, Signer signer, String boundEndpoint, String replayBound) {
+  static DirectoryRegistrar publisherRegistrar(BusOptions options, Signer signer, String boundEndpoint,
+      String replayBound) {
     if (options.config == null || signer == null || options.name == null || options.active) {
       return null;
     }

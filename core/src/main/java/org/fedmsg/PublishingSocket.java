@@ -50,7 +50,7 @@ final class PublishingSocket {
       publisher = ZmqPublisher.open(context, options.socketOptions, options.curve, name, candidates, options.active);
       // The ZAP handler (started above for a bound CURVE publisher) guards the replay socket too.
       replay = ReplayEndpoint.forPublisher(context, options, signer, outbox, zap != null);
-      registrar = BusDiscovery.registrar(options, signer, publisher.endpoint(),
+      registrar = BusDiscovery.publisherRegistrar(options, signer, publisher.endpoint(),
           replay == null ? null : replay.endpoint());
       if (registrar != null) {
         registrar.start();

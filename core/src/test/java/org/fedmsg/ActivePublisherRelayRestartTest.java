@@ -12,9 +12,12 @@ import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
 /**
- * A connecting publisher whose relay goes away does not send into the void: what it publishes
- * while no relay is there waits in its queue (bounded by the high-water mark; the publishing
- * thread then waits) and reaches the relay that comes back on the same endpoint.
+ * A connecting publisher whose relay goes away does not send into the void: once its connection
+ * is seen closed, what it publishes waits in its queue (bounded by the high-water mark; the
+ * publishing thread then waits) and reaches the relay that comes back on the same endpoint, in
+ * order. What was written to the connection in the moment it died is lost on this hop (a gap the
+ * subscribers fill from the publisher's replay endpoint); that window is a prefix, never a hole
+ * later on.
  */
 @Timeout(60)
 class ActivePublisherRelayRestartTest {
@@ -45,8 +48,12 @@ class ActivePublisherRelayRestartTest {
           assertThat(publisher.send(frames(i))).isTrue();
         }
         ZMQ.Socket back = boundSub(relayCtx, endpoint);
-        for (int i = 2; i <= 50; i++) {
-          assertThat(back.recv()).as("message %d after the relay came back", i).isNotNull();
+        assertThat(back.recv()).as("a message after the relay came back").isNotNull();
+        int first = Integer.parseInt(new String(back.recv(), StandardCharsets.UTF_8));
+        // The loss window is what was in flight when the connection died: far less than 49 messages.
+        assertThat(first).isBetween(2, 40);
+        for (int i = first + 1; i <= 50; i++) {
+          assertThat(back.recv()).as("message %d after the relay came back (first was %d)", i, first).isNotNull();
           assertThat(new String(back.recv(), StandardCharsets.UTF_8)).isEqualTo(Integer.toString(i));
         }
         assertThat(publisher.abandoned()).isZero();
