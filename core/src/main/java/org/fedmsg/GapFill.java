@@ -319,7 +319,7 @@ final class GapFill implements AutoCloseable {
           Batch batch = fetcher.fetch(p.fingerprint, p.epoch, from, to);
           List<Inbound.Pending> prepared = new ArrayList<>(batch.messages().size());
           for (List<byte[]> frames : batch.messages()) {
-            prepared.add(receiver.prepare(frames));
+            prepared.add(receiver.prepare(java.util.Arrays.asList(frames.toArray(new byte[0][]))));
           }
           ordered.run(() -> apply(p, from, to, batch, prepared, tail));
           return;
