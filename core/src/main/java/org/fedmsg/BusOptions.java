@@ -51,6 +51,8 @@ public final class BusOptions {
   final String durableName;
   /** Fetches gaps for tests; null: the replay endpoints of the configuration. */
   final GapFill.Fetcher gapFillFetcher;
+  /** Replay endpoints given to the builder (asked before those of the configuration). */
+  final List<String> replayEndpoints;
   final int verifyThreads;
 
   private BusOptions(Builder b) {
@@ -85,6 +87,7 @@ public final class BusOptions {
     this.gapFillMaxHeld = b.gapFillMaxHeld;
     this.durableName = b.durableName;
     this.gapFillFetcher = b.gapFillFetcher;
+    this.replayEndpoints = List.copyOf(b.replayEndpoints);
   }
 
   /**
@@ -178,6 +181,7 @@ public final class BusOptions {
     private int gapFillMaxHeld = 10_000;
     private String durableName;
     private GapFill.Fetcher gapFillFetcher;
+    private List<String> replayEndpoints = List.of();
     private boolean endpointsOverridden;
     private CurveOptions curve = CurveOptions.disabled();
     private int verifyThreads = Runtime.getRuntime().availableProcessors();
@@ -344,6 +348,15 @@ public final class BusOptions {
      */
     public Builder durableName(String name) {
       this.durableName = requireText(name, "durable name");
+      return this;
+    }
+
+    /**
+     * Replay endpoints to fill gaps from (URLs such as {@code tcp://host:9941}), asked before the
+     * configuration's {@code replay_endpoints}.
+     */
+    public Builder replayEndpoints(List<String> urls) {
+      this.replayEndpoints = List.copyOf(urls);
       return this;
     }
 

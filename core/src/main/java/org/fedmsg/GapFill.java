@@ -52,6 +52,8 @@ import org.slf4j.LoggerFactory;
  */
 final class GapFill implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GapFill.class);
+  /** A gap is fetched in requests of at most this many seqs. */
+  static final long FETCH_CHUNK = 1_000;
   /** The rest of an old epoch is asked for in chunks of this many seqs. */
   static final long TAIL_CHUNK = 1_000;
   /** Fetches waiting for the gap-fill thread at most; beyond, a new gap is reported lost at once. */
@@ -287,6 +289,18 @@ final class GapFill implements AutoCloseable {
    *     publisher restarted with a new epoch): where the answer runs out, the epoch ended
    */
   private void open(Publisher p, long from, long to, boolean tail) {
+    if (to - from >= FETCH_CHUNK) {
+      if ((to - from) / FETCH_CHUNK >= MAX_QUEUED_FETCHES - queued.get()) {
+        p.open.put(from, to);   // more than the fetch queue can take: lost at once, in one report
+        giveUp(p, from, to, "overflow");
+        return;
+      }
+      // one fetch per chunk: a large gap is never held in memory at once
+      for (long start = from; start <= to && start > 0; start += FETCH_CHUNK) {
+        open(p, start, Math.min(to, start + FETCH_CHUNK - 1), tail);
+      }
+      return;
+    }
     if (!fetcher.available()) {
       p.open.put(from, to);
       giveUp(p, from, to, "no-endpoint");

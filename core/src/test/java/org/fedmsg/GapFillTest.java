@@ -388,6 +388,36 @@ class GapFillTest {
   }
 
   @Test
+  void realReplayEndpoint_fillsTheGap_skipsStatisticalSeqs_reportsWhatTheOutboxNoLongerHolds() throws Exception {
+    String fingerprint = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(pkgdb.chain().get(0).getEncoded()));
+    try (org.fedmsg.reliable.DurableOutbox outbox = org.fedmsg.reliable.DurableOutbox.open(state.resolve("outbox"),
+            4, 1 << 20, Duration.ofHours(1), java.time.Clock.systemUTC());
+        org.fedmsg.reliable.ReplayServer server = org.fedmsg.reliable.ReplayServer.start(context, "tcp://127.0.0.1:*",
+            null, "pkgdb", fp -> fp.equals(fingerprint) ? outbox : null, org.fedmsg.reliable.ReplayLimits.DEFAULTS);
+        Bus sub = subscribe(options(false, Duration.ofSeconds(30)).gapFillFetcher(null)
+            .replayEndpoints(List.of(server.endpoint())).build())) {
+      Map<Long, byte[][]> m = make(1, 10);
+      for (long s = 2; s <= 9; s++) {
+        if (s == 5) {
+          outbox.mark(epoch, s);             // a statistical message: nothing to fill
+        } else {
+          outbox.append(epoch, s, m.get(s)); // bounded to 4: 2, 3 and 4 are evicted by 6..9
+        }
+      }
+      send(m.get(1L));
+      send(m.get(10L));
+      Eventually.assertThat(() -> got.size() >= 6, "1, 6..10 delivered");
+      assertThat(seqs(got)).containsExactly(1L, 6L, 7L, 8L, 9L, 10L);
+      assertThat(losses).containsExactly("svc-pkgdb.example.org 2..4 missing");
+      assertThat(sub.stats().gapsFilled()).isEqualTo(4);
+      assertThat(sub.stats().lost()).isEqualTo(3);
+      // the fetched frames are the ones published, byte for byte
+      assertThat(got.get(1).rawBody()).isEqualTo(m.get(6L)[1]);
+    }
+  }
+
+  @Test
   void gapFillMode_badValue_isAConfigError() {
     ObjectNode tree = JsonNodeFactory.instance.objectNode();
     tree.put("gap_fill.mode", "sometimes");
