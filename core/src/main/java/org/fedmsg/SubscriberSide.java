@@ -151,7 +151,7 @@ final class SubscriberSide {
   }
 
   /** The latest lost ranges (for the heartbeat), oldest first. */
-  List<GapFill.Loss> recentLosses() {
+  List<org.fedmsg.reliable.LostRange> recentLosses() {
     GapFill g = gapFill;
     return g == null ? List.of() : g.recentLosses();
   }
