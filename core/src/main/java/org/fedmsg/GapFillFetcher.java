@@ -37,10 +37,22 @@ final class GapFillFetcher implements GapFill.Fetcher {
     this.curve = curve;
   }
 
-  static GapFill.Fetcher of(BusOptions options) {
+  /**
+   * The endpoints of the builder and of {@code replay_endpoints}, except this process's own
+   * (its {@code name}'s entry, and {@code relay_outbound}'s for a relay): its own outbox never
+   * holds what it missed, and its answer ("missing") would hide the endpoint that does.
+   */
+  static GapFill.Fetcher of(BusOptions options, String... ownNames) {
     List<String> urls = new ArrayList<>(options.replayEndpoints);
     if (options.config != null) {
-      urls.addAll(options.config.replayEndpoints().values());
+      Map<String, String> configured = new java.util.LinkedHashMap<>(options.config.replayEndpoints());
+      if (options.name != null) {
+        configured.remove(options.name);
+      }
+      for (String own : ownNames) {
+        configured.remove(own);
+      }
+      urls.addAll(configured.values());
     }
     return new GapFillFetcher(urls, options.curve);
   }

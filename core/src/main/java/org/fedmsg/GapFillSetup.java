@@ -65,7 +65,7 @@ final class GapFillSetup {
     if (options.criticalTopics.isEmpty() || verifier == null) {
       return null;
     }
-    GapFill.Fetcher fetcher = options.gapFillFetcher != null ? options.gapFillFetcher : GapFillFetcher.of(options);
+    GapFill.Fetcher fetcher = options.gapFillFetcher != null ? options.gapFillFetcher : GapFillFetcher.of(options, name.equals("relay") ? "relay_outbound" : name);
     GapFill g = new GapFill(receiver, verifier, pipeline::runOrdered, sink, fetcher, options.gapFillMode,
         options.gapFillMaxWait, options.gapFillMaxHeld, options.listener, name);
     if (positions != null) {
