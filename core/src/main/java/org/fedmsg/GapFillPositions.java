@@ -129,6 +129,30 @@ final class GapFillPositions implements AutoCloseable {
     }
   }
 
+  /**
+   * Records, for a publisher with no position yet, the position just before this message (it has
+   * been accepted but not yet handled), so that a restart asks for it again.
+   */
+  void before(Receiver.Accepted a) {
+    if (closed || a.signerKey() == null || positions.containsKey(a.signerKey())) {
+      return;
+    }
+    Position p = new Position(a.signerKey(), a.fingerprint(), a.epoch(), a.seq() - 1,
+        a.message().signer().orElse("?").replace('\n', ' '));
+    positions.put(p.signerKey(), p);
+    append(line(p, "-"));
+  }
+
+  /** Replaces every position with these and forgets the dedupe window (written at once). */
+  void resetTo(List<Position> replacement) {
+    positions.clear();
+    recentIds.clear();
+    for (Position p : replacement) {
+      positions.put(p.signerKey(), p);
+    }
+    rewrite();
+  }
+
   private void remember(Position p, String msgId) {
     positions.remove(p.signerKey());
     positions.put(p.signerKey(), p);

@@ -143,7 +143,12 @@ final class SubscriberSide {
       deduplicated.increment();
       return;
     }
-    dispatcher.dispatch(a.message());
+    HandlerPositions.CURRENT.set(a);
+    try {
+      dispatcher.dispatch(a.message());
+    } finally {
+      HandlerPositions.CURRENT.remove();
+    }
     if (saved != null) {
       saved.delivered(a, msgId);
     }

@@ -7,6 +7,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.fedmsg.HandlerPositions;
 import org.fedmsg.Message;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +22,9 @@ final class ConsumerRunner {
 
   private final Consumer consumer;
   private final List<String> topics;
-  private final BlockingQueue<Message> queue;
+  private final BlockingQueue<Item> queue;
+  /** This consumer's durable positions; null when the hub's bus has no durable name. */
+  private final HandlerPositions positions;
   private final int capacity;
   private final Thread worker;
   private final LongAdder received = new LongAdder();
@@ -33,8 +36,12 @@ final class ConsumerRunner {
   private volatile boolean stopping;
   private volatile boolean abort;
 
-  ConsumerRunner(Consumer consumer, List<String> topics, int capacity) {
+  /** A queued message with its place in its publisher's sequence (null when it has none). */
+  private record Item(Message message, HandlerPositions.Mark mark) {}
+
+  ConsumerRunner(Consumer consumer, List<String> topics, int capacity, HandlerPositions positions) {
     this.consumer = consumer;
+    this.positions = positions;
     this.topics = List.copyOf(topics);
     this.capacity = capacity;
     this.queue = new ArrayBlockingQueue<>(capacity);
@@ -56,8 +63,17 @@ final class ConsumerRunner {
 
   /** Called on the bus's receiving thread for every matching message. */
   void offer(Message message) {
+    HandlerPositions.Mark mark = null;
+    if (positions != null) {
+      if (positions.seen(message)) {
+        // handled before a restart; fetched again because a slower consumer had not handled it
+        return;
+      }
+      mark = HandlerPositions.current();
+      positions.accepted(mark);
+    }
     received.increment();
-    if (stopping || !queue.offer(message)) {
+    if (stopping || !queue.offer(new Item(message, mark))) {
       dropped.increment();
       long quiet = dropLog.tryLog();
       if (quiet >= 0) {
@@ -69,29 +85,37 @@ final class ConsumerRunner {
 
   private void run() {
     while (!abort) {
-      Message message;
+      Item item;
       try {
-        message = queue.poll(100, TimeUnit.MILLISECONDS);
+        item = queue.poll(100, TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         // Interrupted when a drain timed out: stop at once, what is left is counted as dropped.
         break;
       }
-      if (message == null) {
+      if (item == null) {
         if (stopping) {
           break;
         }
         continue;
       }
+      Message message = item.message();
+      boolean threw = false;
       try {
         consumer.consume(message);
         consumed.increment();
       } catch (Exception | LinkageError | AssertionError e) {
+        threw = true;
         failed.increment();
         long quiet = failLog.tryLog();
         if (quiet >= 0) {
           LOG.warn("consumer {} failed on {}: {}{}", consumer.name(), message, e.toString(),
               quiet > 0 ? " (" + quiet + " more failures since the last report)" : "", e);
         }
+      }
+      if (positions != null && !(threw && abort)) {
+        // after consume returned, or threw (a failing message is not retried, as without positions);
+        // not when it threw because the hub gave up on it at shutdown: that one is asked for again
+        positions.handled(item.mark(), message);
       }
     }
   }

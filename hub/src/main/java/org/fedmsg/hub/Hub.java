@@ -14,6 +14,7 @@ import java.util.Set;
 import org.fedmsg.Bus;
 import org.fedmsg.BusOptions;
 import org.fedmsg.BusStats;
+import org.fedmsg.HandlerPositions;
 import org.fedmsg.Subscription;
 import org.fedmsg.config.FedmsgConfig;
 import org.fedmsg.status.Heartbeat;
@@ -51,13 +52,15 @@ public final class Hub implements AutoCloseable {
   private final List<Subscription> subscriptions;
   private final Map<String, String> notStarted;
   private final Duration drainTimeout;
+  private final List<HandlerPositions> positions;
   private volatile Heartbeat heartbeat;
   private final Object closeLock = new Object();
   private boolean closed;
 
   private Hub(Bus bus, List<ConsumerRunner> runners, List<Subscription> subscriptions, Map<String, String> notStarted,
-      Duration drainTimeout) {
+      Duration drainTimeout, List<HandlerPositions> positions) {
     this.bus = bus;
+    this.positions = positions;
     this.runners = runners;
     this.subscriptions = subscriptions;
     this.notStarted = notStarted;
@@ -171,6 +174,7 @@ public final class Hub implements AutoCloseable {
       }
     }
     bus.close();
+    positions.forEach(HandlerPositions::close);
     for (ConsumerStats s : stats()) {
       LOG.info("consumer {} stopped: received={} consumed={} failed={} dropped={}", s.name(), s.received(),
           s.consumed(), s.failed(), s.dropped());
@@ -301,14 +305,27 @@ public final class Hub implements AutoCloseable {
       Duration drain = drainTimeout != null ? drainTimeout : HubSettings.drainTimeout(cfg);
       Duration beat = heartbeatInterval != null ? heartbeatInterval : HubSettings.heartbeatInterval(cfg);
       BusOptions options = busOptions != null ? busOptions : BusOptions.builder().apply(cfg).build();
-      Bus bus = Bus.create(options);
+      Map<String, HandlerPositions> positions = openPositions(candidates, cfg, options);
+      Bus bus;
+      try {
+        // the bus resumes from the slowest consumer; each consumer skips what it had handled
+        int resumed = HandlerPositions.resumeFromSlowest(options, List.copyOf(positions.values()));
+        if (resumed > 0) {
+          LOG.info("hub resumes {} publisher position(s) from its slowest consumer", resumed);
+        }
+        bus = Bus.create(options);
+      } catch (RuntimeException e) {
+        positions.values().forEach(HandlerPositions::close);
+        throw e;
+      }
       List<ConsumerRunner> runners = new ArrayList<>();
       List<Subscription> subscriptions = new ArrayList<>();
       Map<String, String> notStarted = new LinkedHashMap<>();
       HubContext context = new HubContext(bus, cfg, options.topicPrefix(), options.environment());
       try {
         for (Consumer consumer : candidates) {
-          ConsumerRunner runner = startOne(consumer, cfg, context, capacity, notStarted);
+          ConsumerRunner runner = startOne(consumer, cfg, context, capacity, notStarted,
+              positions.get(consumer.name()));
           if (runner == null) {
             continue;
           }
@@ -321,13 +338,14 @@ public final class Hub implements AutoCloseable {
       } catch (RuntimeException e) {
         subscriptions.forEach(Subscription::close);
         bus.close();
+        positions.values().forEach(HandlerPositions::close);
         throw e;
       }
       if (runners.isEmpty()) {
         LOG.warn("no consumer is running: {}", notStarted.isEmpty() ? "none found" : notStarted);
       }
       Hub hub = new Hub(bus, List.copyOf(runners), List.copyOf(subscriptions),
-          Collections.unmodifiableMap(notStarted), drain);
+          Collections.unmodifiableMap(notStarted), drain, List.copyOf(positions.values()));
       if (!beat.isZero() && bus.publisherEndpoint() != null) {
         String name = options.name() != null ? options.name() : "hub";
         try {
@@ -371,8 +389,35 @@ public final class Hub implements AutoCloseable {
       return all;
     }
 
+    /**
+     * With a durable name: the positions of every enabled consumer, opened before the bus so that
+     * the bus resumes from the slowest (a consumer whose start() then fails still counts: its
+     * messages are fetched again, not lost).
+     */
+    private Map<String, HandlerPositions> openPositions(List<Consumer> candidates, FedmsgConfig cfg,
+        BusOptions options) {
+      Map<String, HandlerPositions> opened = new LinkedHashMap<>();
+      try {
+        for (Consumer c : candidates) {
+          if (enabled(c, cfg)) {
+            HandlerPositions.open(options, c.name()).ifPresent(p -> opened.put(c.name(), p));
+          }
+        }
+      } catch (RuntimeException e) {
+        opened.values().forEach(HandlerPositions::close);
+        throw e;
+      }
+      return opened;
+    }
+
+    private boolean enabled(Consumer consumer, FedmsgConfig cfg) {
+      String key = consumer.configKey();
+      return key != null && !key.isBlank()
+          && (enabledKeys.contains(key) || ConfigTruth.truthy(ConfigTruth.lookup(cfg, key)));
+    }
+
     private ConsumerRunner startOne(Consumer consumer, FedmsgConfig cfg, HubContext context, int capacity,
-        Map<String, String> notStarted) {
+        Map<String, String> notStarted, HandlerPositions positions) {
       String name = consumer.name();
       String key = consumer.configKey();
       if (key == null || key.isBlank()) {
@@ -404,7 +449,7 @@ public final class Hub implements AutoCloseable {
       int own = consumer.queueSize();
       int size = own > 0 ? own : capacity;
       LOG.info("consumer {} started on {} (queue {})", name, topics, size);
-      return new ConsumerRunner(consumer, topics, size);
+      return new ConsumerRunner(consumer, topics, size, positions);
     }
   }
 
