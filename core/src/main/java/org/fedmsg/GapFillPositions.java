@@ -110,6 +110,11 @@ final class GapFillPositions implements AutoCloseable {
     return recentIds.contains(msgId);
   }
 
+  /** The present position of a publisher (by signer key), or null. */
+  Position position(String signerKey) {
+    return positions.get(signerKey);
+  }
+
   /** Records a message whose handlers have returned. */
   void delivered(Receiver.Accepted a, String msgId) {
     if (closed || a.signerKey() == null || msgId == null || msgId.indexOf(' ') >= 0 || msgId.indexOf('\n') >= 0) {

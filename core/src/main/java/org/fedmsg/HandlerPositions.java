@@ -124,9 +124,20 @@ public final class HandlerPositions implements AutoCloseable {
     return a;
   }
 
-  /** Whether this handler has handled a message with this id (within the dedupe window). */
-  public synchronized boolean seen(Message message) {
-    return message.msgId().map(positions::seen).orElse(false);
+  /**
+   * Whether this handler has had this message: its {@code msg_id} is in the dedupe window, or
+   * it is not late and its {@code seq} is at or before this handler's position in the same epoch
+   * (so a handler far ahead of the slowest one, beyond the window, still sees each message once).
+   */
+  public synchronized boolean seen(Message message, Mark mark) {
+    if (message.msgId().map(positions::seen).orElse(false)) {
+      return true;
+    }
+    if (mark == null || message.late()) {
+      return false;  // a late message fills a gap behind the position: not had yet
+    }
+    GapFillPositions.Position p = positions.position(mark.accepted.signerKey());
+    return p != null && p.epoch().equals(mark.accepted.epoch()) && mark.accepted.seq() <= p.seq();
   }
 
   /**

@@ -65,11 +65,11 @@ final class ConsumerRunner {
   void offer(Message message) {
     HandlerPositions.Mark mark = null;
     if (positions != null) {
-      if (positions.seen(message)) {
+      mark = HandlerPositions.current();
+      if (positions.seen(message, mark)) {
         // handled before a restart; fetched again because a slower consumer had not handled it
         return;
       }
-      mark = HandlerPositions.current();
       positions.accepted(mark);
     }
     received.increment();

@@ -5,6 +5,7 @@ import static org.fedmsg.hub.Recorder.eventually;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,7 +24,8 @@ import org.fedmsg.testing.TestPki;
 import org.fedmsg.wire.MessageVerifier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -119,8 +121,15 @@ class HubResumeTest {
     return r;
   }
 
-  @Test
-  void stoppedWithMessagesQueuedToTheSlowConsumer_restarted_eachConsumerGetsEveryMessageOnce() throws Exception {
+  /**
+   * @param forgetIds the fast consumer's saved {@code msg_id}s are dropped before the restart, as
+   *     when it is more messages ahead of the slow one than its dedupe window holds: its position
+   *     alone must keep it from seeing 4..10 again
+   */
+  @ParameterizedTest(name = "forgetIds={0}")
+  @ValueSource(booleans = {false, true})
+  void stoppedWithMessagesQueuedToTheSlowConsumer_restarted_eachConsumerGetsEveryMessageOnce(boolean forgetIds)
+      throws Exception {
     try (Bus pub = publisher()) {
       Throttled fast1 = new Throttled("fast", Integer.MAX_VALUE);
       Throttled slow1 = new Throttled("slow", 3);
@@ -134,6 +143,14 @@ class HubResumeTest {
       assertThat(slow1.numbers()).isEqualTo(range(1, 3));
 
       publish(pub, 11, 15);  // while the hub is down
+      if (forgetIds) {
+        Path log = dir.resolve("hub/positions/hub/handlers/fast/positions.log");
+        List<String> lines = Files.readAllLines(log);
+        String[] last = lines.get(lines.size() - 1).split(" ", 6);
+        assertThat(last[3]).isEqualTo("10");
+        last[4] = "-";
+        Files.writeString(log, String.join(" ", last) + "\n");
+      }
 
       Throttled fast2 = new Throttled("fast", Integer.MAX_VALUE);
       Throttled slow2 = new Throttled("slow", Integer.MAX_VALUE);
