@@ -2,6 +2,7 @@ package org.fedmsg.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 
 /**
@@ -42,6 +43,20 @@ public final class CanonicalBody {
   /** Whether the document is a JSON object (otherwise nothing was captured). */
   public boolean isObject() {
     return object;
+  }
+
+  /**
+   * The captured members as an object, except strings that were not decoded (see the class
+   * comment): the envelope fields a verifier reads, without the payload. A fresh node.
+   */
+  public ObjectNode envelope() {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    fields.forEach((k, v) -> {
+      if (v != null) {
+        o.set(k, v);
+      }
+    });
+    return o;
   }
 
   /** Whether the top-level member {@code name} was present and captured. */

@@ -33,10 +33,13 @@ public final class StreamingCanonicalJson {
 
   private final Set<String> omit;
   private final Set<String> capture;
+  /** False for a scanner: validate and capture only, no canonical bytes. */
+  private final boolean write;
 
-  private StreamingCanonicalJson(Set<String> omit, Set<String> capture) {
+  private StreamingCanonicalJson(Set<String> omit, Set<String> capture, boolean write) {
     this.omit = Set.copyOf(omit);
     this.capture = Set.copyOf(capture);
+    this.write = write;
   }
 
   /**
@@ -46,7 +49,18 @@ public final class StreamingCanonicalJson {
    * @throws NullPointerException if a set is null
    */
   public static StreamingCanonicalJson of(Set<String> omit, Set<String> capture) {
-    return new StreamingCanonicalJson(omit, capture);
+    return new StreamingCanonicalJson(omit, capture, true);
+  }
+
+  /**
+   * A reader that only validates (refusing what {@link CanonicalJson#parseUnique} refuses) and
+   * captures the top-level members {@code capture}: {@link CanonicalBody#canonical()} is empty.
+   * fedmsg/2 signs the exact bytes, so its receivers need no canonical form, only a few fields.
+   *
+   * @throws NullPointerException if {@code capture} is null
+   */
+  public static StreamingCanonicalJson scanner(Set<String> capture) {
+    return new StreamingCanonicalJson(Set.of(), capture, false);
   }
 
   /**
@@ -67,7 +81,11 @@ public final class StreamingCanonicalJson {
         throw new MalformedJsonException("malformed JSON: no document (empty input)", 0, null);
       }
       object = first == JsonToken.START_OBJECT;
-      run.value(p, first, 0);
+      if (write || object) {
+        run.value(p, first, 0);
+      } else {
+        p.skipChildren();
+      }
       JsonToken trailing = p.nextToken();
       if (trailing != null) {
         // the tree readers refuse this too (FAIL_ON_TRAILING_TOKENS), under the same reason
@@ -82,7 +100,7 @@ public final class StreamingCanonicalJson {
     } catch (IOException | RuntimeException e) {
       throw new MalformedJsonException("malformed JSON: " + e, -1, e);
     }
-    return new CanonicalBody(run.out.toByteArray(), object, json, run.fields, run.rawFrom, run.rawTo);
+    return new CanonicalBody(write ? run.out.toByteArray() : new byte[0], object, json, run.fields, run.rawFrom, run.rawTo);
   }
 
   /** Decodes the JSON string literal at {@code [from - 1, to + 1)} (quotes included). */
@@ -165,7 +183,7 @@ public final class StreamingCanonicalJson {
       for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
         String key = p.currentName();
         JsonToken v = p.nextToken();
-        if (depth == 0 && (omit.contains(key) || capture.contains(key))) {
+        if (depth == 0 && (!write || omit.contains(key) || capture.contains(key))) {
           if (topLevel(p, key, v)) {
             continue;
           }
@@ -197,7 +215,7 @@ public final class StreamingCanonicalJson {
      * omitted member), false when the caller must still write it.
      */
     private boolean topLevel(JsonParser p, String key, JsonToken v) throws IOException {
-      boolean omitted = omit.contains(key);
+      boolean omitted = !write || omit.contains(key);
       if (!capture.contains(key)) {
         p.skipChildren();
         return true;
@@ -207,7 +225,7 @@ public final class StreamingCanonicalJson {
           int from = (int) p.currentTokenLocation().getByteOffset() + 1;
           rawFrom.put(key, from);
           rawTo.put(key, literalEnd(from));
-          if (!omitted) {
+          if (!write || !omitted) {
             fields.put(key, NODES.textNode(p.getText()));
           } else {
             // not decoded now: CanonicalBody decodes it on demand; the parser still validates it when it moves on
