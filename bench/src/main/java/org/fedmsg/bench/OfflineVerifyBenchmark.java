@@ -65,7 +65,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * ≥ 0.8 × rawVerify.
  *
  * <p>Run: {@code mvn -B -pl bench -am package -DskipTests && java -jar bench/target/benchmarks.jar
- * OfflineVerify -f 1 -wi 3 -i 5 -w 2 -r 2}.
+ * OfflineVerify -f 1 -wi 3 -i 5 -w 2 -r 2}; or, on a loaded machine, the interleaved {@link #main}
+ * ({@code java -cp bench/target/benchmarks.jar org.fedmsg.bench.OfflineVerifyBenchmark 21}), which
+ * times the three side by side in short slices and takes each ratio within a round, so that
+ * load from other processes moves both sides of a ratio together.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -214,5 +217,80 @@ public class OfflineVerifyBenchmark {
   @Benchmark
   public Object checkTree(Setting s) {
     return s.verifier.check(s.frames);
+  }
+
+  /**
+   * Interleaved rounds: per case, each round times rawVerify, checkRaw and checkTree for 100 ms
+   * of CPU time each, in turn; prints the median CPU µs per operation and the median of the
+   * per-round ratios (raw rate / message rate is checkRaw time / raw time, inverted: ≥ 0.8 is the target).
+   *
+   * @param args the number of rounds (default 21)
+   */
+  public static void main(String[] args) throws Exception {
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 21;
+    OfflineVerifyBenchmark b = new OfflineVerifyBenchmark();
+    System.out.printf("%-16s %12s %12s %12s %14s %14s%n", "case", "raw µs", "checkRaw µs", "checkTree µs",
+        "checkRaw/raw", "checkTree/raw");
+    for (Case c : Case.values()) {
+      Setting s = new Setting();
+      s.format = c;
+      s.setUp();
+      for (int w = 0; w < 3; w++) {
+        for (int op = 0; op < 3; op++) {
+          time(b, s, op, 300);  // warm-up
+        }
+      }
+      double[][] nanos = new double[3][rounds];
+      double[] rawRatio = new double[rounds];
+      double[] treeRatio = new double[rounds];
+      for (int r = 0; r < rounds; r++) {
+        for (int op = 0; op < 3; op++) {
+          // rotate the order so that no operation always runs first in a round
+          int o = (op + r) % 3;
+          nanos[o][r] = time(b, s, o, 100);
+        }
+        rawRatio[r] = nanos[0][r] / nanos[1][r];
+        treeRatio[r] = nanos[0][r] / nanos[2][r];
+      }
+      System.out.printf("%-16s %12.1f %12.1f %12.1f %14.2f %14.2f%n", c, median(nanos[0]) / 1000,
+          median(nanos[1]) / 1000, median(nanos[2]) / 1000, median(rawRatio), median(treeRatio));
+      s.tearDown();
+    }
+  }
+
+  private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
+  /**
+   * CPU nanoseconds of this thread per operation {@code op} (0 raw, 1 checkRaw, 2 checkTree) over
+   * about {@code millis} ms of CPU time. CPU time, not wall time: on a shared machine the wall
+   * clock also counts the time the thread waited for a core.
+   */
+  private static double time(OfflineVerifyBenchmark b, Setting s, int op, long millis) throws Exception {
+    long start = THREADS.getCurrentThreadCpuTime();
+    long end = start + millis * 1_000_000;
+    long n = 0;
+    long now;
+    Object sink = null;
+    do {
+      for (int i = 0; i < 16; i++) {
+        sink = switch (op) {
+          case 0 -> b.rawVerify(s);
+          case 1 -> b.checkRaw(s);
+          default -> b.checkTree(s);
+        };
+      }
+      n += 16;
+      now = THREADS.getCurrentThreadCpuTime();
+    } while (now < end);
+    if (sink == null) {
+      throw new IllegalStateException("no result");
+    }
+    return (double) (now - start) / n;
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    java.util.Arrays.sort(sorted);
+    return sorted[sorted.length / 2];
   }
 }

@@ -141,6 +141,11 @@ final class AsciiBuffer {
     put('"');
   }
 
+  /** Drops everything from {@code length} on. */
+  void truncate(int length) {
+    len = length;
+  }
+
   /** The backing array (valid up to {@link #length()}), for in-place reordering. */
   byte[] array() {
     return buf;

@@ -2,6 +2,7 @@ package org.fedmsg.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 
@@ -11,31 +12,34 @@ import java.util.Map;
  *
  * <p>A captured scalar is the node a tree reader would have built ({@code 5} an int node,
  * {@code 5.0} a double node, ...); a captured object or array is an <em>empty</em> node of its
- * kind, since the reader keeps no tree. A captured member that was also omitted and is a string
- * has not been decoded: {@link #field} decodes it on each call, and {@link #rawFrom} locates
- * its literal bytes.
+ * kind, since the reader keeps no tree. A captured member that was also omitted and is a long
+ * string has not been decoded: {@link #field} decodes it on each call, and {@link #rawFrom}
+ * locates its literal bytes, so that a cache keyed by them can be consulted without decoding.
  *
  * <p>Not thread-safe; holds the source array it was read from (not copied).
  */
 public final class CanonicalBody {
+  /** Marks a captured string left undecoded. */
+  static final JsonNode UNDECODED = MissingNode.getInstance();
+
   private final byte[] canonical;
   private final boolean object;
   private final byte[] source;
-  private final Map<String, JsonNode> fields;
-  private final Map<String, Integer> rawFrom;
-  private final Map<String, Integer> rawTo;
+  private final Map<String, Integer> slots;
+  private final JsonNode[] fields;
+  private final int[] raw;
 
-  CanonicalBody(byte[] canonical, boolean object, byte[] source, Map<String, JsonNode> fields,
-      Map<String, Integer> rawFrom, Map<String, Integer> rawTo) {
+  CanonicalBody(byte[] canonical, boolean object, byte[] source, Map<String, Integer> slots, JsonNode[] fields,
+      int[] raw) {
     this.canonical = canonical;
     this.object = object;
     this.source = source;
+    this.slots = slots;
     this.fields = fields;
-    this.rawFrom = rawFrom;
-    this.rawTo = rawTo;
+    this.raw = raw;
   }
 
-  /** The canonical bytes (ASCII); the array is the caller's, not copied. */
+  /** The canonical bytes (ASCII); the array is the caller's, not copied. Empty for a scanner. */
   public byte[] canonical() {
     return canonical;
   }
@@ -45,23 +49,10 @@ public final class CanonicalBody {
     return object;
   }
 
-  /**
-   * The captured members as an object, except strings that were not decoded (see the class
-   * comment): the envelope fields a verifier reads, without the payload. A fresh node.
-   */
-  public ObjectNode envelope() {
-    ObjectNode o = JsonNodeFactory.instance.objectNode();
-    fields.forEach((k, v) -> {
-      if (v != null) {
-        o.set(k, v);
-      }
-    });
-    return o;
-  }
-
   /** Whether the top-level member {@code name} was present and captured. */
   public boolean has(String name) {
-    return fields.containsKey(name);
+    Integer slot = slots.get(name);
+    return slot != null && fields[slot] != null;
   }
 
   /**
@@ -69,29 +60,47 @@ public final class CanonicalBody {
    * not captured.
    */
   public JsonNode field(String name) {
-    JsonNode v = fields.get(name);
-    if (v == null && rawFrom.containsKey(name)) {
-      String text = StreamingCanonicalJson.decodeLiteral(source, rawFrom.get(name), rawTo.get(name));
-      return text == null ? null : JsonNodeFactory.instance.textNode(text);
+    Integer slot = slots.get(name);
+    if (slot == null) {
+      return null;
+    }
+    JsonNode v = fields[slot];
+    if (v == UNDECODED) {
+      return JsonNodeFactory.instance.textNode(StreamingCanonicalJson.decodeLiteral(source, raw[2 * slot],
+          raw[2 * slot + 1]));
     }
     return v;
   }
 
   /**
-   * Where the literal of the captured string member {@code name} starts in {@link #source()}
-   * (just after its opening quote), or -1 when it is not a captured string. The bytes up to
-   * {@link #rawTo} are the literal as sent, escapes included: equal literals are equal strings, so
-   * a cache keyed by them can be consulted without decoding.
+   * The captured members that were not omitted, as an object: the envelope fields a verifier
+   * reads, without the payload and without omitted strings such as credentials. A fresh node.
+   */
+  public ObjectNode envelope() {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    slots.forEach((k, slot) -> {
+      JsonNode v = fields[slot];
+      if (v != null && raw[2 * slot] == 0) {
+        o.set(k, v);
+      }
+    });
+    return o;
+  }
+
+  /**
+   * Where the literal of the captured, omitted string member {@code name} starts in {@link
+   * #source()} (just after its opening quote), or -1 when there is none. The bytes up to {@link
+   * #rawTo} are the literal as sent, escapes included: equal literals are equal strings.
    */
   public int rawFrom(String name) {
-    Integer from = rawFrom.get(name);
-    return from == null ? -1 : from;
+    Integer slot = slots.get(name);
+    return slot == null || raw[2 * slot] == 0 ? -1 : raw[2 * slot];
   }
 
   /** Where that literal ends (its closing quote), or -1. */
   public int rawTo(String name) {
-    Integer to = rawTo.get(name);
-    return to == null ? -1 : to;
+    Integer slot = slots.get(name);
+    return slot == null || raw[2 * slot] == 0 ? -1 : raw[2 * slot + 1];
   }
 
   /** The document as read; the caller's array, not copied: do not modify. */

@@ -57,6 +57,8 @@ class StreamingCanonicalJsonTest {
             + ", streaming " + (streamError == null ? "accepts" : "refuses: " + streamError.getMessage()));
       } else if (treeError.isDuplicateKey() != streamError.isDuplicateKey()) {
         errors.add(name + ": duplicate-key cause differs: " + treeError.getMessage() + " / " + streamError.getMessage());
+      } else if (treeError.isDuplicateKey() && !treeError.getMessage().equals(streamError.getMessage())) {
+        errors.add(name + ": duplicate reported differently: " + treeError.getMessage() + " / " + streamError.getMessage());
       }
     } else if (!java.util.Arrays.equals(tree, streamed)) {
       errors.add(name + ": " + new String(streamed, StandardCharsets.ISO_8859_1) + " != "

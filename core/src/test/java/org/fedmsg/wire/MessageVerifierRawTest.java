@@ -163,7 +163,7 @@ class MessageVerifierRawTest {
       }
       String d = compare(v, List.of(frames.get(0), body));
       if (d != null) {
-        errors.add(new String(body, StandardCharsets.ISO_8859_1) + ": " + d);
+        errors.add(d + " <- " + new String(body, StandardCharsets.ISO_8859_1));
       }
     }
     assertThat(errors).isEmpty();
