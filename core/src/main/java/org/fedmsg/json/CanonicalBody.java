@@ -39,6 +39,11 @@ public final class CanonicalBody {
     this.raw = raw;
   }
 
+  /** This body without its canonical bytes (a scanner's result). */
+  CanonicalBody withoutCanonical() {
+    return new CanonicalBody(new byte[0], object, source, slots, fields, raw);
+  }
+
   /** The canonical bytes (ASCII); the array is the caller's, not copied. Empty for a scanner. */
   public byte[] canonical() {
     return canonical;

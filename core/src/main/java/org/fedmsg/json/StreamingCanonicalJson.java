@@ -33,6 +33,10 @@ import java.util.Set;
  * ({@link CanonicalBody#rawFrom}): the ~2 KiB fedmsg/1 {@code certificate} field is only validated
  * by the parser, and decoded only on a cache miss.
  *
+ * <p>Input that is already exactly canonical, as publishers send it, is not re-encoded: {@link
+ * CanonicalInput} checks it byte by byte and cuts the omitted members out; anything else takes
+ * the token path.
+ *
  * <p>Immutable and thread-safe; each {@link #read} call uses its own buffers.
  */
 public final class StreamingCanonicalJson {
@@ -92,6 +96,12 @@ public final class StreamingCanonicalJson {
    */
   public CanonicalBody read(byte[] json) {
     Objects.requireNonNull(json, "json");
+    // what publishers send is already canonical: checked and cut, not re-encoded (CanonicalInput)
+    CanonicalBody fast = write ? CanonicalInput.read(json, omit, capture, LAZY_LENGTH)
+        : CanonicalInput.read(json, Set.of(), capture, Integer.MAX_VALUE);
+    if (fast != null) {
+      return write ? fast : fast.withoutCanonical();
+    }
     Run run = new Run(json);
     boolean object;
     try (JsonParser p = (write ? FACTORY : STRICT).createParser(json)) {

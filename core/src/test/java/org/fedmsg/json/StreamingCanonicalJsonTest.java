@@ -51,6 +51,16 @@ class StreamingCanonicalJsonTest {
     } catch (MalformedJsonException e) {
       streamError = e;
     }
+    MalformedJsonException scanError = null;
+    try {
+      StreamingCanonicalJson.scanner(Set.of("topic")).read(json);
+    } catch (MalformedJsonException e) {
+      scanError = e;
+    }
+    if ((treeError == null) != (scanError == null)
+        || treeError != null && treeError.isDuplicateKey() != scanError.isDuplicateKey()) {
+      errors.add(name + ": scanner " + (scanError == null ? "accepts" : "refuses: " + scanError.getMessage()));
+    }
     if (treeError != null || streamError != null) {
       if (treeError == null || streamError == null) {
         errors.add(name + ": tree " + (treeError == null ? "accepts" : "refuses: " + treeError.getMessage())
@@ -260,6 +270,67 @@ class StreamingCanonicalJsonTest {
     assertThat(errors).isEmpty();
     Throwable t = catchThrowable(() -> FEDMSG1.read(text.getBytes(StandardCharsets.UTF_8)));
     assertThat(t == null || t instanceof MalformedJsonException).isTrue();
+  }
+
+  @Property(tries = 3000)
+  void read_mutatedCanonicalBytes_sameBytesOrSameRefusalAsTreePath(@ForAll("json") JsonNode tree,
+      @ForAll("mutations") List<int[]> mutations) {
+    byte[] b = CanonicalJson.encode(tree);
+    for (int[] m : mutations) {
+      if (b.length > 0) {
+        b[Math.floorMod(m[0], b.length)] = (byte) m[1];
+      }
+    }
+    List<String> errors = new ArrayList<>();
+    assertSameAsTree(b, CREDENTIALS, errors, "mutated canonical");
+    assertThat(errors).isEmpty();
+  }
+
+  /* --------------- the canonical fast path --------------- */
+
+  @Test
+  void read_canonicalInput_takesTheFastPathWithTheSameFieldsAsTheTokenPath() {
+    List<String> errors = new ArrayList<>();
+    int fast = 0;
+    Set<String> capture = Set.of("signature", "certificate", "crypto", "topic", "msg_id", "timestamp", "i", "msg");
+    java.util.Map<String, Integer> slots = new java.util.HashMap<>();
+    for (String c : List.copyOf(capture)) {
+      slots.put(c, slots.size());
+    }
+    StreamingCanonicalJson reader = StreamingCanonicalJson.of(CREDENTIALS, capture);
+    for (JsonNode v : CanonicalJson.parse(Fixtures.signedVectorsJson()).get("vectors")) {
+      byte[] wire = v.get("wire_body").textValue().getBytes(StandardCharsets.UTF_8);
+      CanonicalBody viaFast = CanonicalInput.read(wire, CREDENTIALS, slots, StreamingCanonicalJson.LAZY_LENGTH);
+      if (viaFast == null) {
+        continue;
+      }
+      fast++;
+      // the same document laid out as a relay does is not canonical: it takes the token path
+      byte[] relayed = CanonicalJson.encodePythonDefault(CanonicalJson.parse(wire));
+      assertThat(CanonicalInput.read(relayed, CREDENTIALS, slots, StreamingCanonicalJson.LAZY_LENGTH)).isNull();
+      CanonicalBody viaTokens = reader.read(relayed);
+      if (!java.util.Arrays.equals(viaFast.canonical(), viaTokens.canonical())) {
+        errors.add(v.get("name").asText() + ": canonical bytes differ");
+      }
+      for (String c : capture) {
+        if (!java.util.Objects.equals(viaFast.field(c), viaTokens.field(c))) {
+          errors.add(v.get("name").asText() + ": field " + c + " " + viaFast.field(c) + " / " + viaTokens.field(c));
+        }
+      }
+      if (!viaFast.envelope().equals(viaTokens.envelope())) {
+        errors.add(v.get("name").asText() + ": envelope " + viaFast.envelope() + " / " + viaTokens.envelope());
+      }
+    }
+    assertThat(errors).isEmpty();
+    assertThat(fast).isGreaterThanOrEqualTo(30);  // the others are relayed forms, or have escaped keys
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"{\"a\":1, \"b\":2}", "{\"b\":1,\"a\":2}", "{\"a\":1,\"a\":1}", "{\"a\":-0}",
+      "{\"a\":1.50}", "{\"a\":1E+16}", "{\"a\":\"\\/\"}", "{\"a\":\"\\u0041\"}", "{\"a\":\"\\u00E9\"}",
+      "{\"a\":\"\u00e9\"}", "{\"a\":1} ", "{\"a\\n\":1}", "[1]", "{\"a\":01}", "{\"a\":1e999}"})
+  void canonicalInput_anythingNotExactlyCanonical_leftToTheTokenPath(String text) {
+    assertThat(CanonicalInput.read(text.getBytes(StandardCharsets.UTF_8), Set.of(), java.util.Map.of(), 1024)).isNull();
   }
 
   @Provide
