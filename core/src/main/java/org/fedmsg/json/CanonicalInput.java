@@ -32,6 +32,18 @@ final class CanonicalInput {
   private static final int MAX_KEY = 1000;
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
+  /**
+   * Bytes that stand for themselves inside a canonical string: printable ASCII except {@code "}
+   * and backslash. Scanning a long literal (a certificate) is then one table lookup per byte.
+   */
+  private static final boolean[] PLAIN = new boolean[256];
+
+  static {
+    for (int c = 0x20; c < 0x7f; c++) {
+      PLAIN[c] = c != '"' && c != '\\';
+    }
+  }
+
   private final byte[] b;
   private int i;
 
@@ -134,15 +146,14 @@ final class CanonicalInput {
       return false;
     }
     int end = Math.min(b.length, i + 1 + MAX_KEY);
-    for (int j = i + 1; j < end; j++) {
-      byte c = b[j];
-      if (c == '"') {
-        i = j + 1;
-        return true;
-      }
-      if (c < 0x20 || c == 0x7f || c == '\\') {
-        return false;  // also every byte >= 0x80 (negative)
-      }
+    int j = i + 1;
+    while (j < end && PLAIN[b[j] & 0xff]) {
+      j++;
+    }
+    // anything but the closing quote here (an escape, a control, a non-ASCII byte) is not a plain key
+    if (j < end && b[j] == '"') {
+      i = j + 1;
+      return true;
     }
     return false;
   }
@@ -254,7 +265,15 @@ final class CanonicalInput {
   /** A string as Python's ensure_ascii writes it: only its escapes, lower-case hex, nothing else escaped. */
   private boolean string() {
     int j = i + 1;
+    final boolean[] plain = PLAIN;
+    final byte[] b = this.b;
     while (j < b.length) {
+      while (j < b.length && plain[b[j] & 0xff]) {
+        j++;
+      }
+      if (j >= b.length) {
+        return false;
+      }
       byte c = b[j];
       if (c == '"') {
         i = j + 1;

@@ -14,9 +14,14 @@ import org.fedmsg.crypto.TrustStore;
  * 64 sampled characters and the length instead, and still compares the full text on a hit, so a
  * collision costs only a cache slot, never a wrong certificate.
  *
- * <p>A field is cached only once a message signed with it has verified ({@link #remember}), and
- * the cache is weighed in bytes (the text plus three times the certificates' DER) within {@link
- * #MAX_BYTES}: unauthenticated peers sending unique certificates cannot fill the heap.
+ * <p>A second map keys a field by its bytes as received ({@link #known}, {@link #rememberRaw}):
+ * a fedmsg/1 {@code certificate} JSON literal, or a fedmsg/2 DER chain field, so that offline
+ * verification from raw frames neither decodes nor parses a field it has already seen verify.
+ *
+ * <p>A field is cached only once a message signed with it has verified ({@link #remember}, {@link
+ * #rememberRaw}), and each map is weighed in bytes (the field plus three times the certificates'
+ * DER) within {@link #MAX_BYTES}: unauthenticated peers sending unique certificates cannot fill
+ * the heap.
  */
 final class CertificateFieldCache {
   /** The most bytes the cache may hold, as weighed. */

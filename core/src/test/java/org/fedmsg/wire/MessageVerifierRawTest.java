@@ -193,6 +193,36 @@ class MessageVerifierRawTest {
     assertThat(r.cause()).isEqualTo(MessageVerifier.DUPLICATE_KEY);
   }
 
+  @Test
+  void base64Lenient_sameBytesOrSameRefusalAsPem() {
+    Random random = new Random(5);
+    String alphabet = "ABCxyz019+/=\n -_*\u00e9";
+    List<String> errors = new ArrayList<>();
+    for (int i = 0; i < 20_000; i++) {
+      StringBuilder sb = new StringBuilder();
+      for (int n = random.nextInt(24); n > 0; n--) {
+        sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      String text = sb.toString();
+      String expected;
+      try {
+        expected = java.util.HexFormat.of().formatHex(org.fedmsg.crypto.Pem.base64DecodeLenient(text));
+      } catch (IllegalArgumentException e) {
+        expected = "refused: " + e.getMessage();
+      }
+      String actual;
+      try {
+        actual = java.util.HexFormat.of().formatHex(Fedmsg1.base64Lenient(text));
+      } catch (IllegalArgumentException e) {
+        actual = "refused: " + e.getMessage();
+      }
+      if (!expected.equals(actual)) {
+        errors.add(text + ": " + expected + " / " + actual);
+      }
+    }
+    assertThat(errors).isEmpty();
+  }
+
   /* --------------- fedmsg/2 and live mode --------------- */
 
   private static ObjectNode body(String topic, Instant now) {
