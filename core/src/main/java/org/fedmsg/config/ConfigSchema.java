@@ -111,6 +111,12 @@ final class ConfigSchema {
     key("outbox.max_messages", Kind.POSITIVE_INTEGER, F.numberNode(100_000));
     key("outbox.max_bytes", Kind.POSITIVE_INTEGER, F.numberNode(256 * 1024 * 1024));
     key("outbox.max_age", Kind.POSITIVE_DURATION, F.textNode("24h"));
+    // the replay endpoint (docs/reliability.md, "Replay endpoint")
+    key("replay.max_messages_per_reply", Kind.POSITIVE_INTEGER, F.numberNode(1000));
+    key("replay.max_bytes_per_reply", Kind.POSITIVE_INTEGER, F.numberNode(8 * 1024 * 1024));
+    key("replay.max_range", Kind.POSITIVE_INTEGER, F.numberNode(100_000));
+    key("replay.requests_per_second", Kind.POSITIVE_INTEGER, F.numberNode(20));
+    key("replay.burst", Kind.POSITIVE_INTEGER, F.numberNode(40));
     key("amqp", Kind.AMQP, null);
     key("hub.consumers", Kind.STRING_OR_LIST, null);
     key("hub.queue_size", Kind.POSITIVE_INTEGER, F.numberNode(10_000));
@@ -229,6 +235,11 @@ final class ConfigSchema {
         break;
       case AMQP:
         checkSection("amqp", AMQP_KEYS, value, path, c);
+        if (value.hasNonNull("critical_topics")) {
+          c.warn(child(path, "critical_topics"), "key 'amqp.critical_topics' is deprecated: list the topics in the "
+              + "bus-wide 'critical_topics' (topic patterns; a prefix p is the pattern p*), which the bridge uses too; "
+              + "its prefixes are converted to patterns and added for now");
+        }
         break;
       case WIRE_FORMAT:
         require(value.isTextual() && List.of("fedmsg1", "fedmsg2").contains(value.textValue().toLowerCase(Locale.ROOT)),
