@@ -41,6 +41,10 @@ import org.slf4j.LoggerFactory;
  * {@code heartbeat_interval} is not zero, the hub sends {@link Heartbeat}s carrying its
  * per-consumer counters under {@code "consumers"}.
  *
+ * <p>With {@code durable_name} (and {@code state_dir}), each consumer keeps its own position per
+ * publisher, saved after its {@code consume} returns; the bus resumes from the slowest consumer's
+ * and each consumer skips what it had handled ({@link HandlerPositions}, {@code docs/hub.md}).
+ *
  * <p>Thread-safe. {@link #close()} stops intake, drains every queue within the drain timeout,
  * calls {@link Consumer#stop()}, then closes the bus.
  */

@@ -107,6 +107,15 @@ class HubResumeTest {
     return b.start();
   }
 
+  @org.junit.jupiter.api.Test
+  void durableHub_consumerNameThatIsNoDirectoryName_isAConfigError() {
+    try (Bus pub = publisher()) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> hub(pub, new Throttled("../escape", 1)).close())
+          .isInstanceOf(org.fedmsg.ConfigException.class).hasMessageContaining("durable_name")
+          .hasMessageContaining("'../escape'").hasMessageContaining("names a directory");
+    }
+  }
+
   private static void publish(Bus pub, int from, int to) {
     for (int n = from; n <= to; n++) {
       pub.publish("pkgdb", "package.update", Map.of("n", n));
