@@ -34,6 +34,8 @@ final class FedmsgBus implements Bus {
   private final SubscriberSide subscriberSide;
   /** Critical topics' durable outbox (see {@link CriticalPublishing}); null when this bus keeps none. */
   private final org.fedmsg.reliable.DurableOutbox durable;
+  /** fedmsg/1 messages kept for the reference replay protocol ({@link ReferenceReplay}); null when none. */
+  private final org.fedmsg.reliable.ReferenceStore reference;
 
   FedmsgBus(BusOptions options) {
     this.options = options;
@@ -41,6 +43,7 @@ final class FedmsgBus implements Bus {
     PublishingSocket opened = null;
     Outbox out = null;
     org.fedmsg.reliable.DurableOutbox kept = null;
+    org.fedmsg.reliable.ReferenceStore referenceStore = null;
     // Everything opened here (policy watcher, ZAP thread, bound socket, registrar) is closed again
     // if a later step throws, so a bad setting never leaves a port bound or a thread running.
     try {
@@ -54,8 +57,9 @@ final class FedmsgBus implements Bus {
       context.setLinger(options.socketOptions.lingerMs());
       if (publishes) {
         kept = CriticalPublishing.openOutbox(options);
+        referenceStore = ReferenceReplay.openStore(options);
         opened = PublishingSocket.open(context, options, signer);
-        out = new Outbox(options, opened.publisher(), signer, policy, kept);
+        out = new Outbox(options, opened.publisher(), signer, policy, kept, referenceStore);
       }
     } catch (RuntimeException | Error e) {
       if (opened != null) {
@@ -64,6 +68,9 @@ final class FedmsgBus implements Bus {
       if (kept != null) {
         kept.close();
       }
+      if (referenceStore != null) {
+        referenceStore.close();
+      }
       io.close();
       closeOwned();
       throw e;
@@ -71,6 +78,7 @@ final class FedmsgBus implements Bus {
     this.publishing = opened;
     this.outbox = out;
     this.durable = kept;
+    this.reference = referenceStore;
     this.dispatcher = new Dispatcher(options.listener);
     this.probes = new Probes(options.topicPrefix);
     this.subscriberSide = new SubscriberSide(options, context, owned, dispatcher, probes);
@@ -151,7 +159,19 @@ final class FedmsgBus implements Bus {
     if (durable != null) {
       durable.close();
     }
+    if (reference != null) {
+      reference.close();
+    }
     closeOwned();
+  }
+
+  /**
+   * The fedmsg/1 messages this publisher keeps for the reference replay protocol, or null: what
+   * the replay endpoint's reference queries are answered from ({@link
+   * org.fedmsg.reliable.ReferenceQueries}).
+   */
+  org.fedmsg.reliable.ReferenceStore referenceStore() {
+    return reference;
   }
 
   private void closeOwned() {

@@ -25,6 +25,8 @@ final class SubscriberSide {
   /** Verifies on {@code verify_threads} workers, delivers in arrival order (see {@link ParallelReceiver}). */
   private volatile ParallelReceiver pipeline;
   private volatile ZmqSubscriber subscriber;
+  /** fedmsg/1 gaps filled by the reference replay protocol; null when no publisher serves it. */
+  private volatile ReferenceGapFill referenceGaps;
   private volatile boolean closed;
 
   SubscriberSide(BusOptions options, ZContext context, List<AutoCloseable> owned, Dispatcher dispatcher,
@@ -53,7 +55,10 @@ final class SubscriberSide {
       }
       if (subscriber == null) {
         receiver = new Receiver(options, BusSecurity.resolveVerifier(options, BusSecurity.busComponent(options), owned));
-        pipeline = new ParallelReceiver(receiver, options.verifyThreads, (frames, m) -> dispatcher.dispatch(m),
+        ReferenceGapFill gaps = ReferenceGapFill.create(options, receiver);
+        referenceGaps = gaps;
+        pipeline = new ParallelReceiver(receiver, options.verifyThreads, gaps == null
+            ? (frames, m) -> dispatcher.dispatch(m) : (frames, m) -> gaps.deliver(m, dispatcher::dispatch),
             probes::record, "bus");
         ZmqSubscriber created = new ZmqSubscriber(context, options.socketOptions, options.curve, null, this::onFrames,
             "bus");
@@ -152,6 +157,10 @@ final class SubscriberSide {
     ParallelReceiver p = pipeline;
     if (p != null) {
       p.close();
+    }
+    ReferenceGapFill gaps = referenceGaps;
+    if (gaps != null) {
+      gaps.close();
     }
   }
 }

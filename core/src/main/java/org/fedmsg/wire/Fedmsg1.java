@@ -40,6 +40,12 @@ public final class Fedmsg1 {
   /** The fields a signature adds that the signature does not cover. */
   static final Set<String> CREDENTIALS = Set.of("signature", "certificate");
 
+  /** The reference replay protocol's sequence number (docs/fedmsg-reference.md §e). */
+  public static final String SEQ_ID = "seq_id";
+
+  /** What a reference publisher's signature leaves out: the credentials and its late {@code seq_id}. */
+  private static final Set<String> CREDENTIALS_AND_SEQ_ID = Set.of("signature", "certificate", SEQ_ID);
+
   /** Per-signer {@code certificate} field: base64 of a 1-2 KiB PEM, the same for every message. */
   private static final Cache<Signer, String> CERTIFICATE_FIELDS =
       Caffeine.newBuilder().weakKeys().maximumSize(256).build();
@@ -110,7 +116,9 @@ public final class Fedmsg1 {
    * or unknown: {@code UNSUPPORTED_CRYPTO}), {@code signature} and {@code certificate} present
    * ({@code UNSIGNED}), base64 and certificate well-formed ({@code MALFORMED}), chain, validity
    * and revocation ({@link TrustStore}, legacy profile), RSA-SHA1 signature over the
-   * re-canonicalised body without {@code signature}/{@code certificate}, then the policy ({@code
+   * re-canonicalised body without {@code signature}/{@code certificate} (or, only when that fails
+   * and the body has a {@link #seqId} {@code seq_id}, without {@code seq_id} too: the reference
+   * adds it after signing), then the policy ({@code
    * NOT_AUTHORIZED}). No topic-frame or replay checks: those are {@link MessageVerifier}'s.
    *
    * @param body the parsed body (e.g. from {@link CanonicalJson#parse(byte[])})
@@ -189,10 +197,36 @@ public final class Fedmsg1 {
     // the reference reads only the first certificate of the PEM: no intermediates in fedmsg/1
     List<X509Certificate> leaf = chain.size() == 1 ? chain : List.of(chain.get(0));
     VerificationResult r = trust.verify(leaf, SignatureAlgorithm.RSA_SHA1, signedBytes, signature, at, Profile.LEGACY);
+    if (r instanceof VerificationResult.Invalid inv && inv.reason() == Reason.BAD_SIGNATURE && seqId(body).isPresent()) {
+      // The reference's persistent_store adds seq_id after signing: such a message verifies over
+      // the body without it, and its seq_id is then unsigned metadata (docs/reliability.md).
+      VerificationResult withoutSeqId = trust.verify(leaf, SignatureAlgorithm.RSA_SHA1,
+          CanonicalJson.encodeWithout(body, CREDENTIALS_AND_SEQ_ID), signature, at, Profile.LEGACY);
+      if (withoutSeqId.isValid()) {
+        r = withoutSeqId;
+      }
+    }
     if (r instanceof VerificationResult.Valid) {
       CERTIFICATES.remember(certText, chain);   // only what a trusted chain vouches for is kept
     }
     return r;
+  }
+
+  /**
+   * The reference replay protocol's {@code seq_id} of a fedmsg/1 body: a top-level integer from
+   * 0 to {@link Long#MAX_VALUE}; any other value (or none) is no sequence number. It may be
+   * unsigned: a reference publisher adds it after signing, and {@link #verify} accepts that (the
+   * rest of the body must verify). Use it only as a hint to ask for missed messages, never to
+   * drop or order messages by itself.
+   *
+   * @param body a parsed body; anything but an object has none
+   */
+  public static java.util.OptionalLong seqId(JsonNode body) {
+    JsonNode n = body == null ? null : body.get(SEQ_ID);
+    if (n == null || !n.isIntegralNumber() || !n.canConvertToLong() || n.longValue() < 0) {
+      return java.util.OptionalLong.empty();
+    }
+    return java.util.OptionalLong.of(n.longValue());
   }
 
   /**
