@@ -174,6 +174,11 @@ final class FedmsgBus implements Bus {
     return reference;
   }
 
+  /** The subscriber's fedmsg/1 gap fill by the reference replay protocol, or null when none runs. */
+  ReferenceGapFill referenceGaps() {
+    return subscriberSide.referenceGaps();
+  }
+
   private void closeOwned() {
     for (AutoCloseable resource : owned) {
       try {

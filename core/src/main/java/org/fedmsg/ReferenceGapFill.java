@@ -169,7 +169,9 @@ final class ReferenceGapFill implements AutoCloseable {
     byte[] topicFrame = topic != null && topic.isTextual() ? topic.textValue().getBytes(StandardCharsets.UTF_8)
         : new byte[0];
     Message[] out = new Message[1];
-    ZmqSubscriber.asPeer("reference replay " + source.url(), () -> out[0] = receiver.accept(List.of(topicFrame, body)));
+    // not List.of: the receiver asks whether the frames hold a null, which List.of refuses to answer
+    List<byte[]> frames = java.util.Arrays.asList(topicFrame, body);
+    ZmqSubscriber.asPeer("reference replay " + source.url(), () -> out[0] = receiver.accept(frames));
     return out[0];
   }
 

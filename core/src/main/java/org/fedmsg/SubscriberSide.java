@@ -104,6 +104,11 @@ final class SubscriberSide {
     return receiver;
   }
 
+  /** The fedmsg/1 gap fill by the reference replay protocol, or null when none runs. */
+  ReferenceGapFill referenceGaps() {
+    return referenceGaps;
+  }
+
   Set<String> connections() {
     ZmqSubscriber sub = subscriber;
     return sub == null ? Set.of() : sub.connections();
