@@ -52,7 +52,7 @@ final class ReferenceGapFill implements AutoCloseable {
   /** The most {@code seq_id}s asked for per gap; the rest of a larger gap is reported lost. */
   static final int MAX_GAP = 1000;
   /** How long one fetch may block delivery. */
-  static final Duration TIMEOUT = Duration.ofSeconds(2);
+  static final Duration TIMEOUT = Duration.ofSeconds(5);
 
   /** A publisher followed: its service name and replay URL. */
   record Source(String name, String url) {}
@@ -144,21 +144,24 @@ final class ReferenceGapFill implements AutoCloseable {
         wanted.putIfAbsent(s.getAsLong(), frame);
       }
     }
-    long next = from;
+    java.util.BitSet got = new java.util.BitSet();
     for (Map.Entry<Long, byte[]> e : wanted.entrySet()) {
       Message fetched = verify(source, e.getValue());
-      if (fetched == null || !signer.equals(fetched.signer().orElse(null))) {
-        continue;   // a rejection is counted and audited by the receiver; another signer's message is not this gap's
+      if (fetched == null) {
+        continue;   // the receiver counted and audited the rejection
       }
-      if (e.getKey() > next) {
-        report(source, signer, next, e.getKey() - 1, "not in the reply or refused");
-      }
-      next = e.getKey() + 1;
-      filled.increment();
+      // a verified message is never dropped, even one of another signer (then it fills nothing)
       downstream.accept(fetched);
+      if (signer.equals(fetched.signer().orElse(null))) {
+        got.set((int) (e.getKey() - from));
+        filled.increment();
+      }
     }
-    if (next <= end) {
-      report(source, signer, next, end, "not in the reply or refused");
+    int count = (int) (end - from + 1);
+    for (int i = got.nextClearBit(0); i < count; i = got.nextClearBit(i)) {
+      int j = Math.min(got.nextSetBit(i) < 0 ? count : got.nextSetBit(i), count);
+      report(source, signer, from + i, from + j - 1, "not in the reply, or refused");
+      i = j;
     }
   }
 

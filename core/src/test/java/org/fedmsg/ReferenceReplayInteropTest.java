@@ -29,10 +29,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.zeromq.SocketType;
-import org.zeromq.ZContext;
-import org.zeromq.ZMQ;
-import org.zeromq.ZMsg;
 
 /**
  * The reference replay protocol between this implementation and a Python one written from the
@@ -118,10 +114,8 @@ class ReferenceReplayInteropTest {
 
   @Test
   void referenceClient_javaStore_signedSeqIdVerifiesInPython_errorsAsReference() throws Exception {
-    try (ZContext ctx = new ZContext(1)) {
-      ZMQ.Socket router = ctx.createSocket(SocketType.ROUTER);
-      router.bind("tcp://127.0.0.1:*");
-      String replay = router.getLastEndpoint();
+    try (ReferenceReplaySocket socket = new ReferenceReplaySocket()) {
+      String replay = socket.endpoint();
       ObjectNode tree = Json.object().put("name", "javasvc").put("validate_signatures", false)
           .put("state_dir", dir.resolve("state").toString());
       tree.putObject("endpoints").putArray("javasvc").add("tcp://127.0.0.1:*");
@@ -131,9 +125,7 @@ class ReferenceReplayInteropTest {
         for (int n = 1; n <= 6; n++) {
           published.add(pub.publish("refreplay", "thing.changed", Map.of("n", n)));
         }
-        ReferenceQueries queries = new ReferenceQueries(((FedmsgBus) pub).referenceStore());
-        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-        Thread server = serve(router, queries, stop);
+        socket.start(new ReferenceQueries(((FedmsgBus) pub).referenceStore()));
         String sixth = published.get(5).msgId().orElseThrow();
         Process py = new ProcessBuilder(python, dir.resolve("reference_client.py").toString(), "javasvc", replay,
             "{\"seq_id_range\": [2, 4]}", "{\"msg_ids\": [\"" + sixth + "\"]}", "{\"seq_idz\": 1}", "{\"seq_id\": 99}")
@@ -152,8 +144,6 @@ class ReferenceReplayInteropTest {
           assertThat(py.exitValue()).isZero();
         } finally {
           py.destroyForcibly();
-          stop.set(true);
-          server.join(5000);
         }
         assertThat(lines).hasSize(7);
         // what Python got is what we sent, byte for byte, and its signature (seq_id included) verifies in Python
@@ -182,30 +172,6 @@ class ReferenceReplayInteropTest {
         }
       }
     }
-  }
-
-  /** A minimal replay socket for the test: each REQ query to {@code queries}, its frames back. */
-  private static Thread serve(ZMQ.Socket router, ReferenceQueries queries,
-      java.util.concurrent.atomic.AtomicBoolean stop) {
-    Thread t = new Thread(() -> {
-      router.setReceiveTimeOut(100);
-      while (!stop.get()) {
-        ZMsg request = ZMsg.recvMsg(router);
-        if (request == null) {
-          continue;
-        }
-        byte[] identity = request.pop().getData();
-        request.pop();   // the REQ envelope's empty delimiter
-        ZMsg reply = new ZMsg();
-        reply.add(identity);
-        reply.add(new byte[0]);
-        queries.answer(request.pop().getData()).forEach(reply::add);
-        reply.send(router);
-      }
-    }, "reference-replay-test-server");
-    t.setDaemon(true);
-    t.start();
-    return t;
   }
 
   private static String expect(BlockingQueue<String> out, String prefix) throws InterruptedException {

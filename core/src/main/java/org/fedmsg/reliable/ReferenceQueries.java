@@ -141,17 +141,17 @@ public final class ReferenceQueries implements ReferenceQueryHandler {
         for (JsonNode n : array(key, value)) {
           ids.add(text(key, n));
         }
-        return s -> ids.contains(s.meta.msgId());
+        return s -> ids.contains(s.meta().msgId());
       }
       case "msg_id": {
         String id = text(key, value);
-        return s -> id.equals(s.meta.msgId());
+        return s -> id.equals(s.meta().msgId());
       }
       case "time": {
         JsonNode pair = pair(key, value);
         double t0 = number(key, pair.get(0));
         double t1 = number(key, pair.get(1));
-        return s -> s.meta.timestamp() >= t0 && s.meta.timestamp() <= t1;
+        return s -> s.meta().timestamp() >= t0 && s.meta().timestamp() <= t1;
       }
       default:
         throw new BadQuery(UNSUPPORTED);

@@ -80,15 +80,18 @@ public final class ReferenceStore implements AutoCloseable {
   }
 
   /** One kept message: its {@code seq_id}, what queries select it by, and its body frame. */
-  static final class Stored {
+  final class Stored {
     final long seqId;
-    final Meta meta;
     private final byte[] body;
 
-    Stored(long seqId, Meta meta, byte[] body) {
+    Stored(long seqId, byte[] body) {
       this.seqId = seqId;
-      this.meta = meta;
       this.body = body;
+    }
+
+    /** Its {@code msg_id} and {@code timestamp}, read from the body on first use (queries by sequence never need them). */
+    Meta meta() {
+      return index.computeIfAbsent(seqId, s -> ReferenceStore.meta(body));
     }
 
     /** The body frame; shared, the caller must not modify it. */
@@ -102,8 +105,7 @@ public final class ReferenceStore implements AutoCloseable {
     List<DurableOutbox.Entry> entries = outbox.range(EPOCH, Long.MIN_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE);
     List<Stored> out = new ArrayList<>(entries.size());
     for (DurableOutbox.Entry e : entries) {
-      byte[] body = e.frames().get(1);
-      out.add(new Stored(e.seq(), index.computeIfAbsent(e.seq(), s -> meta(body)), body));
+      out.add(new Stored(e.seq(), e.frames().get(1)));
     }
     if (!entries.isEmpty()) {
       long first = entries.get(0).seq();
