@@ -12,7 +12,9 @@ import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import org.fedmsg.crypto.CurveKeyPair;
 import org.fedmsg.crypto.LogText;
+import org.fedmsg.crypto.Z85;
 import org.fedmsg.json.CanonicalJson;
 import org.fedmsg.reliable.ReferenceReplayClient;
 import org.fedmsg.reliable.ReferenceReplayException;
@@ -54,18 +56,28 @@ final class ReferenceGapFill implements AutoCloseable {
   /** How long one fetch may block delivery. */
   static final Duration TIMEOUT = Duration.ofSeconds(5);
 
-  /** A publisher followed: its service name and replay URL. */
-  record Source(String name, String url) {}
+  /**
+   * A publisher followed: its service name, replay URL and, with CURVE, the replay endpoint's
+   * server key (the publish socket's: a process serves replay with the same key).
+   */
+  record Source(String name, String url, String serverKeyZ85) {
+    boolean plain() {
+      return serverKeyZ85.isEmpty();
+    }
+  }
 
   private final Map<String, Source> bySigner;
   private final Receiver receiver;
   private final ReferenceReplayClient client;
+  /** This subscriber's CURVE key pair; null when CURVE is off. */
+  private final CurveKeyPair curveKey;
   /** Signer to the last {@code seq_id} seen; touched by the delivery stage only. */
   private final Map<String, Long> last = new HashMap<>();
   private final LongAdder filled = new LongAdder();
   private final LongAdder lost = new LongAdder();
 
-  ReferenceGapFill(Map<String, Source> bySigner, Receiver receiver, Duration timeout) {
+  ReferenceGapFill(Map<String, Source> bySigner, Receiver receiver, Duration timeout, CurveKeyPair curveKey) {
+    this.curveKey = curveKey;
     this.bySigner = Map.copyOf(bySigner);
     this.receiver = receiver;
     this.client = new ReferenceReplayClient(timeout);
@@ -88,7 +100,11 @@ final class ReferenceGapFill implements AutoCloseable {
       if (cert == null || (options.name != null && options.name.equals(name))) {
         return;
       }
-      Source before = bySigner.putIfAbsent(cert, new Source(name, url));
+      String key = serverKey(options, name, url);
+      if (key == null) {
+        return;
+      }
+      Source before = bySigner.putIfAbsent(cert, new Source(name, url, key));
       if (before != null) {
         ambiguous.put(cert, before.name() + ", " + name);
       }
@@ -98,7 +114,32 @@ final class ReferenceGapFill implements AutoCloseable {
       LOG.warn("reference replay: certificate {} signs for several services with replay_endpoints ({}): "
           + "their seq_ids are not followed", cert, names);
     });
-    return bySigner.isEmpty() ? null : new ReferenceGapFill(bySigner, receiver, TIMEOUT);
+    return bySigner.isEmpty() ? null : new ReferenceGapFill(bySigner, receiver, TIMEOUT,
+        options.curve.enabled() ? options.curve.clientKeyPair() : null);
+  }
+
+  private static final String PLAIN = "";
+
+  /**
+   * The CURVE server key of a service's replay endpoint: the one given for its URL, else the one
+   * of its publish endpoints ({@code endpoints}); {@link #PLAIN} without CURVE or for an
+   * endpoint marked plain; null (logged) when CURVE is on and no key is known.
+   */
+  private static String serverKey(BusOptions options, String name, String url) {
+    CurveOptions curve = options.curve;
+    if (!curve.enabled() || curve.plainEndpoints().contains(url)) {
+      return PLAIN;
+    }
+    String z85 = curve.serverKeys().get(url);
+    for (String publish : options.endpoints.getOrDefault(name, List.of())) {
+      z85 = z85 != null ? z85 : curve.serverKeys().get(publish);
+    }
+    if (z85 == null || Z85.decodeKey(z85).isEmpty()) {
+      LOG.warn("reference replay: CURVE is on and no server key is known for {} ('{}'): its seq_ids are not followed",
+          LogText.escape(url), LogText.escape(name));
+      return null;
+    }
+    return z85;
   }
 
   /** Delivers {@code m}, after the messages of a gap before it that could be fetched. */
@@ -130,7 +171,8 @@ final class ReferenceGapFill implements AutoCloseable {
     }
     List<byte[]> frames;
     try {
-      frames = client.query(source.url(), query);
+      frames = source.plain() ? client.query(source.url(), query)
+          : client.query(source.url(), query, curveKey, Z85.decodeKey(source.serverKeyZ85()).orElseThrow());
     } catch (ReferenceReplayException e) {
       report(source, signer, from, end, e.getMessage());
       return;

@@ -17,7 +17,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.fedmsg.config.FedmsgConfig;
+import org.fedmsg.crypto.CurveKeyPair;
 import org.fedmsg.crypto.Signer;
+import org.fedmsg.discovery.curve.CurveSockets;
 import org.fedmsg.reliable.ReferenceQueries;
 import org.fedmsg.reliable.ReferenceStore;
 import org.fedmsg.wire.Fedmsg1;
@@ -94,10 +96,25 @@ class ReferenceGapFillTest {
    */
   private List<Long> run(String replay, java.util.function.Supplier<List<byte[]>> live, int expected, Bus[] busOut)
       throws Exception {
+    return run(replay, live, expected, busOut, null);
+  }
+
+  /** @param curveKey the publisher's CURVE key pair (publish and replay socket), or null for plain sockets */
+  private List<Long> run(String replay, java.util.function.Supplier<List<byte[]>> live, int expected, Bus[] busOut,
+      CurveKeyPair curveKey) throws Exception {
     try (ZContext ctx = new ZContext(1)) {
       ZMQ.Socket pub = ctx.createSocket(SocketType.XPUB);
+      if (curveKey != null) {
+        CurveSockets.server(pub, curveKey, "pub-test");
+      }
       pub.bind("tcp://127.0.0.1:*");
-      Bus sub = Bus.create(BusOptions.builder().apply(FedmsgConfig.of(config(pub.getLastEndpoint(), replay))).build());
+      BusOptions.Builder options = BusOptions.builder().apply(FedmsgConfig.of(config(pub.getLastEndpoint(), replay)));
+      if (curveKey != null) {
+        // the subscriber knows the publish socket's key only: the replay endpoint has the same
+        options.curve(CurveOptions.builder().keyPair(CurveKeyPair.generate("sub"))
+            .serverKey(pub.getLastEndpoint(), curveKey.publicKeyZ85()).build());
+      }
+      Bus sub = Bus.create(options.build());
       busOut[0] = sub;
       BlockingQueue<Message> got = new LinkedBlockingQueue<>();
       sub.subscribe("org.fedoraproject.dev.gapfill", got::add);
@@ -130,6 +147,24 @@ class ReferenceGapFillTest {
       assertThat(gaps.filled()).isEqualTo(4);
       assertThat(gaps.lost()).isZero();
       assertThat(socket.answered()).isEqualTo(2);
+    } finally {
+      if (sub[0] != null) {
+        sub[0].close();
+      }
+    }
+  }
+
+  @Test
+  void gap_filledOverCurve_withThePublishSocketsKey() throws Exception {
+    CurveKeyPair server = CurveKeyPair.generate("publisher");
+    Bus[] sub = new Bus[1];
+    try (ReferenceReplaySocket socket = new ReferenceReplaySocket(server).start(new ReferenceQueries(store))) {
+      List<Long> seqIds = run(socket.endpoint(), () -> {
+        publishUpTo(3, app01);
+        return List.of(signed.get(1L), signed.get(3L));
+      }, 3, sub, server);
+      assertThat(seqIds).containsExactly(1L, 2L, 3L);
+      assertThat(((FedmsgBus) sub[0]).referenceGaps().filled()).isEqualTo(1);
     } finally {
       if (sub[0] != null) {
         sub[0].close();

@@ -21,6 +21,14 @@ final class ReferenceReplaySocket implements AutoCloseable {
   private volatile int answered;
 
   ReferenceReplaySocket() {
+    this(null);
+  }
+
+  /** @param curveKey makes it a CURVE server with this key pair (no ZAP handler: any client key is admitted) */
+  ReferenceReplaySocket(org.fedmsg.crypto.CurveKeyPair curveKey) {
+    if (curveKey != null) {
+      org.fedmsg.discovery.curve.CurveSockets.server(router, curveKey, "replay-test");
+    }
     router.bind("tcp://127.0.0.1:*");
     router.setReceiveTimeOut(50);
   }

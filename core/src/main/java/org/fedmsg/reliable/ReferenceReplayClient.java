@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.fedmsg.crypto.CurveKeyPair;
+import org.fedmsg.discovery.curve.CurveSockets;
 import org.fedmsg.json.CanonicalJson;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
@@ -20,7 +22,8 @@ import org.zeromq.ZMQException;
  * ReplayContext} and to this project's replay endpoint alike.
  *
  * <p>The messages come back as the server stored them: the caller verifies them like live ones
- * before using them. No CURVE: the reference has none.
+ * before using them. Plain by default, as the reference (which has no CURVE); {@link #query(String,
+ * ObjectNode, CurveKeyPair, byte[])} speaks to a CURVE-protected endpoint of this project.
  *
  * <p>Thread-safe (a socket per request, on a context of its own that {@link #close()} ends).
  */
@@ -46,13 +49,31 @@ public final class ReferenceReplayClient implements AutoCloseable {
    *     when {@code url} cannot be connected to
    */
   public List<byte[]> query(String url, ObjectNode query) {
+    return query(url, query, null, null);
+  }
+
+  /**
+   * {@link #query(String, ObjectNode)} as a CURVE client.
+   *
+   * @param clientKey this client's key pair, or null (with {@code serverKey}) for a plain socket
+   * @param serverKey the endpoint's 32-byte CURVE public key, or null for a plain socket
+   * @throws ReferenceReplayException as {@link #query(String, ObjectNode)}; a refused or failed
+   *     handshake shows as no answer
+   */
+  public List<byte[]> query(String url, ObjectNode query, CurveKeyPair clientKey, byte[] serverKey) {
     Objects.requireNonNull(url, "url");
+    if ((clientKey == null) != (serverKey == null)) {
+      throw new IllegalArgumentException("CURVE needs both a client key pair and the server key, or neither");
+    }
     byte[] request = CanonicalJson.encode(Objects.requireNonNull(query, "query"));
     ZMQ.Socket socket = context.createSocket(SocketType.REQ);
     try {
       socket.setLinger(0);
       socket.setReceiveTimeOut((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
       socket.setSendTimeOut((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+      if (clientKey != null) {
+        CurveSockets.client(socket, clientKey, serverKey);
+      }
       try {
         socket.connect(url);
       } catch (ZMQException | IllegalArgumentException e) {
