@@ -47,7 +47,7 @@ class ReferenceReplayInteropTest {
 
   @BeforeEach
   void setUp() throws IOException {
-    python = ExternalTools.python3WithZmqCurve().toString();
+    python = ExternalTools.python3WithZmqAndCryptography().toString();
     for (String script : List.of("reference_publisher.py", "reference_client.py")) {
       try (InputStream in = ReferenceReplayInteropTest.class.getResourceAsStream("reference/" + script)) {
         Files.copy(in, dir.resolve(script));
