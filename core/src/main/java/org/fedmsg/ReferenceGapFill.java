@@ -106,13 +106,13 @@ final class ReferenceGapFill implements AutoCloseable {
       }
       Source before = bySigner.putIfAbsent(cert, new Source(name, url, key));
       if (before != null) {
-        ambiguous.put(cert, before.name() + ", " + name);
+        ambiguous.merge(cert, before.name() + ", " + name, (names, more) -> names + ", " + name);
       }
     });
     ambiguous.forEach((cert, names) -> {
       bySigner.remove(cert);
       LOG.warn("reference replay: certificate {} signs for several services with replay_endpoints ({}): "
-          + "their seq_ids are not followed", cert, names);
+          + "their seq_ids are not followed", LogText.escape(cert), LogText.escape(names));
     });
     return bySigner.isEmpty() ? null : new ReferenceGapFill(bySigner, receiver, TIMEOUT,
         options.curve.enabled() ? options.curve.clientKeyPair() : null);
@@ -154,7 +154,14 @@ final class ReferenceGapFill implements AutoCloseable {
     long cur = seq.getAsLong();
     Long prev = last.put(signer, cur);
     if (prev != null && cur > prev + 1) {
-      fill(source, signer, prev + 1, cur - 1, downstream);
+      try {
+        fill(source, signer, prev + 1, cur - 1, downstream);
+      } catch (RuntimeException e) {
+        // a bug or a closing context must not cost the live message too
+        LOG.warn("reference replay: filling seq_id {} to {} of '{}' failed", prev + 1, cur - 1,
+            LogText.escape(source.name()), e);
+        report(source, signer, prev + 1, cur - 1, "failed: " + e);
+      }
     }
     downstream.accept(m);
   }
