@@ -36,6 +36,8 @@ final class FedmsgBus implements Bus {
   private final org.fedmsg.reliable.DurableOutbox durable;
   /** fedmsg/1 messages kept for the reference replay protocol ({@link ReferenceReplay}); null when none. */
   private final org.fedmsg.reliable.ReferenceStore reference;
+  /** The replay endpoint serving {@link #durable} (and {@link #reference}); null when there is none. */
+  private final ReplayEndpoint replay;
 
   FedmsgBus(BusOptions options) {
     this.options = options;
@@ -58,7 +60,7 @@ final class FedmsgBus implements Bus {
       if (publishes) {
         kept = CriticalPublishing.openOutbox(options);
         referenceStore = ReferenceReplay.openStore(options);
-        opened = PublishingSocket.open(context, options, signer);
+        opened = PublishingSocket.open(context, options, signer, kept, referenceStore);
         out = new Outbox(options, opened.publisher(), signer, policy, kept, referenceStore);
       }
     } catch (RuntimeException | Error e) {
@@ -79,6 +81,7 @@ final class FedmsgBus implements Bus {
     this.outbox = out;
     this.durable = kept;
     this.reference = referenceStore;
+    this.replay = opened == null ? null : opened.replay();
     this.dispatcher = new Dispatcher(options.listener);
     this.probes = new Probes(options.topicPrefix);
     this.subscriberSide = new SubscriberSide(options, context, owned, dispatcher, probes);
@@ -120,6 +123,21 @@ final class FedmsgBus implements Bus {
         new BusSubscription(dispatcher.add(topicPrefix, handler), dispatcher, subscriberSide, probes);
     sub.subscribe(topicPrefix);
     return subscription;
+  }
+
+  @Override
+  public java.util.Optional<String> replayEndpoint() {
+    return replay == null ? java.util.Optional.empty() : java.util.Optional.of(replay.endpoint());
+  }
+
+  @Override
+  public org.fedmsg.reliable.ReplayStats replayStats() {
+    return replay == null ? org.fedmsg.reliable.ReplayStats.NONE : replay.stats();
+  }
+
+  @Override
+  public List<org.fedmsg.discovery.Endpoint> replayEndpoints() {
+    return subscriberSide.replayEndpoints();
   }
 
   @Override

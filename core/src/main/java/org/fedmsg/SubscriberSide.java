@@ -27,6 +27,8 @@ final class SubscriberSide {
   private volatile ZmqSubscriber subscriber;
   /** fedmsg/1 gaps filled by the reference replay protocol; null when no publisher serves it. */
   private volatile ReferenceGapFill referenceGaps;
+  /** The discovery the subscriber follows; null until opened, or with static endpoints. */
+  private volatile Discovery discovery;
   private volatile boolean closed;
 
   SubscriberSide(BusOptions options, ZContext context, List<AutoCloseable> owned, Dispatcher dispatcher,
@@ -84,6 +86,7 @@ final class SubscriberSide {
           });
           found.current();
           found.start();
+          discovery = found;
           if (options.discovery == null) {
             owned.add(found);
           }
@@ -107,6 +110,11 @@ final class SubscriberSide {
   /** The fedmsg/1 gap fill by the reference replay protocol, or null when none runs. */
   ReferenceGapFill referenceGaps() {
     return referenceGaps;
+  }
+
+  /** The replay endpoints of the publishers this bus is connected to (see {@link Bus#replayEndpoints()}). */
+  List<org.fedmsg.discovery.Endpoint> replayEndpoints() {
+    return BusDiscovery.replayEndpoints(options, discovery, connections());
   }
 
   Set<String> connections() {

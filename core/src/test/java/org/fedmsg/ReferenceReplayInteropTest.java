@@ -20,7 +20,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.fedmsg.config.FedmsgConfig;
 import org.fedmsg.crypto.VerificationResult.Reason;
-import org.fedmsg.reliable.ReferenceQueries;
 import org.fedmsg.testing.ExternalTools;
 import org.fedmsg.wire.Fedmsg1;
 import org.fedmsg.wire.MessageVerifier;
@@ -114,61 +113,59 @@ class ReferenceReplayInteropTest {
 
   @Test
   void referenceClient_javaStore_signedSeqIdVerifiesInPython_errorsAsReference() throws Exception {
-    try (ReferenceReplaySocket socket = new ReferenceReplaySocket()) {
-      String replay = socket.endpoint();
-      ObjectNode tree = Json.object().put("name", "javasvc").put("validate_signatures", false)
-          .put("state_dir", dir.resolve("state").toString());
-      tree.putObject("endpoints").putArray("javasvc").add("tcp://127.0.0.1:*");
-      tree.putObject("replay_endpoints").put("javasvc", replay);
-      List<Message> published = new ArrayList<>();
-      try (Bus pub = Bus.create(BusOptions.builder().apply(FedmsgConfig.of(tree)).signer(pki.signer(APP01)).build())) {
-        for (int n = 1; n <= 6; n++) {
-          published.add(pub.publish("refreplay", "thing.changed", Map.of("n", n)));
-        }
-        socket.start(new ReferenceQueries(((FedmsgBus) pub).referenceStore()));
-        String sixth = published.get(5).msgId().orElseThrow();
-        Process py = new ProcessBuilder(python, dir.resolve("reference_client.py").toString(), "javasvc", replay,
-            "{\"seq_id_range\": [2, 4]}", "{\"msg_ids\": [\"" + sixth + "\"]}", "{\"seq_idz\": 1}", "{\"seq_id\": 99}")
-            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        List<String> lines = new ArrayList<>();
-        try {
-          BlockingQueue<String> out = lines(py.getInputStream());
-          String line;
-          while ((line = out.poll(30, TimeUnit.SECONDS)) != null) {
-            lines.add(line);
-            if (line.startsWith("CHECK ")) {
-              break;
-            }
+    ObjectNode tree = Json.object().put("name", "javasvc").put("validate_signatures", false)
+        .put("state_dir", dir.resolve("state").toString());
+    tree.putObject("endpoints").putArray("javasvc").add("tcp://127.0.0.1:*");
+    // the process's own replay endpoint (ROUTER), which hands reference queries to its store
+    tree.putObject("replay_endpoints").put("javasvc", "tcp://127.0.0.1:*");
+    List<Message> published = new ArrayList<>();
+    try (Bus pub = Bus.create(BusOptions.builder().apply(FedmsgConfig.of(tree)).signer(pki.signer(APP01)).build())) {
+      for (int n = 1; n <= 6; n++) {
+        published.add(pub.publish("refreplay", "thing.changed", Map.of("n", n)));
+      }
+      String replay = pub.replayEndpoint().orElseThrow();
+      String sixth = published.get(5).msgId().orElseThrow();
+      Process py = new ProcessBuilder(python, dir.resolve("reference_client.py").toString(), "javasvc", replay,
+          "{\"seq_id_range\": [2, 4]}", "{\"msg_ids\": [\"" + sixth + "\"]}", "{\"seq_idz\": 1}", "{\"seq_id\": 99}")
+          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      List<String> lines = new ArrayList<>();
+      try {
+        BlockingQueue<String> out = lines(py.getInputStream());
+        String line;
+        while ((line = out.poll(30, TimeUnit.SECONDS)) != null) {
+          lines.add(line);
+          if (line.startsWith("CHECK ")) {
+            break;
           }
-          assertThat(py.waitFor(10, TimeUnit.SECONDS)).isTrue();
-          assertThat(py.exitValue()).isZero();
-        } finally {
-          py.destroyForcibly();
         }
-        assertThat(lines).hasSize(7);
-        // what Python got is what we sent, byte for byte, and its signature (seq_id included) verifies in Python
-        int[] expected = {2, 3, 4, 6};
-        for (int i = 0; i < 4; i++) {
-          Message sent = published.get(expected[i] - 1);
-          assertThat(lines.get(i)).isEqualTo("MSG " + expected[i] + " sig ok " + new String(sent.rawBody(),
-              StandardCharsets.US_ASCII));
-        }
-        assertThat(lines.get(4)).isEqualTo("ERROR error: 'Unsupported field: \"key\"'");
-        assertThat(lines.get(5)).isEqualTo("ERROR error: 'There was no match for the given query'");
-        // the reference's check_for_replay asks (prev, cur) inclusive: it gets the last seen message again
-        assertThat(lines.get(6)).isEqualTo("CHECK 1,2,3,4,5");
+        assertThat(py.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(py.exitValue()).isZero();
+      } finally {
+        py.destroyForcibly();
+      }
+      assertThat(lines).hasSize(7);
+      // what Python got is what we sent, byte for byte, and its signature (seq_id included) verifies in Python
+      int[] expected = {2, 3, 4, 6};
+      for (int i = 0; i < 4; i++) {
+        Message sent = published.get(expected[i] - 1);
+        assertThat(lines.get(i)).isEqualTo("MSG " + expected[i] + " sig ok " + new String(sent.rawBody(),
+            StandardCharsets.US_ASCII));
+      }
+      assertThat(lines.get(4)).isEqualTo("ERROR error: 'Unsupported field: \"key\"'");
+      assertThat(lines.get(5)).isEqualTo("ERROR error: 'There was no match for the given query'");
+      // the reference's check_for_replay asks (prev, cur) inclusive: it gets the last seen message again
+      assertThat(lines.get(6)).isEqualTo("CHECK 1,2,3,4,5");
 
-        // and the live messages, seq_id signed in, verify here too
-        try (MessageVerifier verifier = MessageVerifier.builder().trust(pki.trust()).asOf(Instant.now()).build()) {
-          for (Message m : published) {
-            assertThat(Fedmsg1.seqId(m.body())).hasValue(published.indexOf(m) + 1);
-            assertThat(verifier.check(Arrays.asList(m.topic().getBytes(StandardCharsets.UTF_8), m.rawBody()))
-                .result().isValid()).isTrue();
-            ObjectNode withoutSeqId = m.body();
-            withoutSeqId.put("seq_id", 1000);
-            assertThat(verifier.verify(m.topic(), withoutSeqId).isValid()).as("a signed seq_id cannot be changed")
-                .isFalse();
-          }
+      // and the live messages, seq_id signed in, verify here too
+      try (MessageVerifier verifier = MessageVerifier.builder().trust(pki.trust()).asOf(Instant.now()).build()) {
+        for (Message m : published) {
+          assertThat(Fedmsg1.seqId(m.body())).hasValue(published.indexOf(m) + 1);
+          assertThat(verifier.check(Arrays.asList(m.topic().getBytes(StandardCharsets.UTF_8), m.rawBody()))
+              .result().isValid()).isTrue();
+          ObjectNode changed = m.body();
+          changed.put("seq_id", 1000);
+          assertThat(verifier.verify(m.topic(), changed).isValid()).as("a signed seq_id cannot be changed")
+              .isFalse();
         }
       }
     }
