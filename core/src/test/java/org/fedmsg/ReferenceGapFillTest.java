@@ -265,7 +265,7 @@ class ReferenceGapFillTest {
       tree.put("state_dir", dir.resolve("state").toString());
     }
     tree.putObject("endpoints").putArray("javasvc").add("tcp://127.0.0.1:*");
-    tree.putObject("replay_endpoints").put("javasvc", "tcp://127.0.0.1:1");
+    tree.putObject("replay_endpoints").put("javasvc", "tcp://127.0.0.1:*");
     return Bus.create(BusOptions.builder().apply(FedmsgConfig.of(tree)).signer(signer).build());
   }
 
@@ -277,6 +277,16 @@ class ReferenceGapFillTest {
       sent.add(pub.publish("gapfill", "thing.changed", Map.of("n", 2)));
       assertThatThrownBy(() -> pub.publishForwarded(TOPIC, Map.of(), "2026-x",
           Map.of("seq_id", Json.MAPPER.getNodeFactory().numberNode(9)))).isInstanceOf(IllegalArgumentException.class);
+      // its replay endpoint answers reference queries from the store; it holds no fedmsg/2 outbox
+      String url = pub.replayEndpoint().orElseThrow();
+      try (org.fedmsg.reliable.ReferenceReplayClient client = new org.fedmsg.reliable.ReferenceReplayClient(
+          Duration.ofSeconds(20))) {
+        assertThat(client.query(url, (ObjectNode) org.fedmsg.json.CanonicalJson.parse("{\"seq_id\":2}")))
+            .containsExactly(sent.get(1).rawBody());
+      }
+      assertThatThrownBy(() -> org.fedmsg.reliable.ReplayClient.fetch(url, CurveOptions.disabled(), "0".repeat(64), "e", 1, 2,
+          Duration.ofSeconds(20))).isInstanceOfSatisfying(org.fedmsg.reliable.ReplayException.class,
+              e -> assertThat(e.reason()).isEqualTo(org.fedmsg.reliable.ReplayException.Reason.UNKNOWN_SIGNER));
     }
     try (Bus pub = publisher(true, "fedmsg1")) {
       sent.add(pub.publish("gapfill", "thing.changed", Map.of("n", 3)));
@@ -297,6 +307,7 @@ class ReferenceGapFillTest {
   void publisher_withoutStateDirOrInFedmsg2_keepsNothing_sendsNoSeqId() {
     try (Bus pub = publisher(false, "fedmsg1")) {
       assertThat(Fedmsg1.seqId(pub.publish("gapfill", "thing.changed", Map.of()).body())).isEmpty();
+      assertThat(pub.replayEndpoint()).isEmpty();
     }
     org.fedmsg.testing.TestPki.Issued ca = org.fedmsg.testing.TestPki.rootCa("ca")
         .keyType(org.fedmsg.testing.TestPki.KeyType.EC_P256).build();
