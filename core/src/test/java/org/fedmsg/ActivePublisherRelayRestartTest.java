@@ -47,7 +47,18 @@ class ActivePublisherRelayRestartTest {
         for (int i = 2; i <= 200; i++) {
           assertThat(publisher.send(frames(i))).isTrue();
         }
-        ZMQ.Socket back = boundSub(relayCtx, endpoint);
+        // The old socket's port is released asynchronously: bind as soon as it is free.
+        ZMQ.Socket back = relayCtx.createSocket(SocketType.SUB);
+        back.subscribe(new byte[0]);
+        back.setReceiveTimeOut(20_000);
+        Eventually.assertThat(() -> {
+          try {
+            back.bind(endpoint);
+            return true;
+          } catch (org.zeromq.ZMQException e) {
+            return false;
+          }
+        }, "the relay's endpoint is free again");
         assertThat(back.recv()).as("a message after the relay came back").isNotNull();
         int first = Integer.parseInt(new String(back.recv(), StandardCharsets.UTF_8));
         // The loss window is what was in flight when the connection died: far less than 199 messages.
