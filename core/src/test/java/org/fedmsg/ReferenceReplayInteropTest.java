@@ -100,6 +100,8 @@ class ReferenceReplayInteropTest {
         ReferenceGapFill gaps = ((FedmsgBus) sub).referenceGaps();
         assertThat(gaps.filled()).isEqualTo(2);
         assertThat(gaps.lost()).isEqualTo(2);
+        assertThat(sub.stats().gapsFilled()).isEqualTo(2);
+        assertThat(sub.stats().lost()).isEqualTo(2);
         assertThat(got).isEmpty();
       }
     } finally {
