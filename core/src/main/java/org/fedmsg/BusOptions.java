@@ -45,6 +45,9 @@ public final class BusOptions {
   final CurveOptions curve;
   final org.fedmsg.policy.TopicPatterns criticalTopics;
   final int verifyThreads;
+  final boolean wireCompact;
+  final int compactFullEveryMessages;
+  final Duration compactFullEvery;
 
   private BusOptions(Builder b) {
     this.topicPrefix = b.topicPrefix;
@@ -72,7 +75,19 @@ public final class BusOptions {
     this.endpointsOverridden = b.endpointsOverridden;
     this.curve = b.curve;
     this.verifyThreads = b.verifyThreads;
+    this.wireCompact = b.wireCompact;
+    this.compactFullEveryMessages = b.compactFullEveryMessages;
+    this.compactFullEvery = b.compactFullEvery;
     this.criticalTopics = b.criticalTopics;
+  }
+
+  /**
+   * A compactor for a publishing socket of this bus (fedmsg/2 compact signature frames), or null
+   * when {@code wire_compact} is off.
+   */
+  org.fedmsg.wire.ChainCompactor compactor() {
+    return wireCompact ? org.fedmsg.wire.ChainCompactor.create(compactFullEveryMessages, compactFullEvery,
+        System::nanoTime) : null;
   }
 
   /**
@@ -164,6 +179,9 @@ public final class BusOptions {
     private boolean endpointsOverridden;
     private CurveOptions curve = CurveOptions.disabled();
     private int verifyThreads = Runtime.getRuntime().availableProcessors();
+    private boolean wireCompact = true;
+    private int compactFullEveryMessages = org.fedmsg.wire.ChainCompactor.DEFAULT_FULL_EVERY_MESSAGES;
+    private Duration compactFullEvery = org.fedmsg.wire.ChainCompactor.DEFAULT_FULL_EVERY;
 
     private Builder() {}
 
@@ -293,6 +311,8 @@ public final class BusOptions {
       curve(CurveOptions.fromConfig(config, clock));
       criticalTopicPatterns = config.criticalTopics();
       config.verifyThreads().ifPresent(this::verifyThreads);
+      wireCompact(config.wireCompact());
+      compactFullEvery(config.compactFullEveryMessages(), config.compactFullEvery());
       return this;
     }
 
@@ -302,6 +322,34 @@ public final class BusOptions {
      */
     public Builder criticalTopics(List<String> patterns) {
       this.criticalTopicPatterns = List.copyOf(patterns);
+      return this;
+    }
+
+    /**
+     * Whether fedmsg/2 messages may go out with a compact signature frame (the certificate chain
+     * referenced by its SHA-256 once subscribers have had it in full); default true. The relay's
+     * outbound follows the same setting. See {@code docs/wire-format.md}.
+     */
+    public Builder wireCompact(boolean compact) {
+      this.wireCompact = compact;
+      return this;
+    }
+
+    /**
+     * How often a compacting publisher sends each (signer, topic)'s chain in full: at least every
+     * {@code messages} messages and every {@code every} (defaults 1000 and 10 s).
+     *
+     * @throws IllegalArgumentException if {@code messages} is below 1 or {@code every} not positive
+     */
+    public Builder compactFullEvery(int messages, Duration every) {
+      if (messages < 1) {
+        throw new IllegalArgumentException("compact.full_every_messages must be at least 1: " + messages);
+      }
+      if (every == null || every.isNegative() || every.isZero()) {
+        throw new IllegalArgumentException("compact.full_every must be positive: " + every);
+      }
+      this.compactFullEveryMessages = messages;
+      this.compactFullEvery = every;
       return this;
     }
 

@@ -41,6 +41,9 @@ final class PublishingSocket {
         zap = ZapHandler.start(context, options.curve.allowedClients().orElse(null), name);
       }
       publisher = ZmqPublisher.open(context, options.socketOptions, options.curve, name, candidates, options.active);
+      if (options.wireFormat == WireFormat.FEDMSG2) {
+        publisher.compacting(options.compactor());
+      }
       registrar = BusDiscovery.registrar(options, signer, publisher.endpoint());
       if (registrar != null) {
         registrar.start();

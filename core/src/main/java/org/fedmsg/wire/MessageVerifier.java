@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -64,6 +65,11 @@ public final class MessageVerifier implements AutoCloseable {
   public static final long DEFAULT_SIGNERS = 10_000;
   /** {@link Verdict#cause()} of a body that repeats a key. */
   public static final String DUPLICATE_KEY = "duplicate-key";
+  /**
+   * {@link Verdict#cause()} of a compact fedmsg/2 frame whose certificate chain this receiver has
+   * not seen in full (reason {@code UNTRUSTED_CHAIN}).
+   */
+  public static final String UNKNOWN_CERTIFICATE = "unknown-certificate";
   /** {@link Verdict#cause()} of a check that failed with an unexpected exception. */
   public static final String INTERNAL = "internal";
   private static final long INTERNAL_LOG_INTERVAL_MILLIS = 60_000;
@@ -78,6 +84,8 @@ public final class MessageVerifier implements AutoCloseable {
   private final ReplayGuard replay;
   private final SequenceTracker sequences;
   private final AtomicLong internalLogged = new AtomicLong(Long.MIN_VALUE);
+  /** Chains of verified full fedmsg/2 frames, by SHA-256: what compact frames refer to. */
+  private final KnownChains knownChains = new KnownChains();
 
   /** The trust store signatures are checked against; null when none was given. */
   public TrustStore trust() {
@@ -258,6 +266,25 @@ public final class MessageVerifier implements AutoCloseable {
     return false;
   }
 
+  /**
+   * The full form of a fedmsg/2 signature frame, for whatever stores or forwards a message for
+   * others (archives, bridges, relays must hold self-contained frames): a compact frame whose
+   * chain this verifier knows becomes the full frame it stands for (the same signature);
+   * anything else is returned as it is. Never throws.
+   */
+  public byte[] fullSignatureFrame(byte[] signatureFrame) {
+    if (signatureFrame == null || !SignatureFrame.isCompact(signatureFrame)) {
+      return signatureFrame;
+    }
+    try {
+      SignatureFrame sf = SignatureFrame.parse(signatureFrame);
+      byte[] chain = knownChains.get(sf.chainDigest);
+      return chain == null ? signatureFrame : sf.full(chain);
+    } catch (IllegalArgumentException e) {
+      return signatureFrame;
+    }
+  }
+
   /** {@code check(frames).result()}. */
   public VerificationResult verify(List<byte[]> frames) {
     return check(frames).result();
@@ -412,23 +439,36 @@ public final class MessageVerifier implements AutoCloseable {
     if (problem != null) {
       return Prepared.done(fail2(Reason.MALFORMED, problem, topic, body));
     }
+    // compact frame (signature frame version 3): the chain is one this receiver saw in full
+    byte[] chainBytes = sf.compact() ? knownChains.get(sf.chainDigest) : sf.chain;
+    if (chainBytes == null) {
+      return Prepared.done(new Verdict(VerificationResult.invalid(Reason.UNTRUSTED_CHAIN,
+          "compact signature frame names certificate chain " + HexFormat.of().formatHex(sf.chainDigest, 0, 8)
+          + "..., not seen in full by this receiver yet (its publisher sends it in full again within"
+          + " compact.full_every)"), WireFormat.FEDMSG2, topic, body, 0, UNKNOWN_CERTIFICATE));
+    }
+    byte[] chainSha256 = sf.compact() ? sf.chainDigest : Fedmsg2.chainDigest(chainBytes);
     List<X509Certificate> chain;
     try {
-      chain = trust.parseCertificatesCached(sf.chain);
+      chain = trust.parseCertificatesCached(chainBytes);
     } catch (RuntimeException e) {
       return Prepared.done(fail2(Reason.MALFORMED, "certificate chain: " + e.getMessage(), topic, body));
     }
-    if (!StrictCertificates.isExactDer(chain, sf.chain)) {
+    if (!StrictCertificates.isExactDer(chain, chainBytes)) {
       // the certificate parser repairs or ignores some non-canonical encodings; fedmsg/2 accepts
       // only exact DER, so that the chain bytes are not malleable
       return Prepared.done(fail2(Reason.MALFORMED, "certificate chain is not in canonical DER", topic, body));
     }
     Instant at = instant();
+    // the same checks for both forms: a known chain is validated again (dates, CRL) every time
     VerificationResult r = trust.verify(chain, alg.get(),
-        Fedmsg2.signedBytes(alg.get(), Fedmsg2.chainDigest(sf.chain), topicBytes, bodyBytes),
+        Fedmsg2.signedBytes(alg.get(), chainSha256, topicBytes, bodyBytes),
         sf.signature, at, Profile.STRONG);
     if (!(r instanceof VerificationResult.Valid v)) {
       return Prepared.done(new Verdict(r, WireFormat.FEDMSG2, topic, body, 0));
+    }
+    if (!sf.compact()) {
+      knownChains.remember(chainSha256, chainBytes);
     }
     JsonNode bodyTopic = body.get("topic");
     if (bodyTopic == null || !bodyTopic.isTextual() || !bodyTopic.textValue().equals(topic)) {
