@@ -169,7 +169,7 @@ public final class MessageVerifier implements AutoCloseable {
             "expected 2 (fedmsg/1) or 3 (fedmsg/2) frames, got " + (frames == null ? "none" : frames.size())),
             null, null, null, 0));
       }
-      return frames.size() == 2 ? prepareFedmsg1(frames) : prepareFedmsg2(frames);
+      return frames.size() == 2 ? prepareFedmsg1(frames) : prepareFedmsg2(frames, true);
     } catch (RuntimeException e) {
       return Prepared.done(internal(e, null, null, null));
     }
@@ -183,6 +183,13 @@ public final class MessageVerifier implements AutoCloseable {
    * @return the verdict; never null, never throws
    */
   public Verdict complete(Prepared p) {
+    if (p.deferred != null) {
+      try {
+        p = prepareFedmsg2(p.deferred, false);
+      } catch (RuntimeException e) {
+        return internal(e, WireFormat.FEDMSG2, null, null);
+      }
+    }
     if (p.done != null) {
       return p.done;
     }
@@ -209,6 +216,12 @@ public final class MessageVerifier implements AutoCloseable {
     final RuntimeException authorizeFailure;
     final String epoch;
     final long seq;
+    /**
+     * A compact fedmsg/2 message whose chain was not known yet when prepared: checked again in
+     * {@link #complete}, when every message that arrived before it has been prepared (its chain
+     * may be in one of them, verified on another thread). Null otherwise.
+     */
+    List<byte[]> deferred;
 
     private Prepared(Verdict done, WireFormat format, String topic, JsonNode body, VerificationResult.Valid valid,
         String key, Instant at, VerificationResult authorized, RuntimeException authorizeFailure, String epoch,
@@ -228,6 +241,12 @@ public final class MessageVerifier implements AutoCloseable {
 
     static Prepared done(Verdict verdict) {
       return new Prepared(verdict, null, null, null, null, null, null, null, null, null, 0);
+    }
+
+    static Prepared deferred(List<byte[]> frames) {
+      Prepared p = new Prepared(null, WireFormat.FEDMSG2, null, null, null, null, null, null, null, null, 0);
+      p.deferred = frames;
+      return p;
     }
 
     ObjectNode object() {
@@ -404,7 +423,8 @@ public final class MessageVerifier implements AutoCloseable {
     return prepareParsed(topic, body);
   }
 
-  private Prepared prepareFedmsg2(List<byte[]> frames) {
+  /** @param mayDefer whether a compact frame of an unknown chain is left to {@link #complete} */
+  private Prepared prepareFedmsg2(List<byte[]> frames, boolean mayDefer) {
     byte[] topicBytes = frames.get(0);
     byte[] bodyBytes = frames.get(1);
     String topic = CanonicalJson.strictUtf8(topicBytes);
@@ -441,6 +461,9 @@ public final class MessageVerifier implements AutoCloseable {
     }
     // compact frame (signature frame version 3): the chain is one this receiver saw in full
     byte[] chainBytes = sf.compact() ? knownChains.get(sf.chainDigest) : sf.chain;
+    if (chainBytes == null && mayDefer) {
+      return Prepared.deferred(frames);
+    }
     if (chainBytes == null) {
       return Prepared.done(new Verdict(VerificationResult.invalid(Reason.UNTRUSTED_CHAIN,
           "compact signature frame names certificate chain " + HexFormat.of().formatHex(sf.chainDigest, 0, 8)

@@ -166,6 +166,21 @@ class CompactWireTest {
   }
 
   @Test
+  void compactPreparedBeforeTheFullOne_onAnotherThread_isCheckedAgainInArrivalOrder() {
+    // parallel verification: the compact message may be prepared before the full one that came
+    // first has been; complete() runs in arrival order and finds the chain then
+    MessageVerifier v = MessageVerifier.builder().trust(trust).build();
+    byte[][] first = full(ed, 1);
+    MessageVerifier.Prepared compact = v.prepare(compacted(full(ed, 2)));
+    MessageVerifier.Prepared full = v.prepare(List.of(first));
+    assertThat(v.complete(full).result().isValid()).isTrue();
+    MessageVerifier.Verdict second = v.complete(compact);
+    assertThat(second.result().isValid()).as(String.valueOf(second.result())).isTrue();
+    // and one whose chain never came is still refused, at complete()
+    assertThat(v.complete(v.prepare(compacted(full(other, 1)))).cause()).isEqualTo(MessageVerifier.UNKNOWN_CERTIFICATE);
+  }
+
+  @Test
   void fullFrameThatFailsVerification_doesNotMakeItsChainKnown() {
     MessageVerifier v = archiveVerifier();
     byte[][] f = full(ed, 1);
