@@ -389,12 +389,6 @@ final class ZmqPublisher implements AutoCloseable {
     return this;
   }
 
-  /** Messages sent with a full / a compact fedmsg/2 signature frame (0, 0 without compaction). */
-  long[] compactionCounts() {
-    org.fedmsg.wire.ChainCompactor c = compactor;
-    return c == null ? new long[2] : new long[] {c.fullSent(), c.compactSent()};
-  }
-
   /**
    * Hands one frame to the XPUB socket. A waiting publisher retries while the relay's queue is
    * full, reading subscriptions in between, until {@link #close()} gives up on the relay.

@@ -20,8 +20,8 @@ import org.fedmsg.wire.Fedmsg2;
  *
  * <ol>
  *   <li>bytes on a ZMTP connection for one signed message whose {@code msg} is 1 KiB of JSON, full
- *       and compact, for RSA-2048, EC P-256 and Ed25519 leaves of a root, and an Ed25519 leaf
- *       under an intermediate (the chain then holds two certificates);
+ *       and compact, for RSA-2048, EC P-256 and Ed25519 certificates issued by fedmsg-certs, and an
+ *       Ed25519 leaf under an intermediate (the chain then holds two certificates);
  *   <li>{@code fedmsg bench pubsub} throughput (one publisher, one subscriber, 1 KiB, fedmsg/2
  *       Ed25519), compact and full, rounds interleaved so the shared machine's load moves both.
  * </ol>
@@ -64,19 +64,24 @@ public final class CompactWireBenchmark {
     return r.receiveRate();
   }
 
-  private static void sizes() {
-    TestPki.Issued root = TestPki.rootCa("bench root").keyType(KeyType.EC_P256).build();
-    TestPki.Issued intermediate = root.issueCa("bench intermediate").keyType(KeyType.EC_P256).build();
+  private static void sizes() throws java.io.IOException {
     System.out.println("| signer | full (B) | compact (B) | compact/full |");
     System.out.println("|---|---|---|---|");
-    for (KeyType t : List.of(KeyType.RSA_2048, KeyType.EC_P256, KeyType.ED25519)) {
-      row(t.name(), root.issue("svc." + t.name().toLowerCase(Locale.ROOT)).keyType(t).build());
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("fedmsg-compact-bench");
+    // certificates as fedmsg-certs issues them (EC P-256 CA, the extensions it writes)
+    for (org.fedmsg.certs.KeyType t : List.of(org.fedmsg.certs.KeyType.RSA_2048, org.fedmsg.certs.KeyType.EC_P256,
+        org.fedmsg.certs.KeyType.ED25519)) {
+      org.fedmsg.certs.ThrowawayPki pki = org.fedmsg.certs.ThrowawayPki.create(dir.resolve(t.cliName().replace(':', '-')),
+          "localhost", List.of("svc"), t, false);
+      row(t.cliName() + " (fedmsg-certs)", Signer.load(pki.ssldir(), pki.certnames().values().iterator().next()));
     }
-    row("ED25519 + intermediate", intermediate.issue("svc.ed.sub").keyType(KeyType.ED25519).build());
+    TestPki.Issued root = TestPki.rootCa("bench root").keyType(KeyType.EC_P256).build();
+    TestPki.Issued intermediate = root.issueCa("bench intermediate").keyType(KeyType.EC_P256).build();
+    TestPki.Issued leaf = intermediate.issue("svc.ed.sub").keyType(KeyType.ED25519).build();
+    row("ed25519 leaf + intermediate (test PKI)", Signer.of(leaf.privateKey(), leaf.chain()));
   }
 
-  private static void row(String name, TestPki.Issued leaf) {
-    Signer signer = Signer.of(leaf.privateKey(), leaf.chain());
+  private static void row(String name, Signer signer) {
     byte[][] f = Fedmsg2.encode(TOPIC, body(), signer);
     int full = zmtp(f[0]) + zmtp(f[1]) + zmtp(f[2]);
     int compact = zmtp(f[0]) + zmtp(f[1]) + zmtp(Fedmsg2.compact(f[2]));
