@@ -248,6 +248,32 @@ class CompactWireBusTest {
   }
 
   @Test
+  void relayWithoutValidation_expandsCompactFramesForANewSubscriber_fromChainsItForwardedInFull() {
+    try (ZContext context = new ZContext();
+        Relay relay = Relay.start(BusOptions.builder().endpoint("relay_outbound", List.of("tcp://127.0.0.1:*"))
+            .relayInbound("tcp://127.0.0.1:*").validateSignatures(false).build());
+        Observer early = new Observer(context, relay.outboundEndpoint())) {
+      ZMQ.Socket pub = context.createSocket(SocketType.PUB);
+      pub.connect(relay.inboundEndpoint());
+      long[] seq = {0};
+      boolean[] upstreamCompact = {false};
+      Runnable send = () -> {
+        byte[][] f = Fedmsg2.encode(TOPIC, body(Instant.now(), ++seq[0]), ed);
+        pub.send(f[0], ZMQ.SNDMORE);
+        pub.send(f[1], ZMQ.SNDMORE);
+        pub.send(upstreamCompact[0] ? Fedmsg2.compact(f[2]) : f[2], 0);
+      };
+      assertValid(early, firstMessage(early, send), "early subscriber's first");
+      upstreamCompact[0] = true;
+      try (Observer late = new Observer(context, relay.outboundEndpoint())) {
+        List<byte[]> lateFirst = firstMessage(late, send);
+        assertThat(Fedmsg2.isCompact(lateFirst.get(2))).as("late subscriber's first message").isFalse();
+        assertValid(late, lateFirst, "late subscriber's first");
+      }
+    }
+  }
+
+  @Test
   void outsidersCompactFrameWithAnUnknownChain_isRejectedAsUnknownCertificate() throws Exception {
     MessageVerifier relayVerifier = MessageVerifier.builder().trust(trust).build();
     try (Relay relay = Relay.start(BusOptions.builder().endpoint("relay_outbound", List.of("tcp://127.0.0.1:*"))
