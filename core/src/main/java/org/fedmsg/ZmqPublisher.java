@@ -403,6 +403,10 @@ final class ZmqPublisher implements AutoCloseable {
         parts.add(pull.recv(0));
         more = pull.hasReceiveMore();
       }
+      // ZMQ_EVENTS makes the socket take in every pending command now (a new subscriber's pipe and
+      // subscriptions among them); send() then skips that step for the next few milliseconds, which
+      // narrows the race described above to a thread that is descheduled between here and send
+      socket.getEvents();
       drainSubscriptions();
       byte[][] out = c.outgoing(parts.toArray(new byte[0][]));
       for (int i = 0; i < out.length; i++) {

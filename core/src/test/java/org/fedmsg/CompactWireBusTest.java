@@ -109,6 +109,28 @@ class CompactWireBusTest {
     throw new AssertionError("nothing received within 20 s");
   }
 
+  /**
+   * The first message {@code o} can verify, sending until it arrives. It must be the first
+   * message {@code o} receives, except for the race docs/wire-format.md describes (a subscription
+   * that ZeroMQ takes in while the socket sends): then the one message before it was compact and
+   * refused as unknown-certificate, and the next one is full.
+   */
+  static List<byte[]> firstVerifiable(Observer o, Runnable send, String what) {
+    List<byte[]> first = firstMessage(o, send);
+    if (!Fedmsg2.isCompact(first.get(2))) {
+      assertValid(o, first, what);
+      return first;
+    }
+    assertThat(o.check(first).cause()).isEqualTo(MessageVerifier.UNKNOWN_CERTIFICATE);
+    System.out.println(what + ": the first message was compact (the documented subscription race)");
+    send.run();
+    List<byte[]> second = o.next(10_000);
+    assertThat(second).isNotNull();
+    assertThat(Fedmsg2.isCompact(second.get(2))).as(what + ": the message after the race").isFalse();
+    assertValid(o, second, what);
+    return second;
+  }
+
   static void assertValid(Observer o, List<byte[]> frames, String what) {
     MessageVerifier.Verdict v = o.check(frames);
     assertThat(v.result().isValid()).as(what + ": " + v.result()).isTrue();
@@ -136,9 +158,7 @@ class CompactWireBusTest {
     try (ZContext context = new ZContext(); Bus pub = publisher(true);
         Observer early = new Observer(context, pub.publisherEndpoint())) {
       Runnable send = () -> pub.publish("compact", "thing.happened", Map.of("x", 1));
-      List<byte[]> first = firstMessage(early, send);
-      assertThat(Fedmsg2.isCompact(first.get(2))).as("first message of a new subscriber").isFalse();
-      assertValid(early, first, "early subscriber's first");
+      firstVerifiable(early, send, "early subscriber");
       for (int i = 0; i < 5; i++) {
         send.run();
       }
@@ -148,9 +168,7 @@ class CompactWireBusTest {
       }
 
       try (Observer late = new Observer(context, pub.publisherEndpoint())) {
-        List<byte[]> lateFirst = firstMessage(late, send);
-        assertThat(Fedmsg2.isCompact(lateFirst.get(2))).as("late subscriber's first message").isFalse();
-        assertValid(late, lateFirst, "late subscriber's first");
+        firstVerifiable(late, send, "late subscriber");
         send.run();
         List<byte[]> lateNext = late.next(10_000);
         assertThat(Fedmsg2.isCompact(lateNext.get(2))).isTrue();
@@ -227,8 +245,7 @@ class CompactWireBusTest {
         pub.send(f[1], ZMQ.SNDMORE);
         pub.send(sig, 0);
       };
-      List<byte[]> first = firstMessage(early, send);
-      assertValid(early, first, "early subscriber's first");
+      firstVerifiable(early, send, "early subscriber");
       upstreamCompact[0] = true;
       for (int i = 0; i < 3; i++) {
         send.run();
@@ -237,9 +254,7 @@ class CompactWireBusTest {
         assertValid(early, m, "forwarded");
       }
       try (Observer late = new Observer(context, relay.outboundEndpoint())) {
-        List<byte[]> lateFirst = firstMessage(late, send);
-        assertThat(Fedmsg2.isCompact(lateFirst.get(2))).as("late subscriber's first message from the relay").isFalse();
-        assertValid(late, lateFirst, "late subscriber's first");
+        firstVerifiable(late, send, "late subscriber of the relay");
       }
       assertThat(relay.stats().rejected()).isZero();
     } finally {
@@ -263,12 +278,10 @@ class CompactWireBusTest {
         pub.send(f[1], ZMQ.SNDMORE);
         pub.send(upstreamCompact[0] ? Fedmsg2.compact(f[2]) : f[2], 0);
       };
-      assertValid(early, firstMessage(early, send), "early subscriber's first");
+      firstVerifiable(early, send, "early subscriber");
       upstreamCompact[0] = true;
       try (Observer late = new Observer(context, relay.outboundEndpoint())) {
-        List<byte[]> lateFirst = firstMessage(late, send);
-        assertThat(Fedmsg2.isCompact(lateFirst.get(2))).as("late subscriber's first message").isFalse();
-        assertValid(late, lateFirst, "late subscriber's first");
+        firstVerifiable(late, send, "late subscriber of a relay without validation");
       }
     }
   }

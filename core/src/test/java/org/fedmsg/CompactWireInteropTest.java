@@ -75,16 +75,30 @@ class CompactWireInteropTest {
           assertThat(line).as("message " + got.size()).isNotNull();
           got.add(line);
         }
+        // the first message is full; only in the subscription race of docs/wire-format.md is it
+        // compact (refused as unknown-certificate) and the second one full
+        int firstFull = -1;
         for (int i = 0; i < count; i++) {
           List<byte[]> frames = new ArrayList<>();
           for (String hex : got.get(i).split("\t")) {
             frames.add(HexFormat.of().parseHex(hex));
           }
           assertThat(frames).hasSize(3);
-          assertThat(Fedmsg2.isCompact(frames.get(2))).as("message " + i + " compact").isEqualTo(i > 0);
+          boolean compact = Fedmsg2.isCompact(frames.get(2));
           MessageVerifier.Verdict v = fresh.check(frames);
+          if (firstFull < 0 && compact) {
+            assertThat(i).as("at most the first message precedes the full one").isZero();
+            assertThat(v.cause()).isEqualTo(MessageVerifier.UNKNOWN_CERTIFICATE);
+            continue;
+          }
+          if (firstFull < 0) {
+            firstFull = i;
+          } else {
+            assertThat(compact).as("message " + i + " after the full one is compact").isTrue();
+          }
           assertThat(v.result().isValid()).as("message " + i + ": " + v.result()).isTrue();
         }
+        assertThat(firstFull).isBetween(0, 1);
         assertThat(py.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(py.exitValue()).isZero();
       } finally {
