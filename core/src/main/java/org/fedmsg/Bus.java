@@ -1,5 +1,6 @@
 package org.fedmsg;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -59,6 +60,29 @@ public interface Bus extends AutoCloseable {
 
   /** The endpoint the publisher bound or connected, or null when this bus does not publish. */
   String publisherEndpoint();
+
+  /**
+   * The replay endpoint this bus serves its durable outbox on ({@code replay_endpoints[<name>]},
+   * see {@code docs/reliability.md}), with the port actually bound; empty when it serves none.
+   */
+  default java.util.Optional<String> replayEndpoint() {
+    return java.util.Optional.empty();
+  }
+
+  /** The counters of this bus's replay endpoint ({@link org.fedmsg.reliable.ReplayStats#NONE} without one). */
+  default org.fedmsg.reliable.ReplayStats replayStats() {
+    return org.fedmsg.reliable.ReplayStats.NONE;
+  }
+
+  /**
+   * The replay endpoints of the publishers the subscriber is connected to, as discovery announces
+   * them (file {@code replay_endpoints}, DNS SRV {@code _fedmsg-replay._tcp}, directory
+   * registrations; service names end with {@link org.fedmsg.discovery.Endpoint#REPLAY_SUFFIX}):
+   * where to ask for messages missed from them. Empty before the first subscription.
+   */
+  default List<org.fedmsg.discovery.Endpoint> replayEndpoints() {
+    return List.of();
+  }
 
   /** The endpoints the subscriber is connected to. */
   Set<String> connectedEndpoints();

@@ -34,6 +34,8 @@ final class FedmsgBus implements Bus {
   private final SubscriberSide subscriberSide;
   /** Critical topics' durable outbox (see {@link CriticalPublishing}); null when this bus keeps none. */
   private final org.fedmsg.reliable.DurableOutbox durable;
+  /** The replay endpoint serving {@link #durable}; null when there is none. */
+  private final ReplayEndpoint replay;
 
   FedmsgBus(BusOptions options) {
     this.options = options;
@@ -54,7 +56,7 @@ final class FedmsgBus implements Bus {
       context.setLinger(options.socketOptions.lingerMs());
       if (publishes) {
         kept = CriticalPublishing.openOutbox(options);
-        opened = PublishingSocket.open(context, options, signer);
+        opened = PublishingSocket.open(context, options, signer, kept);
         out = new Outbox(options, opened.publisher(), signer, policy, kept);
       }
     } catch (RuntimeException | Error e) {
@@ -71,6 +73,7 @@ final class FedmsgBus implements Bus {
     this.publishing = opened;
     this.outbox = out;
     this.durable = kept;
+    this.replay = opened == null ? null : opened.replay();
     this.dispatcher = new Dispatcher(options.listener);
     this.probes = new Probes(options.topicPrefix);
     this.subscriberSide = new SubscriberSide(options, context, owned, dispatcher, probes);
@@ -112,6 +115,21 @@ final class FedmsgBus implements Bus {
         new BusSubscription(dispatcher.add(topicPrefix, handler), dispatcher, subscriberSide, probes);
     sub.subscribe(topicPrefix);
     return subscription;
+  }
+
+  @Override
+  public java.util.Optional<String> replayEndpoint() {
+    return replay == null ? java.util.Optional.empty() : java.util.Optional.of(replay.endpoint());
+  }
+
+  @Override
+  public org.fedmsg.reliable.ReplayStats replayStats() {
+    return replay == null ? org.fedmsg.reliable.ReplayStats.NONE : replay.stats();
+  }
+
+  @Override
+  public List<org.fedmsg.discovery.Endpoint> replayEndpoints() {
+    return subscriberSide.replayEndpoints();
   }
 
   @Override

@@ -25,6 +25,8 @@ final class SubscriberSide {
   /** Verifies on {@code verify_threads} workers, delivers in arrival order (see {@link ParallelReceiver}). */
   private volatile ParallelReceiver pipeline;
   private volatile ZmqSubscriber subscriber;
+  /** The discovery the subscriber follows; null until opened, or with static endpoints. */
+  private volatile Discovery discovery;
   private volatile boolean closed;
 
   SubscriberSide(BusOptions options, ZContext context, List<AutoCloseable> owned, Dispatcher dispatcher,
@@ -79,6 +81,7 @@ final class SubscriberSide {
           });
           found.current();
           found.start();
+          discovery = found;
           if (options.discovery == null) {
             owned.add(found);
           }
@@ -97,6 +100,11 @@ final class SubscriberSide {
   /** The receiving pipeline if the subscriber is open, else null. */
   Receiver receiver() {
     return receiver;
+  }
+
+  /** The replay endpoints of the publishers this bus is connected to (see {@link Bus#replayEndpoints()}). */
+  List<org.fedmsg.discovery.Endpoint> replayEndpoints() {
+    return BusDiscovery.replayEndpoints(options, discovery, connections());
   }
 
   Set<String> connections() {
