@@ -114,6 +114,10 @@ final class ConfigSchema {
     key("outbox.max_messages", Kind.POSITIVE_INTEGER, F.numberNode(100_000));
     key("outbox.max_bytes", Kind.POSITIVE_INTEGER, F.numberNode(256 * 1024 * 1024));
     key("outbox.max_age", Kind.POSITIVE_DURATION, F.textNode("24h"));
+    key("gap_fill.mode", Kind.STRING, F.textNode("hold"));
+    key("gap_fill.max_wait", Kind.POSITIVE_DURATION, F.textNode("30s"));
+    key("gap_fill.max_held", Kind.POSITIVE_INTEGER, F.numberNode(10_000));
+    key("durable_name", Kind.STRING, null);
     // the replay endpoint (docs/reliability.md, "Replay endpoint")
     key("replay.max_messages_per_reply", Kind.POSITIVE_INTEGER, F.numberNode(1000));
     key("replay.max_bytes_per_reply", Kind.POSITIVE_INTEGER, F.numberNode(8 * 1024 * 1024));
