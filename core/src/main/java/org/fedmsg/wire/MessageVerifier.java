@@ -185,7 +185,8 @@ public final class MessageVerifier implements AutoCloseable {
   public Verdict complete(Prepared p) {
     if (p.deferred != null) {
       try {
-        p = prepareFedmsg2(p.deferred, false);
+        p.resolved = prepareFedmsg2(p.deferred, false);
+        p = p.resolved;
       } catch (RuntimeException e) {
         return internal(e, WireFormat.FEDMSG2, null, null);
       }
@@ -222,6 +223,8 @@ public final class MessageVerifier implements AutoCloseable {
      * may be in one of them, verified on another thread). Null otherwise.
      */
     List<byte[]> deferred;
+    /** A deferred message once checked again by {@link #complete}: what the accessors report. */
+    Prepared resolved;
 
     private Prepared(Verdict done, WireFormat format, String topic, JsonNode body, VerificationResult.Valid valid,
         String key, Instant at, VerificationResult authorized, RuntimeException authorizeFailure, String epoch,
@@ -255,21 +258,33 @@ public final class MessageVerifier implements AutoCloseable {
 
     /** The signer's key identity (replay and sequence state are keyed on it); null unless a good fedmsg/2 signature. */
     public String signerKey() {
+      if (resolved != null) {
+        return resolved.signerKey();
+      }
       return format == WireFormat.FEDMSG2 ? key : null;
     }
 
     /** SHA-256 of the signer's certificate (DER, hex): what a replay request names; null unless a good signature. */
     public String signerFingerprint() {
+      if (resolved != null) {
+        return resolved.signerFingerprint();
+      }
       return valid == null ? null : valid.signer().fingerprint();
     }
 
     /** The fedmsg/2 epoch; null for fedmsg/1 or a final verdict. */
     public String epoch() {
+      if (resolved != null) {
+        return resolved.epoch();
+      }
       return epoch;
     }
 
     /** The fedmsg/2 seq (0 for fedmsg/1 or a final verdict). */
     public long seq() {
+      if (resolved != null) {
+        return resolved.seq();
+      }
       return seq;
     }
 
@@ -578,6 +593,14 @@ public final class MessageVerifier implements AutoCloseable {
    * @return the verdict; never null, never throws
    */
   public Verdict completeFill(Prepared p) {
+    if (p.deferred != null) {
+      try {
+        p.resolved = prepareFedmsg2(p.deferred, false);
+        p = p.resolved;
+      } catch (RuntimeException e) {
+        return internal(e, WireFormat.FEDMSG2, null, null);
+      }
+    }
     if (p.done != null) {
       return p.done;
     }

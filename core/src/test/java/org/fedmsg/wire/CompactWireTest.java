@@ -176,6 +176,10 @@ class CompactWireTest {
     assertThat(v.complete(full).result().isValid()).isTrue();
     MessageVerifier.Verdict second = v.complete(compact);
     assertThat(second.result().isValid()).as(String.valueOf(second.result())).isTrue();
+    // what gap filling reads of it after complete() is the message checked again
+    assertThat(compact.seq()).isEqualTo(2);
+    assertThat(compact.epoch()).isEqualTo("0123456789abcdef");
+    assertThat(compact.signerKey()).isEqualTo(full.signerKey()).isNotNull();
     // and one whose chain never came is still refused, at complete()
     assertThat(v.complete(v.prepare(compacted(full(other, 1)))).cause()).isEqualTo(MessageVerifier.UNKNOWN_CERTIFICATE);
   }
