@@ -195,21 +195,20 @@ public final class VerifyCommand extends SignedLinesCommand {
     } else if (frames.isPresent()) {
       // a message from the store: verified from its frames as they travelled, never from the JSON around them
       List<byte[]> f = frames.get();
-      try {
-        body = f.size() > 1 ? CanonicalJson.parse(f.get(1)) : null;
-      } catch (IllegalArgumentException e) {
-        body = null;  // reported by the verifier as malformed
+      if (f.size() == 2 || f.size() == 3) {
+        MessageVerifier.Verdict verdict = verifier.checkRaw(f);
+        result = verdict.result();
+        body = envelope(verdict, f.get(1));
+      } else {
+        body = null;
+        result = new VerificationResult.Invalid(VerificationResult.Reason.MALFORMED, "line " + item.line()
+            + ": frames must hold 2 (fedmsg/1) or 3 (fedmsg/2) base64 strings");
       }
-      result = f.size() == 2 || f.size() == 3 ? verifier.verify(f)
-          : new VerificationResult.Invalid(VerificationResult.Reason.MALFORMED, "line " + item.line()
-              + ": frames must hold 2 (fedmsg/1) or 3 (fedmsg/2) base64 strings");
     } else if (fedmsg2.isPresent()) {
-      try {
-        body = CanonicalJson.parse(fedmsg2.get().body());
-      } catch (IllegalArgumentException e) {
-        body = null;  // reported by the verifier as malformed
-      }
-      result = verifier.verify(fedmsg2.get().frames());
+      List<byte[]> f = fedmsg2.get().frames();
+      MessageVerifier.Verdict verdict = verifier.checkRaw(f);
+      result = verdict.result();
+      body = envelope(verdict, f.get(1));
     } else {
       if (archiveFixup && node instanceof ObjectNode o) {
         body = Fedmsg1.archiveFixup(o);
@@ -229,6 +228,22 @@ public final class VerifyCommand extends SignedLinesCommand {
     line.set("topic", field(body, "topic"));
     line.set("msg_id", field(body, "msg_id"));
     return line;
+  }
+
+  /**
+   * The body fields a result line shows: the envelope the verifier read from the raw frames (no
+   * tree is built for a message that verifies); for a message refused before its body was read,
+   * the body parsed here, leniently, so that the line still names its topic and id.
+   */
+  private static JsonNode envelope(MessageVerifier.Verdict verdict, byte[] body) {
+    if (verdict.body() != null && verdict.body().has("topic")) {
+      return verdict.body();
+    }
+    try {
+      return CanonicalJson.parse(body);
+    } catch (IllegalArgumentException e) {
+      return null;  // reported by the verifier as malformed
+    }
   }
 
   /**

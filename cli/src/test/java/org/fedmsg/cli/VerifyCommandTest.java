@@ -145,6 +145,44 @@ class VerifyCommandTest {
     assertThat(lines.get(1).get("detail").textValue()).contains("duplicate-key");
   }
 
+  /** A message as the store returns it: its frames, base64; verified from them without a tree. */
+  private static String framesLine(String topic, String body) {
+    java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+    return "{\"frames\":[\"" + b64.encodeToString(topic.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "\",\""
+        + b64.encodeToString(body.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "\"]}";
+  }
+
+  @Test
+  void verify_framesFromTheStore_verifiedRawWithTopicAndMsgIdOnEveryLine() throws Exception {
+    JsonNode basic = null;
+    for (JsonNode v : CanonicalJson.parse(Fixtures.signedVectorsJson()).get("vectors")) {
+      if (v.get("name").asText().equals("basic")) {
+        basic = v;
+      }
+    }
+    String body = basic.get("wire_body").textValue();
+    String topic = basic.get("signed").get("topic").textValue();
+    String msgId = basic.get("signed").get("msg_id").textValue();
+    String tampered = body.replace("\"msg\":{", "\"msg\":{\"x\":1,");
+    String repeated = "{\"msg\":{}," + body.substring(1);
+    Path in = Files.writeString(dir.resolve("frames.jsonl"), String.join("\n", framesLine(topic, body),
+        framesLine(topic, body), framesLine(topic, tampered), framesLine(topic, repeated)) + "\n");
+    assertThat(verify("--ca", ca(), "--at", "2025-06-01T00:00:00Z", in.toString())).isEqualTo(1);
+    List<JsonNode> lines = lines();
+    assertThat(lines).hasSize(4);
+    // the second one meets its certificate field already known by its bytes
+    for (JsonNode l : lines.subList(0, 2)) {
+      assertThat(l.get("valid").booleanValue()).isTrue();
+      assertThat(l.get("topic").textValue()).isEqualTo(topic);
+      assertThat(l.get("msg_id").textValue()).isEqualTo(msgId);
+    }
+    assertThat(lines.get(2).get("reason").textValue()).isEqualTo("BAD_SIGNATURE");
+    assertThat(lines.get(2).get("msg_id").textValue()).isEqualTo(msgId);
+    assertThat(lines.get(3).get("reason").textValue()).isEqualTo("MALFORMED");
+    assertThat(lines.get(3).get("detail").textValue()).contains("Duplicate field 'msg'");
+    assertThat(lines.get(3).get("topic").textValue()).isEqualTo(topic);  // read leniently for the line
+  }
+
   @Test
   void verify_configErrors_exitTwo() throws Exception {
     Path in = wireBodies("basic");

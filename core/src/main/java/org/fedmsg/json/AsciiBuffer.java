@@ -106,6 +106,51 @@ final class AsciiBuffer {
     put('"');
   }
 
+  /**
+   * {@link #jsonString(String, byte[], byte[])} for {@code len} chars of {@code s} from {@code off}
+   * (a parser's text buffer: no string is built).
+   */
+  void jsonString(char[] s, int off, int len, byte[] escape, byte[] hex) {
+    put('"');
+    for (int from = 0; from < len; from += 8192) {
+      int to = Math.min(len, from + 8192);
+      ensure(6 * (to - from));
+      byte[] b = buf;
+      int p = this.len;
+      for (int i = off + from, end = off + to; i < end; i++) {
+        char c = s[i];
+        byte esc;
+        if (c < 0x80 && (esc = escape[c]) != 'u') {
+          if (esc == 0) {
+            b[p++] = (byte) c;
+          } else {
+            b[p++] = '\\';
+            b[p++] = esc;
+          }
+        } else {
+          b[p++] = '\\';
+          b[p++] = 'u';
+          b[p++] = hex[(c >> 12) & 0xf];
+          b[p++] = hex[(c >> 8) & 0xf];
+          b[p++] = hex[(c >> 4) & 0xf];
+          b[p++] = hex[c & 0xf];
+        }
+      }
+      this.len = p;
+    }
+    put('"');
+  }
+
+  /** Drops everything from {@code length} on. */
+  void truncate(int length) {
+    len = length;
+  }
+
+  /** The backing array (valid up to {@link #length()}), for in-place reordering. */
+  byte[] array() {
+    return buf;
+  }
+
   /** Inserts one character at {@code at}, shifting what follows right. */
   void insert(int at, char c) {
     ensure(1);

@@ -57,7 +57,18 @@ public final class CanonicalJson {
   private CanonicalJson() {}
 
   private static ObjectReader newReader(boolean uniqueKeys) {
-    JsonFactory factory = JsonFactory.builder()
+    JsonMapper mapper = JsonMapper.builder(factory(uniqueKeys))
+        // Python reports "Extra data" after the document; so do we.
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .disable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+        .disable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+        .build();
+    return mapper.readerFor(JsonNode.class);
+  }
+
+  /** The parser settings of every reader here; {@link StreamingCanonicalJson} shares them. */
+  static JsonFactory factory(boolean uniqueKeys) {
+    return JsonFactory.builder()
         .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
         .configure(StreamReadFeature.STRICT_DUPLICATE_DETECTION, uniqueKeys)
         .streamReadConstraints(StreamReadConstraints.builder()
@@ -65,13 +76,6 @@ public final class CanonicalJson {
             .maxNestingDepth(MAX_DEPTH)
             .build())
         .build();
-    JsonMapper mapper = JsonMapper.builder(factory)
-        // Python reports "Extra data" after the document; so do we.
-        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-        .disable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
-        .disable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-        .build();
-    return mapper.readerFor(JsonNode.class);
   }
 
   /**
@@ -149,7 +153,7 @@ public final class CanonicalJson {
     return node;
   }
 
-  private static MalformedJsonException malformed(JacksonException e) {
+  static MalformedJsonException malformed(JacksonException e) {
     JsonLocation loc = e.getLocation();
     long offset = -1;
     String where = "";

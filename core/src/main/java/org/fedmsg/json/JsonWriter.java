@@ -14,13 +14,13 @@ final class JsonWriter {
   /** Deeper trees are refused, as Python's recursion limit refuses them. */
   static final int MAX_DEPTH = 1000;
 
-  private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   /**
    * For each ASCII char: 0 = copy as is, 'u' = \\u00XX, anything else = backslash + that char.
    * Python escapes everything outside 0x20..0x7E, plus '"' and '\\'; '/' is left alone.
    */
-  private static final byte[] ESCAPE = new byte[128];
+  static final byte[] ESCAPE = new byte[128];
 
   static {
     for (int c = 0; c < 0x20; c++) {

@@ -14,9 +14,14 @@ import org.fedmsg.crypto.TrustStore;
  * 64 sampled characters and the length instead, and still compares the full text on a hit, so a
  * collision costs only a cache slot, never a wrong certificate.
  *
- * <p>A field is cached only once a message signed with it has verified ({@link #remember}), and
- * the cache is weighed in bytes (the text plus three times the certificates' DER) within {@link
- * #MAX_BYTES}: unauthenticated peers sending unique certificates cannot fill the heap.
+ * <p>A second map keys a field by its bytes as received ({@link #known}, {@link #rememberRaw}):
+ * a fedmsg/1 {@code certificate} JSON literal, or a fedmsg/2 DER chain field, so that offline
+ * verification from raw frames neither decodes nor parses a field it has already seen verify.
+ *
+ * <p>A field is cached only once a message signed with it has verified ({@link #remember}, {@link
+ * #rememberRaw}), and each map is weighed in bytes (the field plus three times the certificates'
+ * DER) within {@link #MAX_BYTES}: unauthenticated peers sending unique certificates cannot fill
+ * the heap.
  */
 final class CertificateFieldCache {
   /** The most bytes the cache may hold, as weighed. */
@@ -48,19 +53,51 @@ final class CertificateFieldCache {
     cache.put(new Key(text), certs);
   }
 
+  /* --------------- by the bytes as they arrived --------------- */
+
+  /**
+   * Certificates by the bytes of the field as received: a fedmsg/1 {@code certificate} JSON
+   * literal (escapes as sent, never decoded on a hit) or a fedmsg/2 DER chain field. Filled only
+   * by {@link #rememberRaw}, after a message signed with them verified; same bound as above.
+   */
+  private final Cache<RawKey, Known> raw = Caffeine.newBuilder().executor(Runnable::run)
+      .maximumWeight(MAX_BYTES).weigher((RawKey k, Known v) -> weight(k.to - k.from, v.chain)).build();
+
+  /**
+   * What a verified message's certificate field parsed to, and (fedmsg/2) the SHA-256 of the field
+   * its signature covers, so that a known chain is neither parsed, nor re-checked, nor hashed again.
+   */
+  record Known(List<X509Certificate> chain, byte[] sha256) {}
+
+  /** The entry for the field bytes {@code b[from, to)}, or null if none verified yet. */
+  Known known(byte[] b, int from, int to) {
+    return raw.getIfPresent(new RawKey(b, from, to));
+  }
+
+  /** Caches {@code known} for the field bytes {@code b[from, to)} (copied). */
+  void rememberRaw(byte[] b, int from, int to, Known known) {
+    raw.put(new RawKey(java.util.Arrays.copyOfRange(b, from, to), 0, to - from), known);
+  }
+
   /** The weighed size of what is cached, in bytes. */
   long weighedBytes() {
     cache.cleanUp();
-    return cache.policy().eviction().orElseThrow().weightedSize().orElseThrow();
+    raw.cleanUp();
+    return cache.policy().eviction().orElseThrow().weightedSize().orElseThrow()
+        + raw.policy().eviction().orElseThrow().weightedSize().orElseThrow();
   }
 
   private static int weight(String text, List<X509Certificate> certs) {
-    long w = text.length();
+    return weight(text.length(), certs);
+  }
+
+  private static int weight(int fieldLength, List<X509Certificate> certs) {
+    long w = fieldLength;
     for (X509Certificate c : certs) {
       try {
         w += 3L * c.getEncoded().length;
       } catch (CertificateEncodingException e) {
-        w += 3L * text.length();
+        w += 3L * fieldLength;
       }
     }
     return (int) Math.min(Integer.MAX_VALUE, w);
@@ -89,6 +126,36 @@ final class CertificateFieldCache {
     @Override
     public boolean equals(Object o) {
       return o instanceof Key k && k.hash == hash && k.text.equals(text);
+    }
+  }
+
+  /** A byte range; a lookup key wraps the received array, a stored key its own copy. */
+  private static final class RawKey {
+    final byte[] b;
+    final int from;
+    final int to;
+    final int hash;
+
+    RawKey(byte[] b, int from, int to) {
+      this.b = b;
+      this.from = from;
+      this.to = to;
+      int h = to - from;
+      int step = Math.max(1, (to - from) / SAMPLES);
+      for (int i = from; i < to; i += step) {
+        h = 31 * h + b[i];
+      }
+      this.hash = h;
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof RawKey k && k.hash == hash && java.util.Arrays.equals(b, from, to, k.b, k.from, k.to);
     }
   }
 }

@@ -20,7 +20,9 @@ import org.fedmsg.crypto.Signer;
 import org.fedmsg.crypto.TrustStore;
 import org.fedmsg.crypto.VerificationResult;
 import org.fedmsg.crypto.VerificationResult.Reason;
+import org.fedmsg.json.CanonicalBody;
 import org.fedmsg.json.CanonicalJson;
+import org.fedmsg.json.StreamingCanonicalJson;
 import org.fedmsg.policy.Decision;
 import org.fedmsg.policy.TopicPolicy;
 
@@ -136,6 +138,100 @@ public final class Fedmsg1 {
     if (!(node instanceof ObjectNode body)) {
       return VerificationResult.invalid(Reason.MALFORMED, "body is not a JSON object");
     }
+    return checkSignature(new TreeBody(body), trust, at);
+  }
+
+  /**
+   * {@link #checkSignature(JsonNode, TrustStore, Instant)} for a body read by {@link #RAW_READER}
+   * (an object): the same checks in the same order, on canonical bytes that were produced
+   * without a tree, and with a certificate field whose literal bytes are known skipped undecoded.
+   */
+  static VerificationResult checkSignature(CanonicalBody body, TrustStore trust, Instant at) {
+    return checkSignature(new RawBody(body), trust, at);
+  }
+
+  /** The top-level fields fedmsg/1 verification reads, as a received body offers them. */
+  static final StreamingCanonicalJson RAW_READER = StreamingCanonicalJson.of(CREDENTIALS,
+      Set.of("crypto", "signature", "certificate", "topic", "msg_id", "timestamp"));
+
+  /** What {@link #checkSignature(Body, TrustStore, Instant)} needs from a body, tree or raw. */
+  private interface Body {
+    JsonNode get(String name);
+
+    boolean has(String name);
+
+    /** The signed bytes: canonical JSON without the credentials. */
+    byte[] signedBytes();
+
+    /** The certificates of a field already seen in a verified message, without decoding it; or null. */
+    List<X509Certificate> knownCertificates();
+
+    /** Called once a message with certificate field {@code text} has verified with {@code chain}. */
+    void verified(String text, List<X509Certificate> chain);
+  }
+
+  private record TreeBody(ObjectNode body) implements Body {
+    @Override
+    public JsonNode get(String name) {
+      return body.get(name);
+    }
+
+    @Override
+    public boolean has(String name) {
+      return body.has(name);
+    }
+
+    @Override
+    public byte[] signedBytes() {
+      return CanonicalJson.encodeWithout(body, CREDENTIALS);
+    }
+
+    @Override
+    public List<X509Certificate> knownCertificates() {
+      return null;
+    }
+
+    @Override
+    public void verified(String text, List<X509Certificate> chain) {
+      CERTIFICATES.remember(text, chain);
+    }
+  }
+
+  private record RawBody(CanonicalBody body) implements Body {
+    @Override
+    public JsonNode get(String name) {
+      return body.field(name);
+    }
+
+    @Override
+    public boolean has(String name) {
+      return body.has(name);
+    }
+
+    @Override
+    public byte[] signedBytes() {
+      return body.canonical();
+    }
+
+    @Override
+    public List<X509Certificate> knownCertificates() {
+      int from = body.rawFrom("certificate");
+      if (from < 0) {
+        return null;
+      }
+      CertificateFieldCache.Known k = CERTIFICATES.known(body.source(), from, body.rawTo("certificate"));
+      return k == null ? null : k.chain();
+    }
+
+    @Override
+    public void verified(String text, List<X509Certificate> chain) {
+      CERTIFICATES.remember(text, chain);
+      int from = body.rawFrom("certificate");
+      CERTIFICATES.rememberRaw(body.source(), from, body.rawTo("certificate"), new CertificateFieldCache.Known(chain, null));
+    }
+  }
+
+  private static VerificationResult checkSignature(Body body, TrustStore trust, Instant at) {
     JsonNode crypto = body.get("crypto");
     if (crypto != null) {
       if (!crypto.isTextual()) {
@@ -154,43 +250,48 @@ public final class Fedmsg1 {
           : VerificationResult.invalid(Reason.UNSIGNED, "no signature");
     }
     JsonNode sigField = body.get("signature");
-    JsonNode certField = body.get("certificate");
-    if (sigField == null || certField == null) {
+    if (sigField == null || !body.has("certificate")) {
       return VerificationResult.invalid(Reason.UNSIGNED, sigField == null ? "no signature field" : "no certificate field");
     }
-    if (!sigField.isTextual() || !certField.isTextual()) {
+    // a certificate field whose exact bytes came with a message that verified: the same string,
+    // so the checks below would pass again; it is not decoded
+    List<X509Certificate> chain = body.knownCertificates();
+    JsonNode certField = chain == null ? body.get("certificate") : null;
+    if (!sigField.isTextual() || (chain == null && !certField.isTextual())) {
       return VerificationResult.invalid(Reason.MALFORMED, "signature and certificate must be strings");
     }
     byte[] signature;
-    List<X509Certificate> chain;
     try {
-      signature = Pem.base64DecodeLenient(sigField.textValue());
+      signature = base64Lenient(sigField.textValue());
     } catch (IllegalArgumentException e) {
       return VerificationResult.invalid(Reason.MALFORMED, "signature is not base64: " + e.getMessage());
     }
-    String certText = certField.textValue();
-    if (certText.indexOf('-') >= 0) {
-      // base64 of PEM never contains '-'; plain PEM here is not what the reference accepts
-      return VerificationResult.invalid(Reason.MALFORMED, "certificate is not base64");
-    }
-    try {
-      chain = CERTIFICATES.parse(trust, certText);
-    } catch (IllegalArgumentException e) {
-      return VerificationResult.invalid(Reason.MALFORMED, "certificate is not a base64 PEM certificate: " + e.getMessage());
-    } catch (RuntimeException e) {
-      return VerificationResult.invalid(Reason.MALFORMED, "certificate cannot be read: " + e);
+    String certText = null;
+    if (chain == null) {
+      certText = certField.textValue();
+      if (certText.indexOf('-') >= 0) {
+        // base64 of PEM never contains '-'; plain PEM here is not what the reference accepts
+        return VerificationResult.invalid(Reason.MALFORMED, "certificate is not base64");
+      }
+      try {
+        chain = CERTIFICATES.parse(trust, certText);
+      } catch (IllegalArgumentException e) {
+        return VerificationResult.invalid(Reason.MALFORMED, "certificate is not a base64 PEM certificate: " + e.getMessage());
+      } catch (RuntimeException e) {
+        return VerificationResult.invalid(Reason.MALFORMED, "certificate cannot be read: " + e);
+      }
     }
     byte[] signedBytes;
     try {
-      signedBytes = CanonicalJson.encodeWithout(body, CREDENTIALS);
+      signedBytes = body.signedBytes();
     } catch (IllegalArgumentException e) {
       return VerificationResult.invalid(Reason.MALFORMED, "body cannot be canonicalised: " + e.getMessage());
     }
     // the reference reads only the first certificate of the PEM: no intermediates in fedmsg/1
     List<X509Certificate> leaf = chain.size() == 1 ? chain : List.of(chain.get(0));
     VerificationResult r = trust.verify(leaf, SignatureAlgorithm.RSA_SHA1, signedBytes, signature, at, Profile.LEGACY);
-    if (r instanceof VerificationResult.Valid) {
-      CERTIFICATES.remember(certText, chain);   // only what a trusted chain vouches for is kept
+    if (r instanceof VerificationResult.Valid && certText != null) {
+      body.verified(certText, chain);   // only what a trusted chain vouches for is kept
     }
     return r;
   }
@@ -201,6 +302,37 @@ public final class Fedmsg1 {
    */
   static X509Certificate signerCertificate(JsonNode body, TrustStore trust) {
     return CERTIFICATES.parse(trust, body.get("certificate").textValue()).get(0);
+  }
+
+  /**
+   * {@link Pem#base64DecodeLenient}, the reference's reading of the {@code signature} field
+   * (characters outside the base64 alphabet ignored, padding required), without its string
+   * copies: every received message pays for it.
+   *
+   * @throws IllegalArgumentException as {@link Pem#base64DecodeLenient}
+   */
+  static byte[] base64Lenient(String text) {
+    int len = text.length();
+    byte[] kept = new byte[len];
+    int n = 0;
+    for (int i = 0; i < len; i++) {
+      char c = text.charAt(i);
+      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/'
+          || c == '=') {
+        kept[n++] = (byte) c;
+      }
+    }
+    if (n % 4 != 0) {
+      throw new IllegalArgumentException("incorrect base64 padding");
+    }
+    return java.util.Base64.getDecoder().decode(n == len ? kept : java.util.Arrays.copyOf(kept, n));
+  }
+
+  /** {@link #signerCertificate(JsonNode, TrustStore)} for a raw body: a cache hit on its literal bytes. */
+  static X509Certificate signerCertificate(CanonicalBody body, TrustStore trust) {
+    int from = body.rawFrom("certificate");
+    CertificateFieldCache.Known k = from < 0 ? null : CERTIFICATES.known(body.source(), from, body.rawTo("certificate"));
+    return k != null ? k.chain().get(0) : CERTIFICATES.parse(trust, body.field("certificate").textValue()).get(0);
   }
 
   /** The policy step, for the static {@link #verify}: a policy that throws is a refusal. */

@@ -21,7 +21,9 @@ import org.fedmsg.crypto.SignatureAlgorithm;
 import org.fedmsg.crypto.TrustStore;
 import org.fedmsg.crypto.VerificationResult;
 import org.fedmsg.crypto.VerificationResult.Reason;
+import org.fedmsg.json.CanonicalBody;
 import org.fedmsg.json.CanonicalJson;
+import org.fedmsg.json.StreamingCanonicalJson;
 import org.fedmsg.json.MalformedJsonException;
 import org.fedmsg.policy.Decision;
 import org.fedmsg.policy.TopicPolicy;
@@ -169,7 +171,7 @@ public final class MessageVerifier implements AutoCloseable {
             "expected 2 (fedmsg/1) or 3 (fedmsg/2) frames, got " + (frames == null ? "none" : frames.size())),
             null, null, null, 0));
       }
-      return frames.size() == 2 ? prepareFedmsg1(frames) : prepareFedmsg2(frames, true);
+      return frames.size() == 2 ? prepareFedmsg1(frames) : prepareFedmsg2(frames, false, true);
     } catch (RuntimeException e) {
       return Prepared.done(internal(e, null, null, null));
     }
@@ -185,7 +187,7 @@ public final class MessageVerifier implements AutoCloseable {
   public Verdict complete(Prepared p) {
     if (p.deferred != null) {
       try {
-        p.resolved = prepareFedmsg2(p.deferred, false);
+        p.resolved = prepareFedmsg2(p.deferred, p.deferredRaw, false);
         p = p.resolved;
       } catch (RuntimeException e) {
         return internal(e, WireFormat.FEDMSG2, null, null);
@@ -223,6 +225,7 @@ public final class MessageVerifier implements AutoCloseable {
      * may be in one of them, verified on another thread). Null otherwise.
      */
     List<byte[]> deferred;
+    boolean deferredRaw;
     /** A deferred message once checked again by {@link #complete}: what the accessors report. */
     Prepared resolved;
 
@@ -246,9 +249,10 @@ public final class MessageVerifier implements AutoCloseable {
       return new Prepared(verdict, null, null, null, null, null, null, null, null, null, 0);
     }
 
-    static Prepared deferred(List<byte[]> frames) {
+    static Prepared deferred(List<byte[]> frames, boolean raw) {
       Prepared p = new Prepared(null, WireFormat.FEDMSG2, null, null, null, null, null, null, null, null, 0);
       p.deferred = frames;
+      p.deferredRaw = raw;
       return p;
     }
 
@@ -342,6 +346,35 @@ public final class MessageVerifier implements AutoCloseable {
   /** {@code check(frames).result()}. */
   public VerificationResult verify(List<byte[]> frames) {
     return check(frames).result();
+  }
+
+  /**
+   * {@link #check} without building the body's tree, for offline checks and pass-through
+   * (a relay forwards frames, an archive keeps them): a fedmsg/1 body is canonicalised straight
+   * from the parser's tokens, a fedmsg/2 body only scanned for its envelope fields, and a
+   * certificate field whose bytes came with a message that verified is not decoded again. Same
+   * checks, order, results and causes as {@link #check}; the difference is what the verdict
+   * carries: its {@link Verdict#body()} holds only the top-level envelope fields the checks read
+   * ({@code topic}, {@code msg_id}, {@code timestamp}, {@code crypto}; fedmsg/2 also {@code epoch}
+   * and {@code seq}), never the payload. Strings among them are as sent; an object or array
+   * there is an empty node of its kind.
+   *
+   * @return the verdict; never null, never throws
+   */
+  public Verdict checkRaw(List<byte[]> frames) {
+    return complete(prepareRaw(frames));
+  }
+
+  /** The first half of {@link #checkRaw}; see {@link #prepare} for the contract. */
+  public Prepared prepareRaw(List<byte[]> frames) {
+    try {
+      if (frames == null || (frames.size() != 2 && frames.size() != 3) || hasNull(frames)) {
+        return prepare(frames);
+      }
+      return frames.size() == 2 ? prepareFedmsg1Raw(frames) : prepareFedmsg2(frames, true, true);
+    } catch (RuntimeException e) {
+      return Prepared.done(internal(e, null, null, null));
+    }
   }
 
   /**
@@ -458,8 +491,72 @@ public final class MessageVerifier implements AutoCloseable {
     return prepareParsed(topic, body);
   }
 
-  /** @param mayDefer whether a compact frame of an unknown chain is left to {@link #complete} */
-  private Prepared prepareFedmsg2(List<byte[]> frames, boolean mayDefer) {
+  /** {@link #prepareFedmsg1} then {@link #prepareParsed}, without a tree: see {@link #checkRaw}. */
+  private Prepared prepareFedmsg1Raw(List<byte[]> frames) {
+    // the same answer as strictUtf8, without a decoder per message
+    String topic = CanonicalJson.isStrictUtf8(frames.get(0))
+        ? new String(frames.get(0), java.nio.charset.StandardCharsets.UTF_8) : null;
+    if (topic == null) {
+      return Prepared.done(new Verdict(VerificationResult.invalid(Reason.MALFORMED, "topic frame is not UTF-8"),
+          WireFormat.FEDMSG1, null, null, 0));
+    }
+    CanonicalBody body;
+    try {
+      body = Fedmsg1.RAW_READER.read(frames.get(1));
+    } catch (MalformedJsonException e) {
+      return Prepared.done(new Verdict(VerificationResult.invalid(Reason.MALFORMED, "body is not JSON: " + e.getMessage()),
+          WireFormat.FEDMSG1, topic, null, 0, e.isDuplicateKey() ? DUPLICATE_KEY : null));
+    }
+    if (!body.isObject()) {
+      return Prepared.done(new Verdict(VerificationResult.invalid(Reason.MALFORMED, "body is not a JSON object"),
+          WireFormat.FEDMSG1, topic, null, 0));
+    }
+    ObjectNode envelope = body.envelope();
+    try {
+      if (!formats.contains(WireFormat.FEDMSG1)) {
+        return done1(VerificationResult.invalid(Reason.UNSUPPORTED_CRYPTO, "wire format fedmsg1 is not accepted"),
+            topic, envelope);
+      }
+      Instant at = instant();
+      VerificationResult r = Fedmsg1.checkSignature(body, trust, at);
+      if (!(r instanceof VerificationResult.Valid v)) {
+        return done1(r, topic, envelope);
+      }
+      JsonNode bodyTopic = envelope.get("topic");
+      if (bodyTopic == null || !bodyTopic.isTextual() || !bodyTopic.textValue().equals(topic)) {
+        return done1(VerificationResult.invalid(Reason.TOPIC_MISMATCH,
+            "frame topic '" + topic + "' differs from signed topic " + (bodyTopic == null ? "(none)" : bodyTopic)),
+            topic, envelope);
+      }
+      String key = replay == null ? null : SignerKeys.id(Fedmsg1.signerCertificate(body, trust));
+      VerificationResult authorized = null;
+      RuntimeException failure = null;
+      try {
+        authorized = authorize(bodyTopic, v);
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+      return new Prepared(null, WireFormat.FEDMSG1, topic, envelope, v, key, at, authorized, failure, null, 0);
+    } catch (RuntimeException e) {
+      return Prepared.done(internal(e, WireFormat.FEDMSG1, topic, envelope));
+    }
+  }
+
+  /** The envelope fields a fedmsg/2 receiver reads; the signature covers the bytes, not a canonical form. */
+  private static final StreamingCanonicalJson FEDMSG2_SCANNER =
+      StreamingCanonicalJson.scanner(Set.of("topic", "epoch", "seq", "msg_id", "timestamp"));
+
+  /**
+   * fedmsg/2 certificate chain fields by their bytes, with the digest the signature covers: a
+   * known chain is neither parsed, nor re-checked for exact DER, nor hashed again.
+   */
+  private static final CertificateFieldCache FEDMSG2_CHAINS = new CertificateFieldCache();
+
+  /**
+   * @param raw read the body with the streaming scanner (see {@link #checkRaw})
+   * @param mayDefer whether a compact frame of an unknown chain is left to {@link #complete}
+   */
+  private Prepared prepareFedmsg2(List<byte[]> frames, boolean raw, boolean mayDefer) {
     byte[] topicBytes = frames.get(0);
     byte[] bodyBytes = frames.get(1);
     String topic = CanonicalJson.strictUtf8(topicBytes);
@@ -481,11 +578,19 @@ public final class MessageVerifier implements AutoCloseable {
     }
     ObjectNode body;
     try {
-      JsonNode parsed = CanonicalJson.parseUnique(bodyBytes);
-      if (!(parsed instanceof ObjectNode o)) {
-        return Prepared.done(fail2(Reason.MALFORMED, "body is not a JSON object", topic, null));
+      if (raw) {
+        CanonicalBody scanned = FEDMSG2_SCANNER.read(bodyBytes);
+        if (!scanned.isObject()) {
+          return Prepared.done(fail2(Reason.MALFORMED, "body is not a JSON object", topic, null));
+        }
+        body = scanned.envelope();
+      } else {
+        JsonNode parsed = CanonicalJson.parseUnique(bodyBytes);
+        if (!(parsed instanceof ObjectNode o)) {
+          return Prepared.done(fail2(Reason.MALFORMED, "body is not a JSON object", topic, null));
+        }
+        body = o;
       }
-      body = o;
     } catch (MalformedJsonException e) {
       return Prepared.done(new Verdict(VerificationResult.invalid(Reason.MALFORMED, "body is not JSON: " + e.getMessage()),
           WireFormat.FEDMSG2, topic, null, 0, e.isDuplicateKey() ? DUPLICATE_KEY : null));
@@ -497,7 +602,7 @@ public final class MessageVerifier implements AutoCloseable {
     // compact frame (signature frame version 3): the chain is one this receiver saw in full
     byte[] chainBytes = sf.compact() ? knownChains.get(sf.chainDigest) : sf.chain;
     if (chainBytes == null && mayDefer) {
-      return Prepared.deferred(frames);
+      return Prepared.deferred(frames, raw);
     }
     if (chainBytes == null) {
       return Prepared.done(new Verdict(VerificationResult.invalid(Reason.UNTRUSTED_CHAIN,
@@ -505,28 +610,39 @@ public final class MessageVerifier implements AutoCloseable {
           + "..., not seen in full by this receiver yet (its publisher sends it in full again within"
           + " compact.full_every)"), WireFormat.FEDMSG2, topic, body, 0, UNKNOWN_CERTIFICATE));
     }
-    byte[] chainSha256 = sf.compact() ? sf.chainDigest : Fedmsg2.chainDigest(chainBytes);
+    // a chain field whose exact bytes came with a message that verified: parsed, exact DER, hashed
+    CertificateFieldCache.Known known = FEDMSG2_CHAINS.known(chainBytes, 0, chainBytes.length);
     List<X509Certificate> chain;
-    try {
-      chain = trust.parseCertificatesCached(chainBytes);
-    } catch (RuntimeException e) {
-      return Prepared.done(fail2(Reason.MALFORMED, "certificate chain: " + e.getMessage(), topic, body));
+    if (known != null) {
+      chain = known.chain();
+    } else {
+      try {
+        chain = trust.parseCertificatesCached(chainBytes);
+      } catch (RuntimeException e) {
+        return Prepared.done(fail2(Reason.MALFORMED, "certificate chain: " + e.getMessage(), topic, body));
+      }
+      if (!StrictCertificates.isExactDer(chain, chainBytes)) {
+        // the certificate parser repairs or ignores some non-canonical encodings; fedmsg/2 accepts
+        // only exact DER, so that the chain bytes are not malleable
+        return Prepared.done(fail2(Reason.MALFORMED, "certificate chain is not in canonical DER", topic, body));
+      }
     }
-    if (!StrictCertificates.isExactDer(chain, chainBytes)) {
-      // the certificate parser repairs or ignores some non-canonical encodings; fedmsg/2 accepts
-      // only exact DER, so that the chain bytes are not malleable
-      return Prepared.done(fail2(Reason.MALFORMED, "certificate chain is not in canonical DER", topic, body));
-    }
+    byte[] chainDigest = known != null ? known.sha256()
+        : sf.compact() ? sf.chainDigest : Fedmsg2.chainDigest(chainBytes);
     Instant at = instant();
     // the same checks for both forms: a known chain is validated again (dates, CRL) every time
     VerificationResult r = trust.verify(chain, alg.get(),
-        Fedmsg2.signedBytes(alg.get(), chainSha256, topicBytes, bodyBytes),
+        Fedmsg2.signedBytes(alg.get(), chainDigest, topicBytes, bodyBytes),
         sf.signature, at, Profile.STRONG);
     if (!(r instanceof VerificationResult.Valid v)) {
       return Prepared.done(new Verdict(r, WireFormat.FEDMSG2, topic, body, 0));
     }
+    if (known == null) {
+      // only what a trusted chain vouches for is kept
+      FEDMSG2_CHAINS.rememberRaw(chainBytes, 0, chainBytes.length, new CertificateFieldCache.Known(chain, chainDigest));
+    }
     if (!sf.compact()) {
-      knownChains.remember(chainSha256, chainBytes);
+      knownChains.remember(chainDigest, chainBytes);
     }
     JsonNode bodyTopic = body.get("topic");
     if (bodyTopic == null || !bodyTopic.isTextual() || !bodyTopic.textValue().equals(topic)) {
@@ -595,7 +711,7 @@ public final class MessageVerifier implements AutoCloseable {
   public Verdict completeFill(Prepared p) {
     if (p.deferred != null) {
       try {
-        p.resolved = prepareFedmsg2(p.deferred, false);
+        p.resolved = prepareFedmsg2(p.deferred, p.deferredRaw, false);
         p = p.resolved;
       } catch (RuntimeException e) {
         return internal(e, WireFormat.FEDMSG2, null, null);

@@ -73,4 +73,32 @@ class CertificateFieldCacheTest {
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("over the limit");
     }
   }
+
+  /* --------------- by the bytes as received --------------- */
+
+  @Test
+  void known_onlyAfterRememberRawAndOnlyForTheSameBytes() {
+    try (TrustStore store = store()) {
+      CertificateFieldCache cache = new CertificateFieldCache();
+      byte[] wire = ("xx" + field() + "yy").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      int from = 2;
+      int to = wire.length - 2;
+      assertThat(cache.known(wire, from, to)).isNull();
+      List<X509Certificate> certs = cache.parse(store, field());
+      cache.rememberRaw(wire, from, to, new CertificateFieldCache.Known(certs, null));
+      // another array with the same bytes at another offset: a hit, the same certificates
+      byte[] copy = ("z" + field()).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      assertThat(cache.known(copy, 1, copy.length).chain()).isSameAs(certs);
+      // the cache copied what it keeps: changing the caller's array changes nothing
+      wire[from + 5] ^= 1;
+      assertThat(cache.known(copy, 1, copy.length)).isNotNull();
+      for (int pos = 1; pos < copy.length; pos++) {
+        byte[] other = copy.clone();
+        other[pos] ^= 1;
+        assertThat(cache.known(other, 1, other.length)).as("changed at %d", pos).isNull();
+      }
+      assertThat(cache.known(copy, 1, copy.length - 1)).isNull();
+      assertThat(cache.weighedBytes()).isPositive().isLessThanOrEqualTo(2 * CertificateFieldCache.MAX_BYTES);
+    }
+  }
 }
