@@ -21,6 +21,8 @@ import org.zeromq.ZMQ;
  */
 @Timeout(60)
 class ActivePublisherRelayRestartTest {
+  /** More than the publisher's hand-off queue could hide: the relay must get one well before. */
+  private static final int MAX_MESSAGES = 50_000;
 
   @Test
   void relayGoneAndBack_messagesPublishedMeanwhileArrive() throws Exception {
@@ -44,9 +46,6 @@ class ActivePublisherRelayRestartTest {
         assertThat(new String(relay.recv(), StandardCharsets.UTF_8)).isEqualTo("1");
         relayCtx.destroySocket(relay);   // the relay is gone: its connection closes
 
-        for (int i = 2; i <= 200; i++) {
-          assertThat(publisher.send(frames(i))).isTrue();
-        }
         // The old socket's port is released asynchronously: bind as soon as it is free.
         ZMQ.Socket back = relayCtx.createSocket(SocketType.SUB);
         back.subscribe(new byte[0]);
@@ -59,11 +58,23 @@ class ActivePublisherRelayRestartTest {
             return false;
           }
         }, "the relay's endpoint is free again");
-        assertThat(back.recv()).as("a message after the relay came back").isNotNull();
+        // Publish until the new relay has a message: how many were written into the dead
+        // connection before the publisher saw it close depends on scheduling, so no count is
+        // assumed; what must hold is that the loss is a prefix and everything after it arrives.
+        int sent = 1;
+        byte[] topic = null;
+        while (topic == null && sent < MAX_MESSAGES) {
+          sent++;
+          assertThat(publisher.send(frames(sent))).isTrue();
+          topic = back.recv(ZMQ.DONTWAIT);
+        }
+        if (topic == null) {
+          topic = back.recv();
+        }
+        assertThat(topic).as("a message after the relay came back").isNotNull();
         int first = Integer.parseInt(new String(back.recv(), StandardCharsets.UTF_8));
-        // The loss window is what was in flight when the connection died: far less than 199 messages.
-        assertThat(first).isBetween(2, 150);
-        for (int i = first + 1; i <= 200; i++) {
+        assertThat(first).isBetween(2, sent);
+        for (int i = first + 1; i <= sent; i++) {
           assertThat(back.recv()).as("message %d after the relay came back (first was %d)", i, first).isNotNull();
           assertThat(new String(back.recv(), StandardCharsets.UTF_8)).isEqualTo(Integer.toString(i));
         }
