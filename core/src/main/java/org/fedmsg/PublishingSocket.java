@@ -54,6 +54,9 @@ final class PublishingSocket {
         zap = ZapHandler.start(context, options.curve.allowedClients().orElse(null), name);
       }
       publisher = ZmqPublisher.open(context, options.socketOptions, options.curve, name, candidates, options.active);
+      if (options.wireFormat == WireFormat.FEDMSG2) {
+        publisher.compacting(options.compactor());
+      }
       // The ZAP handler (started above for a bound CURVE publisher) guards the replay socket too.
       replay = ReplayEndpoint.forPublisher(context, options, signer, outbox, reference, zap != null);
       registrar = BusDiscovery.publisherRegistrar(options, signer, publisher.endpoint(),
