@@ -54,6 +54,9 @@ public final class BusOptions {
   /** Replay endpoints given to the builder (asked before those of the configuration). */
   final List<String> replayEndpoints;
   final int verifyThreads;
+  final boolean wireCompact;
+  final int compactFullEveryMessages;
+  final Duration compactFullEvery;
 
   private BusOptions(Builder b) {
     this.topicPrefix = b.topicPrefix;
@@ -81,6 +84,9 @@ public final class BusOptions {
     this.endpointsOverridden = b.endpointsOverridden;
     this.curve = b.curve;
     this.verifyThreads = b.verifyThreads;
+    this.wireCompact = b.wireCompact;
+    this.compactFullEveryMessages = b.compactFullEveryMessages;
+    this.compactFullEvery = b.compactFullEvery;
     this.criticalTopics = b.criticalTopics;
     this.gapFillMode = b.gapFillMode;
     this.gapFillMaxWait = b.gapFillMaxWait;
@@ -88,6 +94,15 @@ public final class BusOptions {
     this.durableName = b.durableName;
     this.gapFillFetcher = b.gapFillFetcher;
     this.replayEndpoints = List.copyOf(b.replayEndpoints);
+  }
+
+  /**
+   * A compactor for a publishing socket of this bus (fedmsg/2 compact signature frames), or null
+   * when {@code wire_compact} is off.
+   */
+  org.fedmsg.wire.ChainCompactor compactor() {
+    return wireCompact ? org.fedmsg.wire.ChainCompactor.create(compactFullEveryMessages, compactFullEvery,
+        System::nanoTime) : null;
   }
 
   /**
@@ -185,6 +200,9 @@ public final class BusOptions {
     private boolean endpointsOverridden;
     private CurveOptions curve = CurveOptions.disabled();
     private int verifyThreads = Runtime.getRuntime().availableProcessors();
+    private boolean wireCompact = true;
+    private int compactFullEveryMessages = org.fedmsg.wire.ChainCompactor.DEFAULT_FULL_EVERY_MESSAGES;
+    private Duration compactFullEvery = org.fedmsg.wire.ChainCompactor.DEFAULT_FULL_EVERY;
 
     private Builder() {}
 
@@ -322,6 +340,8 @@ public final class BusOptions {
       gapFillMaxHeld = config.gapFillMaxHeld();
       config.durableName().ifPresent(this::durableName);
       config.verifyThreads().ifPresent(this::verifyThreads);
+      wireCompact(config.wireCompact());
+      compactFullEvery(config.compactFullEveryMessages(), config.compactFullEvery());
       return this;
     }
 
@@ -371,6 +391,34 @@ public final class BusOptions {
      */
     public Builder criticalTopics(List<String> patterns) {
       this.criticalTopicPatterns = List.copyOf(patterns);
+      return this;
+    }
+
+    /**
+     * Whether fedmsg/2 messages may go out with a compact signature frame (the certificate chain
+     * referenced by its SHA-256 once subscribers have had it in full); default true. The relay's
+     * outbound follows the same setting. See {@code docs/wire-format.md}.
+     */
+    public Builder wireCompact(boolean compact) {
+      this.wireCompact = compact;
+      return this;
+    }
+
+    /**
+     * How often a compacting publisher sends each (signer, topic)'s chain in full: at least every
+     * {@code messages} messages and every {@code every} (defaults 1000 and 10 s).
+     *
+     * @throws IllegalArgumentException if {@code messages} is below 1 or {@code every} not positive
+     */
+    public Builder compactFullEvery(int messages, Duration every) {
+      if (messages < 1) {
+        throw new IllegalArgumentException("compact.full_every_messages must be at least 1: " + messages);
+      }
+      if (every == null || every.isNegative() || every.isZero()) {
+        throw new IllegalArgumentException("compact.full_every must be positive: " + every);
+      }
+      this.compactFullEveryMessages = messages;
+      this.compactFullEvery = every;
       return this;
     }
 

@@ -34,7 +34,9 @@ final class FedmsgBus implements Bus {
   private final SubscriberSide subscriberSide;
   /** Critical topics' durable outbox (see {@link CriticalPublishing}); null when this bus keeps none. */
   private final org.fedmsg.reliable.DurableOutbox durable;
-  /** The replay endpoint serving {@link #durable}; null when there is none. */
+  /** fedmsg/1 messages kept for the reference replay protocol ({@link ReferenceReplay}); null when none. */
+  private final org.fedmsg.reliable.ReferenceStore reference;
+  /** The replay endpoint serving {@link #durable} (and {@link #reference}); null when there is none. */
   private final ReplayEndpoint replay;
 
   FedmsgBus(BusOptions options) {
@@ -43,6 +45,7 @@ final class FedmsgBus implements Bus {
     PublishingSocket opened = null;
     Outbox out = null;
     org.fedmsg.reliable.DurableOutbox kept = null;
+    org.fedmsg.reliable.ReferenceStore referenceStore = null;
     // Everything opened here (policy watcher, ZAP thread, bound socket, registrar) is closed again
     // if a later step throws, so a bad setting never leaves a port bound or a thread running.
     try {
@@ -56,8 +59,9 @@ final class FedmsgBus implements Bus {
       context.setLinger(options.socketOptions.lingerMs());
       if (publishes) {
         kept = CriticalPublishing.openOutbox(options);
-        opened = PublishingSocket.open(context, options, signer, kept);
-        out = new Outbox(options, opened.publisher(), signer, policy, kept);
+        referenceStore = ReferenceReplay.openStore(options);
+        opened = PublishingSocket.open(context, options, signer, kept, referenceStore);
+        out = new Outbox(options, opened.publisher(), signer, policy, kept, referenceStore);
       }
     } catch (RuntimeException | Error e) {
       if (opened != null) {
@@ -66,6 +70,9 @@ final class FedmsgBus implements Bus {
       if (kept != null) {
         kept.close();
       }
+      if (referenceStore != null) {
+        referenceStore.close();
+      }
       io.close();
       closeOwned();
       throw e;
@@ -73,6 +80,7 @@ final class FedmsgBus implements Bus {
     this.publishing = opened;
     this.outbox = out;
     this.durable = kept;
+    this.reference = referenceStore;
     this.replay = opened == null ? null : opened.replay();
     this.dispatcher = new Dispatcher(options.listener);
     this.probes = new Probes(options.topicPrefix);
@@ -175,7 +183,24 @@ final class FedmsgBus implements Bus {
     if (durable != null) {
       durable.close();
     }
+    if (reference != null) {
+      reference.close();
+    }
     closeOwned();
+  }
+
+  /**
+   * The fedmsg/1 messages this publisher keeps for the reference replay protocol, or null: what
+   * the replay endpoint's reference queries are answered from ({@link
+   * org.fedmsg.reliable.ReferenceQueries}).
+   */
+  org.fedmsg.reliable.ReferenceStore referenceStore() {
+    return reference;
+  }
+
+  /** The subscriber's fedmsg/1 gap fill by the reference replay protocol, or null when none runs. */
+  ReferenceGapFill referenceGaps() {
+    return subscriberSide.referenceGaps();
   }
 
   private void closeOwned() {

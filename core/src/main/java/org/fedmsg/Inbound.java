@@ -122,7 +122,10 @@ final class Inbound {
           .signedBy(invalid.signer() == null ? null : invalid.signer().commonName());
     }
     String signer = ((VerificationResult.Valid) result).signer().commonName();
-    return Outcome.accept(new Message(p.topic, p.body, p.raw, p.format, signer, p.signatureFrame), missed);
+    // a compact fedmsg/2 frame becomes the full one it stands for: whatever keeps or forwards the
+    // message (store, bridge, gateway, relay) holds frames that verify on their own
+    byte[] signatureFrame = p.signatureFrame == null ? null : verifier.fullSignatureFrame(p.signatureFrame);
+    return Outcome.accept(new Message(p.topic, p.body, p.raw, p.format, signer, signatureFrame), missed);
   }
 
   private Pending prepareFrames(List<byte[]> frames) {

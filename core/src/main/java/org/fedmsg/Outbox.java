@@ -27,9 +27,17 @@ final class Outbox {
   private final LongAdder failures = new LongAdder();
   /** Critical topics' durable outbox; null when the bus keeps none. */
   private final org.fedmsg.reliable.DurableOutbox durable;
+  /** fedmsg/1 messages kept for the reference replay protocol; null when the bus keeps none. */
+  private final org.fedmsg.reliable.ReferenceStore reference;
 
   Outbox(BusOptions options, ZmqPublisher publisher, Signer signer, TopicPolicy policy,
       org.fedmsg.reliable.DurableOutbox durable) {
+    this(options, publisher, signer, policy, durable, null);
+  }
+
+  Outbox(BusOptions options, ZmqPublisher publisher, Signer signer, TopicPolicy policy,
+      org.fedmsg.reliable.DurableOutbox durable, org.fedmsg.reliable.ReferenceStore reference) {
+    this.reference = reference;
     this.options = options;
     this.publisher = publisher;
     this.signer = signer;
@@ -46,7 +54,7 @@ final class Outbox {
 
   /** Fields the bus itself writes; forwarded messages may not set them. */
   private static final Set<String> ENVELOPE_FIELDS = Set.of("topic", "msg", "timestamp", "msg_id", "i", "username",
-      "crypto", "signature", "certificate", "epoch", "seq");
+      "crypto", "signature", "certificate", "epoch", "seq", "seq_id");
 
   /** A message carried over from another system (see {@link Bus#publishForwarded}). */
   Message publishForwarded(String fullTopic, Object msg, String msgId, Map<String, ? extends JsonNode> extra) {
@@ -81,6 +89,16 @@ final class Outbox {
           // Written before it is sent: a crash after this line loses nothing a replay cannot serve.
           CriticalPublishing.record(durable, options, fullTopic, body, encoded);
         }
+        send(fullTopic, encoded);
+      }
+    } else if (reference != null) {
+      synchronized (frames) {
+        // seq_id is signed in (the reference adds it after signing, which its own validators
+        // refuse), kept before it is sent, and reaches the socket in order.
+        long seqId = reference.nextSeqId();
+        body.put(org.fedmsg.wire.Fedmsg1.SEQ_ID, seqId);
+        encoded = frames.encode(fullTopic, body);
+        reference.append(seqId, encoded[0], encoded[1]);
         send(fullTopic, encoded);
       }
     } else {

@@ -37,6 +37,12 @@ final class PublishingSocket {
    */
   static PublishingSocket open(ZContext context, BusOptions options, Signer signer,
       org.fedmsg.reliable.DurableOutbox outbox) {
+    return open(context, options, signer, outbox, null);
+  }
+
+  /** As above; {@code reference}: the fedmsg/1 store whose reference queries the replay endpoint answers, or null. */
+  static PublishingSocket open(ZContext context, BusOptions options, Signer signer,
+      org.fedmsg.reliable.DurableOutbox outbox, org.fedmsg.reliable.ReferenceStore reference) {
     List<String> candidates = options.active ? List.of(options.relayInbound) : options.endpoints.get(options.name);
     String name = options.name == null ? "relay_inbound" : options.name;
     ZapHandler zap = null;
@@ -48,8 +54,11 @@ final class PublishingSocket {
         zap = ZapHandler.start(context, options.curve.allowedClients().orElse(null), name);
       }
       publisher = ZmqPublisher.open(context, options.socketOptions, options.curve, name, candidates, options.active);
+      if (options.wireFormat == WireFormat.FEDMSG2) {
+        publisher.compacting(options.compactor());
+      }
       // The ZAP handler (started above for a bound CURVE publisher) guards the replay socket too.
-      replay = ReplayEndpoint.forPublisher(context, options, signer, outbox, zap != null);
+      replay = ReplayEndpoint.forPublisher(context, options, signer, outbox, reference, zap != null);
       registrar = BusDiscovery.publisherRegistrar(options, signer, publisher.endpoint(),
           replay == null ? null : replay.endpoint());
       if (registrar != null) {

@@ -13,7 +13,8 @@ import org.zeromq.ZContext;
  * (such as {@code fedmsg logger}) connect their publishers to, and a publisher bound on the first
  * free {@code relay_outbound} endpoint that everyone else subscribes to.
  *
- * <p>Frames are forwarded verbatim, so signatures survive the hop in both wire formats (the
+ * <p>Frames are forwarded verbatim (a fedmsg/2 signature frame in full or compact form, by the
+ * outbound's own subscribers: {@code wire_compact}), so signatures survive the hop in both wire formats (the
  * reference relay re-serialises bodies; receivers re-canonicalise, so both work for fedmsg/1).
  * When validation is on, the relay runs the same checks as a subscriber and forwards only what
  * passes: a relay is where forged or unauthorized messages are best stopped.
@@ -57,7 +58,8 @@ public final class Relay implements AutoCloseable {
     try {
       this.zap = curve.enabled()
           ? ZapHandler.start(context, curve.allowedClients().orElse(null), "relay") : null;
-      out = ZmqPublisher.open(context, options.socketOptions, curve, "relay_outbound", outboundEndpoints, false);
+      out = ZmqPublisher.open(context, options.socketOptions, curve, "relay_outbound", outboundEndpoints, false)
+          .compacting(options.compactor());
       this.outbound = out;  // before the inbound socket exists: onFrames forwards to it
       in = new ZmqSubscriber(context, options.socketOptions, curve, options.relayInbound, this::onFrames, "relay");
       this.inbound = in;
@@ -139,6 +141,12 @@ public final class Relay implements AutoCloseable {
 
   /** In arrival order, one at a time (see {@link ParallelReceiver}). */
   private void forward(List<byte[]> frames, Message accepted) {
+    if (frames.size() == 3 && org.fedmsg.wire.Fedmsg2.isCompact(frames.get(2))) {
+      // the accepted message holds the full form when the chain was checked here: the outbox
+      // keeps, and the outbound gets, self-contained frames (the outbound compacts again by its
+      // own subscribers' rule, so a new subscriber gets the chain in full)
+      frames = accepted.frames();
+    }
     if (outboxes != null) {
       // Kept before it is forwarded: a crash after this line loses nothing a replay cannot serve.
       outboxes.record(frames, accepted);

@@ -9,6 +9,8 @@ import org.fedmsg.crypto.CurveKeyPair;
 import org.fedmsg.crypto.LogText;
 import org.fedmsg.discovery.curve.ZapHandler;
 import org.fedmsg.reliable.DurableOutbox;
+import org.fedmsg.reliable.ReferenceQueries;
+import org.fedmsg.reliable.ReferenceStore;
 import org.fedmsg.reliable.ReplayServer;
 import org.fedmsg.reliable.ReplaySource;
 import org.fedmsg.reliable.ReplayStats;
@@ -42,25 +44,43 @@ final class ReplayEndpoint implements AutoCloseable {
    */
   static ReplayEndpoint forPublisher(ZContext context, BusOptions options, org.fedmsg.crypto.Signer signer,
       DurableOutbox outbox, boolean zapRunning) {
+    return forPublisher(context, options, signer, outbox, null, zapRunning);
+  }
+
+  /**
+   * As above, also answering reference-protocol queries from a fedmsg/1 publisher's {@code
+   * reference} store (null: none). With a store and no outbox, native requests get {@code
+   * unknown-signer}.
+   */
+  static ReplayEndpoint forPublisher(ZContext context, BusOptions options, org.fedmsg.crypto.Signer signer,
+      DurableOutbox outbox, ReferenceStore reference, boolean zapRunning) {
     String url = url(options, options.name);
     if (url == null) {
       return null;
     }
-    if (outbox == null || signer == null) {
+    if ((outbox == null || signer == null) && reference == null) {
       LOG.warn("replay_endpoints has an entry for '{}' but it keeps no durable outbox (it needs a name, "
-          + "critical_topics, state_dir and wire_format fedmsg2): no replay endpoint", LogText.escape(options.name));
+          + "critical_topics, state_dir and wire_format fedmsg2) and no fedmsg/1 replay store (a name, state_dir and "
+          + "wire_format fedmsg1): no replay endpoint", LogText.escape(options.name));
       return null;
     }
-    String own = sha256(signer.certificate());
-    ReplaySource source = s -> s.equals(own) ? outbox : null;
-    return start(context, options, options.name, url, source, zapRunning);
+    ReplaySource source;
+    if (outbox != null && signer != null) {
+      String own = sha256(signer.certificate());
+      source = s -> s.equals(own) ? outbox : null;
+    } else {
+      source = s -> null;
+    }
+    return start(context, options, options.name, url, source, zapRunning,
+        reference == null ? null : new ReferenceQueries(reference, options.config.replayLimits().maxMessagesPerReply(),
+            options.config.replayLimits().maxBytesPerReply())::answer);
   }
 
   /** The replay endpoint of a relay named {@code name}: serves its outboxes per upstream signer. Null without an entry. */
   static ReplayEndpoint forRelay(ZContext context, BusOptions options, String name, ReplaySource source,
       boolean zapRunning) {
     String url = url(options, name);
-    return url == null ? null : start(context, options, name, url, source, zapRunning);
+    return url == null ? null : start(context, options, name, url, source, zapRunning, null);
   }
 
   private static String url(BusOptions options, String name) {
@@ -71,7 +91,7 @@ final class ReplayEndpoint implements AutoCloseable {
   }
 
   private static ReplayEndpoint start(ZContext context, BusOptions options, String name, String url,
-      ReplaySource source, boolean zapRunning) {
+      ReplaySource source, boolean zapRunning, java.util.function.Function<byte[], java.util.List<byte[]>> reference) {
     CurveKeyPair key = null;
     ZapHandler zap = null;
     if (options.curve.enabled()) {
@@ -82,7 +102,7 @@ final class ReplayEndpoint implements AutoCloseable {
     }
     try {
       ReplayServer server = ReplayServer.start(context, ZmqPublisher.bindAddress(url), key, name, source,
-          options.config.replayLimits());
+          options.config.replayLimits(), reference);
       return new ReplayEndpoint(server, zap);
     } catch (RuntimeException e) {
       if (zap != null) {

@@ -25,6 +25,8 @@ final class SubscriberSide {
   /** Verifies on {@code verify_threads} workers, delivers in arrival order (see {@link ParallelReceiver}). */
   private volatile ParallelReceiver pipeline;
   private volatile ZmqSubscriber subscriber;
+  /** fedmsg/1 gaps filled by the reference replay protocol; null when no publisher serves it. */
+  private volatile ReferenceGapFill referenceGaps;
   /** Fills gaps of the critical bus; null when there are no critical topics or no validation. */
   private volatile GapFill gapFill;
   /** A durable subscriber's saved positions; null without {@code durable_name}. Ordered stage only. */
@@ -62,6 +64,7 @@ final class SubscriberSide {
         org.fedmsg.wire.MessageVerifier verifier =
             BusSecurity.resolveVerifier(options, BusSecurity.busComponent(options), owned);
         receiver = new Receiver(options, verifier);
+        referenceGaps = ReferenceGapFill.create(options, receiver);
         positions = GapFillSetup.positions(options, verifier);
         pipeline = new ParallelReceiver(receiver, options.verifyThreads, this::deliver, probes::record, "bus");
         gapFill = GapFillSetup.gapFill(options, receiver, verifier, pipeline, this::deliver, positions, "bus",
@@ -111,6 +114,11 @@ final class SubscriberSide {
     return receiver;
   }
 
+  /** The fedmsg/1 gap fill by the reference replay protocol, or null when none runs. */
+  ReferenceGapFill referenceGaps() {
+    return referenceGaps;
+  }
+
   /** The replay endpoints of the publishers this bus is connected to (see {@link Bus#replayEndpoints()}). */
   List<org.fedmsg.discovery.Endpoint> replayEndpoints() {
     return BusDiscovery.replayEndpoints(options, discovery, connections());
@@ -137,6 +145,17 @@ final class SubscriberSide {
    * skipped by its {@code msg_id}).
    */
   private void deliver(List<byte[]> frames, Receiver.Accepted a) {
+    ReferenceGapFill refs = referenceGaps;
+    if (refs == null) {
+      deliverAccepted(a);
+      return;
+    }
+    // a fedmsg/1 gap filled by the reference protocol goes first; fetched messages have no (epoch, seq)
+    refs.deliver(a.message(), m -> deliverAccepted(m == a.message() ? a : new Receiver.Accepted(m, 0, null, null, null,
+        0)));
+  }
+
+  private void deliverAccepted(Receiver.Accepted a) {
     GapFillPositions saved = positions;
     String msgId = a.message().msgId().orElse(null);
     if (saved != null && msgId != null && saved.seen(msgId)) {
@@ -154,14 +173,18 @@ final class SubscriberSide {
     }
   }
 
+  /** Messages of gaps delivered from replay endpoints: the critical bus's and fedmsg/1's (reference protocol). */
   long gapFilled() {
     GapFill g = gapFill;
-    return g == null ? 0 : g.filled();
+    ReferenceGapFill refs = referenceGaps;
+    return (g == null ? 0 : g.filled()) + (refs == null ? 0 : refs.filled());
   }
 
+  /** Messages of gaps that could not be filled: the critical bus's and fedmsg/1's (reference protocol). */
   long lost() {
     GapFill g = gapFill;
-    return g == null ? 0 : g.lost();
+    ReferenceGapFill refs = referenceGaps;
+    return (g == null ? 0 : g.lost()) + (refs == null ? 0 : refs.lost());
   }
 
   /** The latest lost ranges (for the heartbeat), oldest first. */
@@ -226,6 +249,10 @@ final class SubscriberSide {
     }
     if (p != null) {
       p.close();
+    }
+    ReferenceGapFill gaps = referenceGaps;
+    if (gaps != null) {
+      gaps.close();
     }
   }
 }

@@ -72,6 +72,8 @@ final class ZmqPublisher implements AutoCloseable {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final Thread thread;
   private long subscriptionsSeen;
+  /** Null: messages go out as handed in; else owned by the publishing thread after {@link #compacting}. */
+  private volatile org.fedmsg.wire.ChainCompactor compactor;
   private volatile boolean closed;
   /**
    * A connecting publisher (to a relay) waits instead of dropping: its XPUB socket is no-drop and
@@ -350,6 +352,10 @@ final class ZmqPublisher implements AutoCloseable {
    *     every message sent before it) has been read
    */
   private boolean forward(ZMQ.Socket pull) {
+    org.fedmsg.wire.ChainCompactor c = compactor;
+    if (c != null) {
+      return forwardCompacting(pull, c);
+    }
     for (int n = 0; n < 4096; n++) {
       byte[] frame = pull.recv(ZMQ.DONTWAIT);
       if (frame == null) {
@@ -371,6 +377,56 @@ final class ZmqPublisher implements AutoCloseable {
       }
     }
     return true;
+  }
+
+  /**
+   * {@link #forward} with compact fedmsg/2 frames: a message at a time, and the subscriptions
+   * read before each one, so that the first message a new subscriber gets of each (signer, topic)
+   * carries the certificate chain in full. What remains is a race inside ZeroMQ: a subscription
+   * that the socket takes in while sending (after this read) matches that message, which may be
+   * compact; that subscriber gets the chain with the next full one (docs/wire-format.md).
+   */
+  private boolean forwardCompacting(ZMQ.Socket pull, org.fedmsg.wire.ChainCompactor c) {
+    List<byte[]> parts = new ArrayList<>(3);
+    for (int n = 0; n < 4096; n++) {
+      byte[] frame = pull.recv(ZMQ.DONTWAIT);
+      if (frame == null) {
+        return true;
+      }
+      boolean more = pull.hasReceiveMore();
+      if (!more && frame.length == 0) {
+        return false;
+      }
+      parts.clear();
+      parts.add(frame);
+      while (more) {
+        parts.add(pull.recv(0));
+        more = pull.hasReceiveMore();
+      }
+      // ZMQ_EVENTS makes the socket take in every pending command now (a new subscriber's pipe and
+      // subscriptions among them); send() then skips that step for the next few milliseconds, which
+      // narrows the race described above to a thread that is descheduled between here and send
+      socket.getEvents();
+      drainSubscriptions();
+      byte[][] out = c.outgoing(parts.toArray(new byte[0][]));
+      for (int i = 0; i < out.length; i++) {
+        boolean last = i == out.length - 1;
+        if (!deliver(out[i], !last)) {
+          return skipRest(pull, false);
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Sends fedmsg/2 messages with compact signature frames where {@code compactor} allows (null:
+   * every message as handed in). Call before the first {@link #send}; the compactor then belongs
+   * to this publisher's thread.
+   */
+  ZmqPublisher compacting(org.fedmsg.wire.ChainCompactor compactor) {
+    this.compactor = compactor;
+    return this;
   }
 
   /**
@@ -464,6 +520,10 @@ final class ZmqPublisher implements AutoCloseable {
     while ((frame = socket.recv(ZMQ.DONTWAIT)) != null) {
       if (frame.length == 0 || frame[0] != 1) {
         continue;
+      }
+      org.fedmsg.wire.ChainCompactor c = compactor;
+      if (c != null) {
+        c.subscribed();
       }
       stateLock.lock();
       try {

@@ -111,6 +111,10 @@ public final class BenchCommand implements Runnable {
         description = "Publishers' key: rsa:2048, rsa:4096, ec:p256, ed25519 (default: ed25519; rsa:2048 for fedmsg1).")
     String key;
 
+    @Option(names = "--no-compact", description = "fedmsg2: carry the certificate chain in every message "
+        + "(wire_compact off), to compare with the compact frames sent by default.")
+    boolean noCompact;
+
     @Option(names = "--curve", description = "CURVE-encrypt every hop.")
     boolean curve;
 
@@ -137,7 +141,7 @@ public final class BenchCommand implements Runnable {
       WireFormat wire = WireFormat.parse(format);
       KeyType keyType = key != null ? KeyType.parse(key) : wire == WireFormat.FEDMSG1 ? KeyType.RSA_2048 : KeyType.ED25519;
       BenchSpec s = build(() -> run.spec().publishers(publishers).subscribers(subscribers).format(wire)
-          .keyType(keyType).curve(curve).policyRules(policyRules).relay(relay).verifyThreads(verifyThreads)
+          .keyType(keyType).curve(curve).compact(!noCompact).policyRules(policyRules).relay(relay).verifyThreads(verifyThreads)
           .highWaterMark(hwm).build());
       return finish(spec, run, LoadGenerator.pubsub(s, progress(spec, run)));
     }

@@ -50,6 +50,18 @@ class BenchCommandTest {
   }
 
   @Test
+  void pubsub_throughARelay_compactByDefaultAndWithNoCompact_nothingRejectedOrLost() {
+    int code = bench("pubsub", "--msgs", "40", "--relay", "--no-progress");
+    assertThat(code).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("Rejected 0, lost 0").doesNotContain("(full chains)");
+
+    out.getBuffer().setLength(0);
+    code = bench("pubsub", "--msgs", "40", "--relay", "--no-compact", "--no-progress");
+    assertThat(code).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("ed25519 (full chains)", "Rejected 0, lost 0");
+  }
+
+  @Test
   void pubsub_fedmsg1WithEd25519_usageErrorExit2() {
     int code = bench("pubsub", "--format", "fedmsg1", "--key", "ed25519", "--msgs", "1");
 

@@ -89,6 +89,9 @@ final class ConfigSchema {
     key("replay_endpoints", Kind.STRING_MAP, F.objectNode());
     // This project's keys.
     key("wire_format", Kind.WIRE_FORMAT, F.textNode("fedmsg1"));
+    key("wire_compact", Kind.BOOLEAN, F.booleanNode(true));
+    key("compact.full_every_messages", Kind.POSITIVE_INTEGER, F.numberNode(1000));
+    key("compact.full_every", Kind.POSITIVE_DURATION, F.textNode("10s"));
     key("policy", Kind.MAPPING, null);
     key("policy_file", Kind.STRING, null);
     ObjectNode fileDiscovery = F.objectNode().put("type", "file");

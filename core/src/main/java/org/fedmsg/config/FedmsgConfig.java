@@ -367,6 +367,25 @@ public final class FedmsgConfig {
     return bool("validate_signatures");
   }
 
+  /**
+   * {@code wire_compact}: whether a fedmsg/2 publisher (and the relay's outbound) may reference a
+   * certificate chain its subscribers have seen by its SHA-256 instead of carrying it; default
+   * true. See {@code docs/wire-format.md}.
+   */
+  public boolean wireCompact() {
+    return bool("wire_compact");
+  }
+
+  /** {@code compact.full_every_messages}: a full chain at least every this many messages per (signer, topic), default 1000. */
+  public int compactFullEveryMessages() {
+    return integer("compact.full_every_messages");
+  }
+
+  /** {@code compact.full_every}: a full chain at least this often per (signer, topic), default 10 s. */
+  public Duration compactFullEvery() {
+    return duration("compact.full_every");
+  }
+
   /** {@code ssldir}: where {@code <certname>.crt} and {@code .key} live, default {@code /etc/pki/fedmsg}. */
   public Path ssldir() {
     return Path.of(string("ssldir"));

@@ -42,6 +42,27 @@ public final class Fedmsg1 {
   /** The fields a signature adds that the signature does not cover. */
   static final Set<String> CREDENTIALS = Set.of("signature", "certificate");
 
+  /** The reference replay protocol's sequence number (docs/fedmsg-reference.md §e). */
+  public static final String SEQ_ID = "seq_id";
+
+  private static final byte[] SEQ_ID_KEY = "\"seq_id\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  private static boolean contains(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** What a reference publisher's signature leaves out: the credentials and its late {@code seq_id}. */
+  private static final Set<String> CREDENTIALS_AND_SEQ_ID = Set.of("signature", "certificate", SEQ_ID);
+
   /** Per-signer {@code certificate} field: base64 of a 1-2 KiB PEM, the same for every message. */
   private static final Cache<Signer, String> CERTIFICATE_FIELDS =
       Caffeine.newBuilder().weakKeys().maximumSize(256).build();
@@ -112,7 +133,9 @@ public final class Fedmsg1 {
    * or unknown: {@code UNSUPPORTED_CRYPTO}), {@code signature} and {@code certificate} present
    * ({@code UNSIGNED}), base64 and certificate well-formed ({@code MALFORMED}), chain, validity
    * and revocation ({@link TrustStore}, legacy profile), RSA-SHA1 signature over the
-   * re-canonicalised body without {@code signature}/{@code certificate}, then the policy ({@code
+   * re-canonicalised body without {@code signature}/{@code certificate} (or, only when that fails
+   * and the body has a {@link #seqId} {@code seq_id}, without {@code seq_id} too: the reference
+   * adds it after signing), then the policy ({@code
    * NOT_AUTHORIZED}). No topic-frame or replay checks: those are {@link MessageVerifier}'s.
    *
    * @param body the parsed body (e.g. from {@link CanonicalJson#parse(byte[])})
@@ -163,6 +186,13 @@ public final class Fedmsg1 {
     /** The signed bytes: canonical JSON without the credentials. */
     byte[] signedBytes();
 
+    /**
+     * The reference's signed bytes when the body has a {@link #seqId} {@code seq_id} (which the
+     * reference adds after signing): canonical JSON without the credentials and {@code seq_id};
+     * null without one.
+     */
+    byte[] signedBytesWithoutSeqId();
+
     /** The certificates of a field already seen in a verified message, without decoding it; or null. */
     List<X509Certificate> knownCertificates();
 
@@ -184,6 +214,11 @@ public final class Fedmsg1 {
     @Override
     public byte[] signedBytes() {
       return CanonicalJson.encodeWithout(body, CREDENTIALS);
+    }
+
+    @Override
+    public byte[] signedBytesWithoutSeqId() {
+      return seqId(body).isPresent() ? CanonicalJson.encodeWithout(body, CREDENTIALS_AND_SEQ_ID) : null;
     }
 
     @Override
@@ -211,6 +246,21 @@ public final class Fedmsg1 {
     @Override
     public byte[] signedBytes() {
       return body.canonical();
+    }
+
+    @Override
+    public byte[] signedBytesWithoutSeqId() {
+      // a bad signature only: the tree is built when the key can be there at all
+      if (!contains(body.source(), SEQ_ID_KEY)) {
+        return null;
+      }
+      JsonNode tree;
+      try {
+        tree = CanonicalJson.parse(body.source());
+      } catch (IllegalArgumentException e) {
+        return null;
+      }
+      return seqId(tree).isPresent() ? CanonicalJson.encodeWithout(tree, CREDENTIALS_AND_SEQ_ID) : null;
     }
 
     @Override
@@ -290,10 +340,39 @@ public final class Fedmsg1 {
     // the reference reads only the first certificate of the PEM: no intermediates in fedmsg/1
     List<X509Certificate> leaf = chain.size() == 1 ? chain : List.of(chain.get(0));
     VerificationResult r = trust.verify(leaf, SignatureAlgorithm.RSA_SHA1, signedBytes, signature, at, Profile.LEGACY);
+    if (r instanceof VerificationResult.Invalid inv && inv.reason() == Reason.BAD_SIGNATURE) {
+      // The reference's persistent_store adds seq_id after signing: such a message verifies over
+      // the body without it, and its seq_id is then unsigned metadata (docs/reliability.md).
+      byte[] withoutSeqId = body.signedBytesWithoutSeqId();
+      if (withoutSeqId != null) {
+        VerificationResult retry = trust.verify(leaf, SignatureAlgorithm.RSA_SHA1, withoutSeqId, signature, at,
+            Profile.LEGACY);
+        if (retry.isValid()) {
+          r = retry;
+        }
+      }
+    }
     if (r instanceof VerificationResult.Valid && certText != null) {
       body.verified(certText, chain);   // only what a trusted chain vouches for is kept
     }
     return r;
+  }
+
+  /**
+   * The reference replay protocol's {@code seq_id} of a fedmsg/1 body: a top-level integer from
+   * 0 to {@link Long#MAX_VALUE}; any other value (or none) is no sequence number. It may be
+   * unsigned: a reference publisher adds it after signing, and {@link #verify} accepts that (the
+   * rest of the body must verify). Use it only as a hint to ask for missed messages, never to
+   * drop or order messages by itself.
+   *
+   * @param body a parsed body; anything but an object has none
+   */
+  public static java.util.OptionalLong seqId(JsonNode body) {
+    JsonNode n = body == null ? null : body.get(SEQ_ID);
+    if (n == null || !n.isIntegralNumber() || !n.canConvertToLong() || n.longValue() < 0) {
+      return java.util.OptionalLong.empty();
+    }
+    return java.util.OptionalLong.of(n.longValue());
   }
 
   /**

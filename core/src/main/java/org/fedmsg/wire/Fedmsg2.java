@@ -106,6 +106,29 @@ public final class Fedmsg2 {
     return SignerKeys.sha256(chainField);
   }
 
+  /**
+   * Whether {@code signatureFrame} is a compact fedmsg/2 signature frame (version 3: the
+   * certificate chain referenced by its SHA-256, see {@link ChainCompactor}); judged by its header
+   * only.
+   */
+  public static boolean isCompact(byte[] signatureFrame) {
+    return SignatureFrame.isCompact(signatureFrame);
+  }
+
+  /**
+   * The compact form of a full signature frame (the same signature; the chain replaced by its
+   * SHA-256).
+   *
+   * @throws IllegalArgumentException if {@code signatureFrame} is not a well-formed full frame
+   */
+  public static byte[] compact(byte[] signatureFrame) {
+    SignatureFrame sf = SignatureFrame.parse(signatureFrame);
+    if (sf.compact()) {
+      throw new IllegalArgumentException("signature frame is already compact");
+    }
+    return SignatureFrame.compact(sf, chainDigest(sf.chain));
+  }
+
   /** Why a fedmsg/2 body's {@code epoch}/{@code seq} are unusable, or null if they are fine. */
   static String envelopeProblem(JsonNode body) {
     JsonNode epoch = body.get("epoch");

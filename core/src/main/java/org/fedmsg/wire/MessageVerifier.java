@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -66,6 +67,11 @@ public final class MessageVerifier implements AutoCloseable {
   public static final long DEFAULT_SIGNERS = 10_000;
   /** {@link Verdict#cause()} of a body that repeats a key. */
   public static final String DUPLICATE_KEY = "duplicate-key";
+  /**
+   * {@link Verdict#cause()} of a compact fedmsg/2 frame whose certificate chain this receiver has
+   * not seen in full (reason {@code UNTRUSTED_CHAIN}).
+   */
+  public static final String UNKNOWN_CERTIFICATE = "unknown-certificate";
   /** {@link Verdict#cause()} of a check that failed with an unexpected exception. */
   public static final String INTERNAL = "internal";
   private static final long INTERNAL_LOG_INTERVAL_MILLIS = 60_000;
@@ -80,6 +86,8 @@ public final class MessageVerifier implements AutoCloseable {
   private final ReplayGuard replay;
   private final SequenceTracker sequences;
   private final AtomicLong internalLogged = new AtomicLong(Long.MIN_VALUE);
+  /** Chains of verified full fedmsg/2 frames, by SHA-256: what compact frames refer to. */
+  private final KnownChains knownChains = new KnownChains();
 
   /** The trust store signatures are checked against; null when none was given. */
   public TrustStore trust() {
@@ -163,7 +171,7 @@ public final class MessageVerifier implements AutoCloseable {
             "expected 2 (fedmsg/1) or 3 (fedmsg/2) frames, got " + (frames == null ? "none" : frames.size())),
             null, null, null, 0));
       }
-      return frames.size() == 2 ? prepareFedmsg1(frames) : prepareFedmsg2(frames, false);
+      return frames.size() == 2 ? prepareFedmsg1(frames) : prepareFedmsg2(frames, false, true);
     } catch (RuntimeException e) {
       return Prepared.done(internal(e, null, null, null));
     }
@@ -177,6 +185,14 @@ public final class MessageVerifier implements AutoCloseable {
    * @return the verdict; never null, never throws
    */
   public Verdict complete(Prepared p) {
+    if (p.deferred != null) {
+      try {
+        p.resolved = prepareFedmsg2(p.deferred, p.deferredRaw, false);
+        p = p.resolved;
+      } catch (RuntimeException e) {
+        return internal(e, WireFormat.FEDMSG2, null, null);
+      }
+    }
     if (p.done != null) {
       return p.done;
     }
@@ -203,6 +219,15 @@ public final class MessageVerifier implements AutoCloseable {
     final RuntimeException authorizeFailure;
     final String epoch;
     final long seq;
+    /**
+     * A compact fedmsg/2 message whose chain was not known yet when prepared: checked again in
+     * {@link #complete}, when every message that arrived before it has been prepared (its chain
+     * may be in one of them, verified on another thread). Null otherwise.
+     */
+    List<byte[]> deferred;
+    boolean deferredRaw;
+    /** A deferred message once checked again by {@link #complete}: what the accessors report. */
+    Prepared resolved;
 
     private Prepared(Verdict done, WireFormat format, String topic, JsonNode body, VerificationResult.Valid valid,
         String key, Instant at, VerificationResult authorized, RuntimeException authorizeFailure, String epoch,
@@ -224,27 +249,46 @@ public final class MessageVerifier implements AutoCloseable {
       return new Prepared(verdict, null, null, null, null, null, null, null, null, null, 0);
     }
 
+    static Prepared deferred(List<byte[]> frames, boolean raw) {
+      Prepared p = new Prepared(null, WireFormat.FEDMSG2, null, null, null, null, null, null, null, null, 0);
+      p.deferred = frames;
+      p.deferredRaw = raw;
+      return p;
+    }
+
     ObjectNode object() {
       return body instanceof ObjectNode o ? o : null;
     }
 
     /** The signer's key identity (replay and sequence state are keyed on it); null unless a good fedmsg/2 signature. */
     public String signerKey() {
+      if (resolved != null) {
+        return resolved.signerKey();
+      }
       return format == WireFormat.FEDMSG2 ? key : null;
     }
 
     /** SHA-256 of the signer's certificate (DER, hex): what a replay request names; null unless a good signature. */
     public String signerFingerprint() {
+      if (resolved != null) {
+        return resolved.signerFingerprint();
+      }
       return valid == null ? null : valid.signer().fingerprint();
     }
 
     /** The fedmsg/2 epoch; null for fedmsg/1 or a final verdict. */
     public String epoch() {
+      if (resolved != null) {
+        return resolved.epoch();
+      }
       return epoch;
     }
 
     /** The fedmsg/2 seq (0 for fedmsg/1 or a final verdict). */
     public long seq() {
+      if (resolved != null) {
+        return resolved.seq();
+      }
       return seq;
     }
 
@@ -280,6 +324,25 @@ public final class MessageVerifier implements AutoCloseable {
     return false;
   }
 
+  /**
+   * The full form of a fedmsg/2 signature frame, for whatever stores or forwards a message for
+   * others (archives, bridges, relays must hold self-contained frames): a compact frame whose
+   * chain this verifier knows becomes the full frame it stands for (the same signature);
+   * anything else is returned as it is. Never throws.
+   */
+  public byte[] fullSignatureFrame(byte[] signatureFrame) {
+    if (signatureFrame == null || !SignatureFrame.isCompact(signatureFrame)) {
+      return signatureFrame;
+    }
+    try {
+      SignatureFrame sf = SignatureFrame.parse(signatureFrame);
+      byte[] chain = knownChains.get(sf.chainDigest);
+      return chain == null ? signatureFrame : sf.full(chain);
+    } catch (IllegalArgumentException e) {
+      return signatureFrame;
+    }
+  }
+
   /** {@code check(frames).result()}. */
   public VerificationResult verify(List<byte[]> frames) {
     return check(frames).result();
@@ -308,7 +371,7 @@ public final class MessageVerifier implements AutoCloseable {
       if (frames == null || (frames.size() != 2 && frames.size() != 3) || hasNull(frames)) {
         return prepare(frames);
       }
-      return frames.size() == 2 ? prepareFedmsg1Raw(frames) : prepareFedmsg2(frames, true);
+      return frames.size() == 2 ? prepareFedmsg1Raw(frames) : prepareFedmsg2(frames, true, true);
     } catch (RuntimeException e) {
       return Prepared.done(internal(e, null, null, null));
     }
@@ -489,7 +552,11 @@ public final class MessageVerifier implements AutoCloseable {
    */
   private static final CertificateFieldCache FEDMSG2_CHAINS = new CertificateFieldCache();
 
-  private Prepared prepareFedmsg2(List<byte[]> frames, boolean raw) {
+  /**
+   * @param raw read the body with the streaming scanner (see {@link #checkRaw})
+   * @param mayDefer whether a compact frame of an unknown chain is left to {@link #complete}
+   */
+  private Prepared prepareFedmsg2(List<byte[]> frames, boolean raw, boolean mayDefer) {
     byte[] topicBytes = frames.get(0);
     byte[] bodyBytes = frames.get(1);
     String topic = CanonicalJson.strictUtf8(topicBytes);
@@ -532,25 +599,38 @@ public final class MessageVerifier implements AutoCloseable {
     if (problem != null) {
       return Prepared.done(fail2(Reason.MALFORMED, problem, topic, body));
     }
+    // compact frame (signature frame version 3): the chain is one this receiver saw in full
+    byte[] chainBytes = sf.compact() ? knownChains.get(sf.chainDigest) : sf.chain;
+    if (chainBytes == null && mayDefer) {
+      return Prepared.deferred(frames, raw);
+    }
+    if (chainBytes == null) {
+      return Prepared.done(new Verdict(VerificationResult.invalid(Reason.UNTRUSTED_CHAIN,
+          "compact signature frame names certificate chain " + HexFormat.of().formatHex(sf.chainDigest, 0, 8)
+          + "..., not seen in full by this receiver yet (its publisher sends it in full again within"
+          + " compact.full_every)"), WireFormat.FEDMSG2, topic, body, 0, UNKNOWN_CERTIFICATE));
+    }
     // a chain field whose exact bytes came with a message that verified: parsed, exact DER, hashed
-    CertificateFieldCache.Known known = FEDMSG2_CHAINS.known(sf.chain, 0, sf.chain.length);
+    CertificateFieldCache.Known known = FEDMSG2_CHAINS.known(chainBytes, 0, chainBytes.length);
     List<X509Certificate> chain;
     if (known != null) {
       chain = known.chain();
     } else {
       try {
-        chain = trust.parseCertificatesCached(sf.chain);
+        chain = trust.parseCertificatesCached(chainBytes);
       } catch (RuntimeException e) {
         return Prepared.done(fail2(Reason.MALFORMED, "certificate chain: " + e.getMessage(), topic, body));
       }
-      if (!StrictCertificates.isExactDer(chain, sf.chain)) {
+      if (!StrictCertificates.isExactDer(chain, chainBytes)) {
         // the certificate parser repairs or ignores some non-canonical encodings; fedmsg/2 accepts
         // only exact DER, so that the chain bytes are not malleable
         return Prepared.done(fail2(Reason.MALFORMED, "certificate chain is not in canonical DER", topic, body));
       }
     }
-    byte[] chainDigest = known != null ? known.sha256() : Fedmsg2.chainDigest(sf.chain);
+    byte[] chainDigest = known != null ? known.sha256()
+        : sf.compact() ? sf.chainDigest : Fedmsg2.chainDigest(chainBytes);
     Instant at = instant();
+    // the same checks for both forms: a known chain is validated again (dates, CRL) every time
     VerificationResult r = trust.verify(chain, alg.get(),
         Fedmsg2.signedBytes(alg.get(), chainDigest, topicBytes, bodyBytes),
         sf.signature, at, Profile.STRONG);
@@ -559,7 +639,10 @@ public final class MessageVerifier implements AutoCloseable {
     }
     if (known == null) {
       // only what a trusted chain vouches for is kept
-      FEDMSG2_CHAINS.rememberRaw(sf.chain, 0, sf.chain.length, new CertificateFieldCache.Known(chain, chainDigest));
+      FEDMSG2_CHAINS.rememberRaw(chainBytes, 0, chainBytes.length, new CertificateFieldCache.Known(chain, chainDigest));
+    }
+    if (!sf.compact()) {
+      knownChains.remember(chainDigest, chainBytes);
     }
     JsonNode bodyTopic = body.get("topic");
     if (bodyTopic == null || !bodyTopic.isTextual() || !bodyTopic.textValue().equals(topic)) {
@@ -626,6 +709,14 @@ public final class MessageVerifier implements AutoCloseable {
    * @return the verdict; never null, never throws
    */
   public Verdict completeFill(Prepared p) {
+    if (p.deferred != null) {
+      try {
+        p.resolved = prepareFedmsg2(p.deferred, p.deferredRaw, false);
+        p = p.resolved;
+      } catch (RuntimeException e) {
+        return internal(e, WireFormat.FEDMSG2, null, null);
+      }
+    }
     if (p.done != null) {
       return p.done;
     }

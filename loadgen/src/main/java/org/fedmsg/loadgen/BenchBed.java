@@ -57,7 +57,7 @@ final class BenchBed implements AutoCloseable {
       if (spec.verifyThreads() > 0) {
         relayOptions.verifyThreads(spec.verifyThreads());
       }
-      relay = Relay.start(relayOptions
+      relay = Relay.start(relayOptions.wireCompact(spec.compact())
           .endpoint("relay_outbound", List.of(LOOPBACK))
           .relayInbound(LOOPBACK)
           .verifier(verifier())
@@ -110,7 +110,8 @@ final class BenchBed implements AutoCloseable {
 
   /** Options of publisher {@code i}: bound on loopback, or connected to the relay. */
   BusOptions publisher(int i) {
-    BusOptions.Builder b = base().signer(signer).wireFormat(spec.format()).publishPolicy(topicPolicy());
+    BusOptions.Builder b = base().signer(signer).wireFormat(spec.format()).wireCompact(spec.compact())
+        .publishPolicy(topicPolicy());
     if (relay != null) {
       b.active(true).relayInbound(relay.inboundEndpoint());
       if (spec.curve()) {

@@ -22,6 +22,7 @@ public final class BenchSpec {
   private final WireFormat format;
   private final KeyType keyType;
   private final boolean curve;
+  private final boolean compact;
   private final int policyRules;
   private final boolean relay;
   private final Duration timeout;
@@ -38,6 +39,7 @@ public final class BenchSpec {
     this.format = b.format;
     this.keyType = b.keyType;
     this.curve = b.curve;
+    this.compact = b.compact;
     this.policyRules = b.policyRules;
     this.relay = b.relay;
     this.timeout = b.timeout;
@@ -94,6 +96,11 @@ public final class BenchSpec {
     return curve;
   }
 
+  /** Whether fedmsg/2 publishers and the relay send compact signature frames ({@code wire_compact}). */
+  public boolean compact() {
+    return compact;
+  }
+
   /** Rules in the topic policy receivers check (at least 1: the one allowing the bench topic). */
   public int policyRules() {
     return policyRules;
@@ -136,7 +143,8 @@ public final class BenchSpec {
     return publishers + " pub, " + subscribers + " sub, " + size + " B, "
         + (timed() ? duration.toSeconds() + " s" : messages + " msgs/pub")
         + (rate > 0 ? ", " + rate + " msgs/s/pub" : "") + ", " + format.name().toLowerCase(java.util.Locale.ROOT)
-        + " " + keyType.cliName() + (curve ? ", CURVE" : "") + ", " + policyRules + " policy rules"
+        + " " + keyType.cliName() + (format == WireFormat.FEDMSG2 && !compact ? " (full chains)" : "")
+        + (curve ? ", CURVE" : "") + ", " + policyRules + " policy rules"
         + (relay ? ", via relay" : ", direct") + (verifyThreads > 0 ? ", " + verifyThreads + " verify threads" : "");
   }
 
@@ -151,6 +159,7 @@ public final class BenchSpec {
     private WireFormat format = WireFormat.FEDMSG2;
     private KeyType keyType = KeyType.ED25519;
     private boolean curve;
+    private boolean compact = true;
     private int policyRules = 1;
     private boolean relay;
     private Duration timeout = Duration.ofSeconds(5);
@@ -216,6 +225,12 @@ public final class BenchSpec {
 
     public Builder curve(boolean curve) {
       this.curve = curve;
+      return this;
+    }
+
+    /** Whether fedmsg/2 goes out with compact signature frames where it can (default true). */
+    public Builder compact(boolean compact) {
+      this.compact = compact;
       return this;
     }
 

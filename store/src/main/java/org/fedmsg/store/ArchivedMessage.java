@@ -75,7 +75,8 @@ public final class ArchivedMessage {
    * A message from its frames (2 for fedmsg/1, 3 for fedmsg/2), e.g. from an import.
    *
    * @param signer the verified signer's common name, or null when the frames were not verified
-   * @throws IllegalArgumentException if the frames are not a fedmsg message (wrong count, body not a JSON object)
+   * @throws IllegalArgumentException if the frames are not a fedmsg message (wrong count, body not a JSON
+   *     object), or are fedmsg/2 with a compact signature frame (a bus subscriber delivers the full form)
    */
   public static ArchivedMessage fromFrames(List<byte[]> frames, String signer, Instant received) {
     return fromFrames(frames, signer, received, Extractors.loaded());
@@ -91,6 +92,11 @@ public final class ArchivedMessage {
       throw new IllegalArgumentException("body is not a JSON object");
     }
     WireFormat format = frames.size() == 2 ? WireFormat.FEDMSG1 : WireFormat.FEDMSG2;
+    if (format == WireFormat.FEDMSG2 && org.fedmsg.wire.Fedmsg2.isCompact(frames.get(2))) {
+      // a compact frame names its chain by digest: archived, it could never be verified again
+      throw new IllegalArgumentException("compact fedmsg/2 signature frame (certificate chain by digest): the archive "
+          + "keeps only the full form");
+    }
     String fingerprint = format == WireFormat.FEDMSG1 ? fedmsg1Fingerprint(body) : fedmsg2Fingerprint(frames.get(2));
     Instant timestamp = timestamp(body).orElse(received);
     String epoch = body.path("epoch").isTextual() ? body.get("epoch").textValue() : null;

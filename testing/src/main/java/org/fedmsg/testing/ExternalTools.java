@@ -63,6 +63,19 @@ public final class ExternalTools {
     return require("python3 with zmq and CURVE", found, "apt-get install -y python3-zmq", required());
   }
 
+  /**
+   * A python3 with zmq and the cryptography package (Debian packages python3-zmq and
+   * python3-cryptography): a fedmsg/1 peer that signs and verifies as the reference does.
+   */
+  public static Path python3WithZmqAndCryptography() {
+    Optional<Path> found = java.util.stream.Stream.concat(
+            java.util.stream.Stream.of(Path.of("/usr/bin/python3")).filter(Files::isExecutable),
+            find("python3").stream())
+        .filter(p -> probe(p, "-c", "import zmq, cryptography.x509")).findFirst();
+    return require("python3 with zmq and cryptography", found, "apt-get install -y python3-zmq python3-cryptography",
+        required());
+  }
+
   /** A python3 with the pika AMQP client (Debian package python3-pika): an AMQP client independent of ours. */
   public static Path python3WithPika() {
     Optional<Path> found = java.util.stream.Stream.concat(
