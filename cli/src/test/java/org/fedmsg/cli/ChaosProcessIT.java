@@ -57,7 +57,6 @@ class ChaosProcessIT {
     bus.startPublisher();
     bus.feed(500);
     bus.awaitBothReached(500);
-    bus.measureHandshakes();
 
     // Cut 1: the publisher's link and the first subscriber's.
     long pubMark = bus.publisherLink.bytesDown();
