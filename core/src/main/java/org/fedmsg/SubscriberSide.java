@@ -54,7 +54,7 @@ final class SubscriberSide {
       if (subscriber == null) {
         receiver = new Receiver(options, BusSecurity.resolveVerifier(options, BusSecurity.busComponent(options), owned));
         pipeline = new ParallelReceiver(receiver, options.verifyThreads, (frames, m) -> dispatcher.dispatch(m),
-            probes::record, "bus");
+            probes::record, "bus", true);
         ZmqSubscriber created = new ZmqSubscriber(context, options.socketOptions, options.curve, null, this::onFrames,
             "bus");
         Discovery found;
