@@ -60,6 +60,19 @@ public interface Bus extends AutoCloseable {
   /** The endpoint the publisher bound or connected, or null when this bus does not publish. */
   String publisherEndpoint();
 
+  /**
+   * The replay endpoint this bus serves its durable outbox on ({@code replay_endpoints[<name>]},
+   * see {@code docs/reliability.md}), with the port actually bound; empty when it serves none.
+   */
+  default java.util.Optional<String> replayEndpoint() {
+    return java.util.Optional.empty();
+  }
+
+  /** The counters of this bus's replay endpoint ({@link org.fedmsg.reliable.ReplayStats#NONE} without one). */
+  default org.fedmsg.reliable.ReplayStats replayStats() {
+    return org.fedmsg.reliable.ReplayStats.NONE;
+  }
+
   /** The endpoints the subscriber is connected to. */
   Set<String> connectedEndpoints();
 

@@ -11,9 +11,10 @@ import org.slf4j.LoggerFactory;
  * The publishing side of the critical bus, kept out of {@link FedmsgBus}: which publisher keeps
  * a durable outbox, and where its epoch resumes.
  *
- * <p>A <em>bound</em> fedmsg/2 publisher with a {@code name}, {@code critical_topics} and a
- * {@code state_dir} keeps {@code <state_dir>/outbox/<name>/}. A connecting publisher
- * ({@code fedmsg logger}) keeps none: it is short-lived, and several may run at once.
+ * <p>A fedmsg/2 publisher with a {@code name}, {@code critical_topics} and a {@code state_dir}
+ * keeps {@code <state_dir>/outbox/<name>/}, whether it binds or connects to a relay (a
+ * long-running service behind a relay). A publisher without a name ({@code fedmsg logger}) keeps
+ * none: it is short-lived, and several may run at once; the relay keeps its messages.
  */
 final class CriticalPublishing {
   private static final Logger LOG = LoggerFactory.getLogger(CriticalPublishing.class);
@@ -22,8 +23,7 @@ final class CriticalPublishing {
 
   /** The outbox of this publisher, or null when it keeps none (logged once when that weakens a promise). */
   static DurableOutbox openOutbox(BusOptions options) {
-    if (options.criticalTopics.isEmpty() || options.wireFormat != WireFormat.FEDMSG2 || options.active
-        || options.name == null) {
+    if (options.criticalTopics.isEmpty() || options.wireFormat != WireFormat.FEDMSG2 || options.name == null) {
       return null;
     }
     Optional<Path> state = options.config == null ? Optional.empty() : options.config.stateDir();

@@ -131,7 +131,7 @@ public final class CurveOptions {
   }
 
   /** The identity this process shows as a CURVE client: its own pair, or an ephemeral one. */
-  CurveKeyPair clientKeyPair() {
+  public CurveKeyPair clientKeyPair() {
     return clientKeyPair;
   }
 

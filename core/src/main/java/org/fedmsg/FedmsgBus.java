@@ -34,6 +34,8 @@ final class FedmsgBus implements Bus {
   private final SubscriberSide subscriberSide;
   /** Critical topics' durable outbox (see {@link CriticalPublishing}); null when this bus keeps none. */
   private final org.fedmsg.reliable.DurableOutbox durable;
+  /** The replay endpoint serving {@link #durable}; null when there is none. */
+  private final ReplayEndpoint replay;
 
   FedmsgBus(BusOptions options) {
     this.options = options;
@@ -41,6 +43,7 @@ final class FedmsgBus implements Bus {
     PublishingSocket opened = null;
     Outbox out = null;
     org.fedmsg.reliable.DurableOutbox kept = null;
+    ReplayEndpoint replaying = null;
     // Everything opened here (policy watcher, ZAP thread, bound socket, registrar) is closed again
     // if a later step throws, so a bad setting never leaves a port bound or a thread running.
     try {
@@ -56,8 +59,13 @@ final class FedmsgBus implements Bus {
         kept = CriticalPublishing.openOutbox(options);
         opened = PublishingSocket.open(context, options, signer);
         out = new Outbox(options, opened.publisher(), signer, policy, kept);
+        // A bound CURVE publisher's ZAP handler guards the replay socket too (same context).
+        replaying = ReplayEndpoint.forPublisher(context, options, signer, kept, options.curve.enabled() && !options.active);
       }
     } catch (RuntimeException | Error e) {
+      if (replaying != null) {
+        replaying.close();
+      }
       if (opened != null) {
         opened.close();
       }
@@ -71,6 +79,7 @@ final class FedmsgBus implements Bus {
     this.publishing = opened;
     this.outbox = out;
     this.durable = kept;
+    this.replay = replaying;
     this.dispatcher = new Dispatcher(options.listener);
     this.probes = new Probes(options.topicPrefix);
     this.subscriberSide = new SubscriberSide(options, context, owned, dispatcher, probes);
@@ -115,6 +124,16 @@ final class FedmsgBus implements Bus {
   }
 
   @Override
+  public java.util.Optional<String> replayEndpoint() {
+    return replay == null ? java.util.Optional.empty() : java.util.Optional.of(replay.endpoint());
+  }
+
+  @Override
+  public org.fedmsg.reliable.ReplayStats replayStats() {
+    return replay == null ? org.fedmsg.reliable.ReplayStats.NONE : replay.stats();
+  }
+
+  @Override
   public Set<String> connectedEndpoints() {
     return subscriberSide.connections();
   }
@@ -144,6 +163,9 @@ final class FedmsgBus implements Bus {
       publishing.withdraw();
     }
     subscriberSide.close();
+    if (replay != null) {
+      replay.close();
+    }
     if (publishing != null) {
       publishing.close();
     }

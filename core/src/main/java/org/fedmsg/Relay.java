@@ -35,11 +35,16 @@ public final class Relay implements AutoCloseable {
   /** Accepted messages the outbound publisher refused to queue (its hand-off queue full): lost. */
   private final LongAdder forwardRefused = new LongAdder();
   private final List<AutoCloseable> owned = new java.util.ArrayList<>();
+  /** The outboxes per upstream signer; null when the relay keeps none. */
+  private final RelayOutboxes outboxes;
+  /** The replay endpoint serving {@link #outboxes}; null when there is none. */
+  private ReplayEndpoint replay;
 
   private Relay(BusOptions options, List<String> outboundEndpoints) {
     this.verifier = BusSecurity.resolveVerifier(options, "relay", owned);
     this.receiver = new Receiver(options, verifier);
     this.pipeline = new ParallelReceiver(receiver, options.verifyThreads, this::forward, null, "relay");
+    this.outboxes = RelayOutboxes.open(options, RELAY_OUTBOUND, verifier != null);
     context.setLinger(options.socketOptions.lingerMs());
     CurveOptions curve = options.curve;
     ZmqPublisher out = null;
@@ -52,8 +57,20 @@ public final class Relay implements AutoCloseable {
       in = new ZmqSubscriber(context, options.socketOptions, curve, options.relayInbound, this::onFrames, "relay");
       this.inbound = in;
       in.subscribe("");
+      if (outboxes != null) {
+        this.replay = ReplayEndpoint.forRelay(context, options, RELAY_OUTBOUND, outboxes, curve.enabled());
+      } else if (options.config != null && options.config.replayEndpoints().containsKey(RELAY_OUTBOUND)) {
+        LOG.warn("replay_endpoints has an entry for relay_outbound but the relay keeps no outbox (it needs "
+            + "critical_topics, state_dir and validation): no replay endpoint");
+      }
       this.registrar = registrar(options, out.endpoint());
     } catch (RuntimeException e) {
+      if (replay != null) {
+        replay.close();
+      }
+      if (outboxes != null) {
+        outboxes.close();
+      }
       if (in != null) {
         in.close();
       }
@@ -115,6 +132,10 @@ public final class Relay implements AutoCloseable {
 
   /** In arrival order, one at a time (see {@link ParallelReceiver}). */
   private void forward(List<byte[]> frames, Message accepted) {
+    if (outboxes != null) {
+      // Kept before it is forwarded: a crash after this line loses nothing a replay cannot serve.
+      outboxes.record(frames, accepted);
+    }
     if (outbound.send(frames.toArray(new byte[0][]))) {
       forwarded.increment();
     } else {
@@ -132,6 +153,21 @@ public final class Relay implements AutoCloseable {
   /** The outbound endpoint actually bound. */
   public String outboundEndpoint() {
     return outbound.endpoint();
+  }
+
+  /** The replay endpoint actually bound (serving the outboxes per upstream signer), if any. */
+  public java.util.Optional<String> replayEndpoint() {
+    return replay == null ? java.util.Optional.empty() : java.util.Optional.of(replay.endpoint());
+  }
+
+  /** The counters of the relay's replay endpoint ({@link org.fedmsg.reliable.ReplayStats#NONE} without one). */
+  public org.fedmsg.reliable.ReplayStats replayStats() {
+    return replay == null ? org.fedmsg.reliable.ReplayStats.NONE : replay.stats();
+  }
+
+  /** Critical messages kept in the outboxes per upstream signer so far. */
+  public long outboxKept() {
+    return outboxes == null ? 0 : outboxes.kept();
   }
 
   /** Messages forwarded so far. */
@@ -177,11 +213,17 @@ public final class Relay implements AutoCloseable {
     }
     inbound.close();
     pipeline.close();
+    if (replay != null) {
+      replay.close();
+    }
     outbound.close();
     if (zap != null) {
       zap.close();
     }
     io.close();
+    if (outboxes != null) {
+      outboxes.close();
+    }
     for (AutoCloseable resource : owned) {
       try {
         resource.close();

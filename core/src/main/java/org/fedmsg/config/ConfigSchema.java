@@ -111,6 +111,12 @@ final class ConfigSchema {
     key("outbox.max_messages", Kind.POSITIVE_INTEGER, F.numberNode(100_000));
     key("outbox.max_bytes", Kind.POSITIVE_INTEGER, F.numberNode(256 * 1024 * 1024));
     key("outbox.max_age", Kind.POSITIVE_DURATION, F.textNode("24h"));
+    // the replay endpoint (docs/reliability.md, "Replay endpoint")
+    key("replay.max_messages_per_reply", Kind.POSITIVE_INTEGER, F.numberNode(1000));
+    key("replay.max_bytes_per_reply", Kind.POSITIVE_INTEGER, F.numberNode(8 * 1024 * 1024));
+    key("replay.max_range", Kind.POSITIVE_INTEGER, F.numberNode(100_000));
+    key("replay.requests_per_second", Kind.POSITIVE_INTEGER, F.numberNode(20));
+    key("replay.burst", Kind.POSITIVE_INTEGER, F.numberNode(40));
     key("amqp", Kind.AMQP, null);
     key("hub.consumers", Kind.STRING_OR_LIST, null);
     key("hub.queue_size", Kind.POSITIVE_INTEGER, F.numberNode(10_000));

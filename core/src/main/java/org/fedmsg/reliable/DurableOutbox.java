@@ -17,7 +17,11 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
@@ -95,6 +99,12 @@ public final class DurableOutbox implements AutoCloseable {
   private final Duration maxAge;
   private final Clock clock;
   private final Deque<Entry> entries = new ArrayDeque<>();
+  /**
+   * The seqs that went to statistical topics (markers), per epoch, as ranges start -> end: a
+   * replay answers them as "statistical, nothing to fill" rather than as lost.
+   */
+  private final Map<String, TreeMap<Long, Long>> statistical = new HashMap<>();
+  private int statisticalRanges;
   private final LongAdder overflowed = new LongAdder();
   private final FileChannel lockChannel;
   private final FileLock lock;
@@ -162,15 +172,18 @@ public final class DurableOutbox implements AutoCloseable {
         }
         ByteBuffer rec = all.slice(all.position(), len);
         all.position(all.position() + len);
-        Entry e = decode(rec);
-        if (e == null) {
+        Decoded d = decode(rec);
+        if (d == null) {
           break;
         }
+        Entry e = d.entry();
         if (!e.frames().isEmpty()) {
           entries.addLast(e);
           bytes += e.size();
+        } else if (d.markTo() >= e.seq()) {
+          addMarker(e.epoch(), e.seq(), d.markTo());
         }
-        resume = new ResumePoint(e.epoch(), e.seq());
+        resume = new ResumePoint(e.epoch(), Math.max(e.seq(), d.markTo()));
         good = all.position();
       }
       if (good < all.capacity()) {
@@ -183,7 +196,14 @@ public final class DurableOutbox implements AutoCloseable {
     evict();
   }
 
-  private static Entry decode(ByteBuffer rec) {
+  /**
+   * A record read back. A record without frames is a marker of one seq ({@code markTo == seq}),
+   * of a range written by a compaction ({@code markTo > seq}), or only the resume point
+   * ({@code markTo == -1}).
+   */
+  private record Decoded(Entry entry, long markTo) {}
+
+  private static Decoded decode(ByteBuffer rec) {
     try {
       long seq = rec.getLong();
       long written = rec.getLong();
@@ -201,13 +221,31 @@ public final class DurableOutbox implements AutoCloseable {
         rec.get(f);
         frames.add(f);
       }
-      return rec.hasRemaining() ? null : new Entry(new String(epoch, StandardCharsets.UTF_8), seq, written, frames);
+      Entry e = new Entry(new String(epoch, StandardCharsets.UTF_8), seq, written, frames);
+      if (!rec.hasRemaining()) {
+        return new Decoded(e, frames.isEmpty() ? seq : -1);
+      }
+      if (count != 0) {
+        return null;
+      }
+      if (rec.remaining() == Long.BYTES) {
+        long to = rec.getLong();
+        return to < seq ? null : new Decoded(e, to);
+      }
+      return rec.remaining() == 1 && rec.get() == RESUME_ONLY ? new Decoded(e, -1) : null;
     } catch (java.nio.BufferUnderflowException e) {
       return null;
     }
   }
 
+  private static final byte RESUME_ONLY = 'R';
+
   private static byte[] encode(Entry e) {
+    return encode(e, null);
+  }
+
+  /** @param tail extra bytes after a frameless record: a range's end, or the resume-only tag */
+  private static byte[] encode(Entry e, byte[] tail) {
     try {
       ByteArrayOutputStream body = new ByteArrayOutputStream();
       DataOutputStream out = new DataOutputStream(body);
@@ -220,6 +258,9 @@ public final class DurableOutbox implements AutoCloseable {
       for (byte[] f : e.frames()) {
         out.writeInt(f.length);
         out.write(f);
+      }
+      if (tail != null) {
+        out.write(tail);
       }
       byte[] b = body.toByteArray();
       return ByteBuffer.allocate(4 + b.length).putInt(b.length).put(b).array();
@@ -263,6 +304,7 @@ public final class DurableOutbox implements AutoCloseable {
       throw new IllegalStateException("the outbox " + dir + " is closed");
     }
     write(new Entry(epoch, seq, clock.millis(), List.of()));
+    addMarker(epoch, seq, seq);
     if (deadRecords > 1024 && deadRecords > entries.size()) {
       compact();
     }
@@ -323,13 +365,25 @@ public final class DurableOutbox implements AutoCloseable {
     Path tmp = dir.resolve(FILE + ".tmp");
     try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
-      List<Entry> live = new ArrayList<>(entries);
-      if (resume != null && (entries.isEmpty() || entries.peekLast().seq() != resume.lastSeq()
-          || !entries.peekLast().epoch().equals(resume.epoch()))) {
-        live.add(new Entry(resume.epoch(), resume.lastSeq(), clock.millis(), List.of()));   // keep the resume point
+      pruneMarkers();
+      List<byte[]> records = new ArrayList<>();
+      long now = clock.millis();
+      // Marker ranges first, then the messages, then the resume point: the last record read back
+      // is where the epoch resumes.
+      for (Map.Entry<String, TreeMap<Long, Long>> epoch : statistical.entrySet()) {
+        for (Map.Entry<Long, Long> r : epoch.getValue().entrySet()) {
+          records.add(encode(new Entry(epoch.getKey(), r.getKey(), now, List.of()),
+              ByteBuffer.allocate(Long.BYTES).putLong(r.getValue()).array()));
+        }
       }
-      for (Entry e : live) {
-        ByteBuffer buf = ByteBuffer.wrap(encode(e));
+      for (Entry e : entries) {
+        records.add(encode(e));
+      }
+      if (resume != null) {
+        records.add(encode(new Entry(resume.epoch(), resume.lastSeq(), now, List.of()), new byte[] {RESUME_ONLY}));
+      }
+      for (byte[] r : records) {
+        ByteBuffer buf = ByteBuffer.wrap(r);
         while (buf.hasRemaining()) {
           out.write(buf);
         }
@@ -360,8 +414,13 @@ public final class DurableOutbox implements AutoCloseable {
   /**
    * The stored messages of {@code epoch} with {@code from <= seq <= to}, oldest first, at most
    * {@code limit} of them.
+   *
+   * @throws IllegalStateException when the outbox is closed
    */
   public synchronized List<Entry> range(String epoch, long from, long to, int limit) {
+    if (closed) {
+      throw new IllegalStateException("the outbox " + dir + " is closed");
+    }
     evict();
     List<Entry> out = new ArrayList<>();
     for (Entry e : entries) {
@@ -373,6 +432,84 @@ public final class DurableOutbox implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /**
+   * The seqs of {@code epoch} within {@code [from, to]} that went to statistical topics (marked,
+   * not kept), as ranges in order.
+   */
+  public synchronized List<SeqRange> statistical(String epoch, long from, long to) {
+    TreeMap<Long, Long> ranges = statistical.get(epoch);
+    List<SeqRange> out = new ArrayList<>();
+    if (ranges == null) {
+      return out;
+    }
+    Long start = ranges.floorKey(from);
+    for (Map.Entry<Long, Long> r : ranges.tailMap(start == null ? from : start, true).entrySet()) {
+      if (r.getKey() > to) {
+        break;
+      }
+      long a = Math.max(from, r.getKey());
+      long b = Math.min(to, r.getValue());
+      if (a <= b) {
+        out.add(new SeqRange(a, b));
+      }
+    }
+    return out;
+  }
+
+  private void addMarker(String epoch, long from, long to) {
+    TreeMap<Long, Long> ranges = statistical.computeIfAbsent(epoch, k -> new TreeMap<>());
+    Map.Entry<Long, Long> before = ranges.floorEntry(from);
+    if (before != null && before.getValue() >= from - 1) {
+      // Extends (or lies inside) the range before it: markers come in seq order.
+      if (to > before.getValue()) {
+        ranges.put(before.getKey(), to);
+      }
+    } else {
+      ranges.put(from, to);
+      statisticalRanges++;
+    }
+    Map.Entry<Long, Long> after = ranges.higherEntry(from);
+    if (after != null && after.getKey() <= ranges.floorEntry(from).getValue() + 1) {
+      Map.Entry<Long, Long> merged = ranges.floorEntry(from);
+      ranges.put(merged.getKey(), Math.max(merged.getValue(), after.getValue()));
+      ranges.remove(after.getKey());
+      statisticalRanges--;
+    }
+    if (statisticalRanges > maxMessages + 64) {
+      pruneMarkers();
+    }
+  }
+
+  /**
+   * Forgets marker ranges nobody can need: those of epochs without kept messages (except the
+   * current one), and those older than the oldest kept message of their epoch; then, if still
+   * more than {@code maxMessages}, the oldest ones.
+   */
+  private void pruneMarkers() {
+    Map<String, Long> oldestKept = new HashMap<>();
+    for (Entry e : entries) {
+      oldestKept.putIfAbsent(e.epoch(), e.seq());
+    }
+    int count = 0;
+    for (Iterator<Map.Entry<String, TreeMap<Long, Long>>> it = statistical.entrySet().iterator(); it.hasNext();) {
+      Map.Entry<String, TreeMap<Long, Long>> epoch = it.next();
+      Long oldest = oldestKept.get(epoch.getKey());
+      boolean current = resume != null && resume.epoch().equals(epoch.getKey());
+      if (oldest == null && !current) {
+        it.remove();
+        continue;
+      }
+      if (oldest != null) {
+        epoch.getValue().headMap(oldest, false).entrySet().removeIf(r -> r.getValue() < oldest);
+      }
+      while (epoch.getValue().size() > maxMessages) {
+        epoch.getValue().pollFirstEntry();
+      }
+      count += epoch.getValue().size();
+    }
+    statisticalRanges = count;
   }
 
   /** Messages held now. */

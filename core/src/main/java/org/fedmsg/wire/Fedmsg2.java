@@ -185,4 +185,46 @@ public final class Fedmsg2 {
       return body;
     }
   }
+
+  /**
+   * How the replay protocol names a message's signer: the lower-case hex SHA-256 of the DER of the
+   * end-entity (first) certificate in a fedmsg/2 signature frame. Says nothing about whether the
+   * signature is valid: use it for messages a verifier accepted.
+   *
+   * @throws IllegalArgumentException if {@code signatureFrame} is not a well-formed signature frame
+   */
+  public static String signerSha256(byte[] signatureFrame) {
+    byte[] chain = SignatureFrame.parse(signatureFrame).chain;
+    // The leaf is the first DER SEQUENCE of the chain: tag 0x30, then a definite length.
+    if (chain.length < 2 || chain[0] != 0x30) {
+      throw new IllegalArgumentException("the certificate chain does not start with a DER sequence");
+    }
+    int first = chain[1] & 0xff;
+    long length;
+    int header;
+    if (first < 0x80) {
+      length = first;
+      header = 2;
+    } else {
+      int n = first & 0x7f;
+      if (n < 1 || n > 4 || chain.length < 2 + n) {
+        throw new IllegalArgumentException("bad DER length in the certificate chain");
+      }
+      length = 0;
+      for (int i = 0; i < n; i++) {
+        length = (length << 8) | (chain[2 + i] & 0xff);
+      }
+      header = 2 + n;
+    }
+    if (header + length > chain.length) {
+      throw new IllegalArgumentException("the first certificate runs past the chain");
+    }
+    try {
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      sha.update(chain, 0, (int) (header + length));
+      return HexFormat.of().formatHex(sha.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 }
