@@ -17,4 +17,21 @@ public interface BusListener {
 
   /** A handler threw while processing {@code message}; the bus logged it and carries on. */
   default void handlerFailed(Message message, Throwable error) {}
+
+  /**
+   * Critical bus: messages of a publisher's epoch that were missed and could not be fetched from
+   * a replay endpoint are lost; already counted ({@link BusStats#lost()}) and audited. Runs on a
+   * gap-fill thread or the receiving thread.
+   *
+   * @param signer the publisher's certificate common name
+   * @param fingerprint SHA-256 of the publisher's certificate (hex), as replay requests name it
+   * @param epoch the publisher's epoch
+   * @param range the sequence numbers lost, inclusive
+   * @param reason why: {@code missing} (the endpoint no longer holds them), {@code unreachable}
+   *     (no endpoint answered within {@code gap_fill.max_wait}), {@code no-endpoint} (discovery
+   *     knows no replay endpoint for the publisher), {@code refused} (fetched but failed
+   *     verification) or {@code overflow} (too many messages held)
+   */
+  default void onLoss(String signer, String fingerprint, String epoch, org.fedmsg.reliable.SeqRange range,
+      String reason) {}
 }

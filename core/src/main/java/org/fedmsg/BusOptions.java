@@ -44,6 +44,15 @@ public final class BusOptions {
   final boolean endpointsOverridden;
   final CurveOptions curve;
   final org.fedmsg.policy.TopicPatterns criticalTopics;
+  final GapFill.Mode gapFillMode;
+  final Duration gapFillMaxWait;
+  final int gapFillMaxHeld;
+  /** A subscriber's name for its saved positions (resume), or null. */
+  final String durableName;
+  /** Fetches gaps for tests; null: the replay endpoints of the configuration. */
+  final GapFill.Fetcher gapFillFetcher;
+  /** Replay endpoints given to the builder (asked before those of the configuration). */
+  final List<String> replayEndpoints;
   final int verifyThreads;
 
   private BusOptions(Builder b) {
@@ -73,6 +82,12 @@ public final class BusOptions {
     this.curve = b.curve;
     this.verifyThreads = b.verifyThreads;
     this.criticalTopics = b.criticalTopics;
+    this.gapFillMode = b.gapFillMode;
+    this.gapFillMaxWait = b.gapFillMaxWait;
+    this.gapFillMaxHeld = b.gapFillMaxHeld;
+    this.durableName = b.durableName;
+    this.gapFillFetcher = b.gapFillFetcher;
+    this.replayEndpoints = List.copyOf(b.replayEndpoints);
   }
 
   /**
@@ -161,6 +176,12 @@ public final class BusOptions {
     private MessageVerifier verifier;
     private TopicPolicy publishPolicy;
     private Discovery discovery;
+    private GapFill.Mode gapFillMode = GapFill.Mode.HOLD;
+    private Duration gapFillMaxWait = Duration.ofSeconds(30);
+    private int gapFillMaxHeld = 10_000;
+    private String durableName;
+    private GapFill.Fetcher gapFillFetcher;
+    private List<String> replayEndpoints = List.of();
     private boolean endpointsOverridden;
     private CurveOptions curve = CurveOptions.disabled();
     private int verifyThreads = Runtime.getRuntime().availableProcessors();
@@ -292,7 +313,55 @@ public final class BusOptions {
       endpointsOverridden = false;
       curve(CurveOptions.fromConfig(config, clock));
       criticalTopicPatterns = config.criticalTopics();
+      try {
+        gapFillMode = GapFill.Mode.parse(config.gapFillMode());
+      } catch (ConfigException e) {
+        throw new ConfigException(where() + "key " + e.getMessage());
+      }
+      gapFillMaxWait = config.gapFillMaxWait();
+      gapFillMaxHeld = config.gapFillMaxHeld();
+      config.durableName().ifPresent(this::durableName);
       config.verifyThreads().ifPresent(this::verifyThreads);
+      return this;
+    }
+
+    /**
+     * How gaps of the critical bus are filled: {@code late} delivers fetched messages as they come
+     * (flagged {@link Message#late()}), else later messages of that publisher wait (at most
+     * {@code maxHeld} in all, at most {@code maxWait}) so that each publisher's order is kept.
+     * Config {@code gap_fill.mode}, {@code gap_fill.max_wait}, {@code gap_fill.max_held}.
+     */
+    public Builder gapFill(boolean late, Duration maxWait, int maxHeld) {
+      if (maxWait.isNegative() || maxWait.isZero() || maxHeld < 1) {
+        throw new IllegalArgumentException("gap fill bounds must be positive");
+      }
+      this.gapFillMode = late ? GapFill.Mode.LATE : GapFill.Mode.HOLD;
+      this.gapFillMaxWait = maxWait;
+      this.gapFillMaxHeld = maxHeld;
+      return this;
+    }
+
+    /**
+     * A durable subscriber: its last delivered position per publisher is saved under
+     * {@code <state_dir>/positions/<name>} once its handlers return, and after a restart it asks
+     * the replay endpoints for what it missed (config {@code durable_name}; needs {@code state_dir}).
+     */
+    public Builder durableName(String name) {
+      this.durableName = requireText(name, "durable name");
+      return this;
+    }
+
+    /**
+     * Replay endpoints to fill gaps from (URLs such as {@code tcp://host:9941}), asked before the
+     * configuration's {@code replay_endpoints}.
+     */
+    public Builder replayEndpoints(List<String> urls) {
+      this.replayEndpoints = List.copyOf(urls);
+      return this;
+    }
+
+    Builder gapFillFetcher(GapFill.Fetcher fetcher) {
+      this.gapFillFetcher = fetcher;
       return this;
     }
 

@@ -22,6 +22,11 @@ import org.fedmsg.crypto.VerificationResult.Reason;
  * @param peerDisconnects connections of this process's receiving sockets that ended, for any
  *     reason: a peer that went away, broke the protocol or sent a frame over {@code
  *     max_message_size} (JeroMQ reports them alike)
+ * @param gapsFilled fedmsg/2 messages of gaps that were fetched from a replay endpoint and delivered
+ *     (critical bus, see {@code docs/reliability.md})
+ * @param lost sequence numbers of gaps that could not be filled and were reported lost ({@link
+ *     BusListener#onLoss}): missing at the replay endpoint, endpoint unreachable, or refused by
+ *     verification
  */
 public record BusStats(
     long published,
@@ -34,11 +39,21 @@ public record BusStats(
     Map<String, Long> rejectedByCause,
     long curveHandshakeFailures,
     long curveRefusals,
-    long peerDisconnects) {
+    long peerDisconnects,
+    long gapsFilled,
+    long lost) {
 
   public BusStats {
     rejectedByReason = Map.copyOf(rejectedByReason);
     rejectedByCause = Map.copyOf(rejectedByCause);
+  }
+
+  /** Counters without gap fill. */
+  public BusStats(long published, long publishFailures, long received, long delivered, long handlerErrors,
+      long gaps, Map<Reason, Long> rejectedByReason, Map<String, Long> rejectedByCause, long curveHandshakeFailures,
+      long curveRefusals, long peerDisconnects) {
+    this(published, publishFailures, received, delivered, handlerErrors, gaps, rejectedByReason, rejectedByCause,
+        curveHandshakeFailures, curveRefusals, peerDisconnects, 0, 0);
   }
 
   /** Counters without CURVE events. */
@@ -59,13 +74,19 @@ public record BusStats(
   /** A copy with the CURVE counters set. */
   BusStats withCurve(long handshakeFailures, long refusals) {
     return new BusStats(published, publishFailures, received, delivered, handlerErrors, gaps, rejectedByReason,
-        rejectedByCause, handshakeFailures, refusals, peerDisconnects);
+        rejectedByCause, handshakeFailures, refusals, peerDisconnects, gapsFilled, lost);
   }
 
   /** A copy with the peer disconnect count set. */
   BusStats withPeerDisconnects(long disconnects) {
     return new BusStats(published, publishFailures, received, delivered, handlerErrors, gaps, rejectedByReason,
-        rejectedByCause, curveHandshakeFailures, curveRefusals, disconnects);
+        rejectedByCause, curveHandshakeFailures, curveRefusals, disconnects, gapsFilled, lost);
+  }
+
+  /** A copy with the gap fill counters set. */
+  BusStats withGapFill(long filled, long lostSeqs) {
+    return new BusStats(published, publishFailures, received, delivered, handlerErrors, gaps, rejectedByReason,
+        rejectedByCause, curveHandshakeFailures, curveRefusals, peerDisconnects, filled, lostSeqs);
   }
 
   /** Total rejections over all reasons. */

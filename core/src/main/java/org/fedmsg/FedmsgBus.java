@@ -151,7 +151,8 @@ final class FedmsgBus implements Bus {
     return new BusStats(published, failures, r.received(), dispatcher.delivered(), dispatcher.handlerErrors(),
         r.gaps(), rejections.byReason(), rejections.byCause())
         .withCurve(subscriberSide.handshakeFailures(), curveRefused)
-        .withPeerDisconnects(subscriberSide.peerDisconnects());
+        .withPeerDisconnects(subscriberSide.peerDisconnects())
+        .withGapFill(subscriberSide.gapFilled(), subscriberSide.lost());
   }
 
   @Override

@@ -104,10 +104,17 @@ final class Inbound {
    * one message at a time.
    */
   Outcome complete(Pending p) {
+    return complete(p, false);
+  }
+
+  /**
+   * @param fill the message was fetched by replay to fill a gap ({@link MessageVerifier#completeFill})
+   */
+  Outcome complete(Pending p, boolean fill) {
     if (p.done != null) {
       return p.done;
     }
-    MessageVerifier.Verdict verdict = verifier.complete(p.prepared);
+    MessageVerifier.Verdict verdict = fill ? verifier.completeFill(p.prepared) : verifier.complete(p.prepared);
     VerificationResult result = verdict.result();
     long missed = verdict.missed();
     if (result instanceof VerificationResult.Invalid invalid) {

@@ -26,6 +26,7 @@ public final class Message {
   private final WireFormat format;
   private final String signer;
   private final byte[] signatureFrame;
+  private final boolean late;
 
   Message(String topic, ObjectNode body, byte[] rawBody, WireFormat format, String signer) {
     this(topic, body, rawBody, format, signer, null);
@@ -33,6 +34,12 @@ public final class Message {
 
   /** @param signatureFrame the third frame of a fedmsg/2 message, null for fedmsg/1 */
   Message(String topic, ObjectNode body, byte[] rawBody, WireFormat format, String signer, byte[] signatureFrame) {
+    this(topic, body, rawBody, format, signer, signatureFrame, false);
+  }
+
+  private Message(String topic, ObjectNode body, byte[] rawBody, WireFormat format, String signer,
+      byte[] signatureFrame, boolean late) {
+    this.late = late;
     this.signatureFrame = signatureFrame;
     this.topic = Objects.requireNonNull(topic, "topic");
     this.body = Objects.requireNonNull(body, "body");
@@ -133,6 +140,21 @@ public final class Message {
    */
   public Optional<String> signer() {
     return Optional.ofNullable(signer);
+  }
+
+  /**
+   * Whether the message is delivered late: it filled a gap of the critical bus (fetched by
+   * replay) after later messages of its publisher were already delivered ({@code gap_fill.mode:
+   * late}, or after {@code gap_fill.max_wait} in {@code hold} mode). Handlers that need the
+   * publisher's order can tell such a message by this flag.
+   */
+  public boolean late() {
+    return late;
+  }
+
+  /** This message flagged as delivered late. */
+  Message asLate() {
+    return late ? this : new Message(topic, body, rawBody, format, signer, signatureFrame, true);
   }
 
   /** The body tree without copying, for the bus's own encoders. */

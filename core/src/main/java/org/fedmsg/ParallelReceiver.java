@@ -65,7 +65,9 @@ final class ParallelReceiver implements AutoCloseable {
   }
 
   private final Receiver receiver;
-  private final Delivery delivery;
+  /** Where an accepted message goes: the gap fill when there is one, else {@link #sink}. */
+  private final GapFill.Sink sink;
+  private volatile GapFill gapFill;
   private final java.util.function.Consumer<Message> probeSink;
   private final ExecutorService workers;
   private final Semaphore room;
@@ -78,21 +80,23 @@ final class ParallelReceiver implements AutoCloseable {
   /** A pipeline bounded by count (the relay's inbound side). */
   ParallelReceiver(Receiver receiver, int threads, Delivery delivery, java.util.function.Consumer<Message> probeSink,
       String name) {
-    this(receiver, threads, delivery, probeSink, name, false);
+    this(receiver, threads, (GapFill.Sink) (frames, accepted) -> delivery.deliver(frames, accepted.message()), probeSink,
+        name, false);
   }
 
   /**
    * @param threads verifying threads; 1 checks and delivers on the receiving thread
+   * @param sink receives each accepted message with its place in its publisher's sequence
    * @param probeSink receives probe answers; may be null
    * @param byBytes bounded by {@link #SUBSCRIBER_BUFFER_BYTES} rather than by count
    */
-  ParallelReceiver(Receiver receiver, int threads, Delivery delivery, java.util.function.Consumer<Message> probeSink,
+  ParallelReceiver(Receiver receiver, int threads, GapFill.Sink sink, java.util.function.Consumer<Message> probeSink,
       String name, boolean byBytes) {
     if (threads < 1) {
       throw new IllegalArgumentException("verify threads must be at least 1, not " + threads);
     }
     this.receiver = receiver;
-    this.delivery = delivery;
+    this.sink = sink;
     this.probeSink = probeSink;
     this.byBytes = byBytes;
     if (threads == 1) {
@@ -112,9 +116,15 @@ final class ParallelReceiver implements AutoCloseable {
   /** Called by the receiving thread for every multipart message, in arrival order. */
   void submit(List<byte[]> frames) {
     if (workers == null) {
-      Message m = receiver.accept(frames, probeSink);
-      if (m != null) {
-        delivery.deliver(frames, m);
+      // the lock only matters with gap fill, whose fetched messages join the ordered stage
+      draining.lock();
+      try {
+        Receiver.Accepted a = receiver.completeAccepted(receiver.prepare(frames), probeSink, false);
+        if (a != null) {
+          pass(frames, a);
+        }
+      } finally {
+        draining.unlock();
       }
       return;
     }
@@ -185,14 +195,49 @@ final class ParallelReceiver implements AutoCloseable {
   private void finish(Slot slot) {
     try {
       ZmqSubscriber.asPeer(slot.peer, () -> {
-        Message m = receiver.complete(slot.pending, probeSink);
-        if (m != null && !closed) {
-          delivery.deliver(slot.frames, m);
+        Receiver.Accepted a = receiver.completeAccepted(slot.pending, probeSink, false);
+        if (a != null && !closed) {
+          pass(slot.frames, a);
         }
       });
     } catch (RuntimeException e) {
       // Delivery guards handlers itself; anything else must not stop the line.
       LOG.warn("delivering a verified message failed: {}", e.toString());
+    }
+  }
+
+  private void pass(List<byte[]> frames, Receiver.Accepted a) {
+    GapFill g = gapFill;
+    if (g != null) {
+      g.offer(frames, a);
+    } else {
+      sink.deliver(frames, a);
+    }
+  }
+
+  /** Puts a gap fill between the ordered stage and the sink; call before the first message. */
+  void gapFill(GapFill g) {
+    this.gapFill = g;
+  }
+
+  /**
+   * Runs {@code task} in the ordered stage: one at a time with the completion and delivery of
+   * received messages (gap fill's fetched messages and timers enter the line here).
+   */
+  void runOrdered(Runnable task) {
+    if (closed) {
+      return;
+    }
+    draining.lock();
+    try {
+      task.run();
+    } catch (RuntimeException e) {
+      LOG.warn("gap fill step failed: {}", e.toString());
+    } finally {
+      draining.unlock();
+    }
+    if (workers != null) {
+      drain();  // a worker that found the lock taken left its finished message to us
     }
   }
 

@@ -5,6 +5,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.fedmsg.crypto.LogText;
 import org.fedmsg.crypto.VerificationResult.Reason;
+import org.fedmsg.wire.MessageVerifier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +22,7 @@ final class Receiver {
   private final LongAdder received = new LongAdder();
 
   private final LongAdder gaps = new LongAdder();
+  private volatile boolean fillsGaps;
 
   /** @param verifier null when validation is off */
   Receiver(BusOptions options, org.fedmsg.wire.MessageVerifier verifier) {
@@ -46,13 +48,32 @@ final class Receiver {
     }
   }
 
+  /**
+   * An accepted message and where it sits in its publisher's sequence (fedmsg/2 with a verified
+   * signature; else {@code signerKey} is null).
+   *
+   * @param missed sequence numbers of this publisher's epoch skipped just before it
+   */
+  record Accepted(Message message, long missed, String signerKey, String fingerprint, String epoch, long seq) {}
+
   /** The order-dependent checks, counting and reporting: in arrival order, one at a time. */
   Message complete(Inbound.Pending pending, Consumer<Message> probeSink) {
+    Accepted a = completeAccepted(pending, probeSink, false);
+    return a == null ? null : a.message();
+  }
+
+  /**
+   * {@link #complete} telling where the message sits in its publisher's sequence.
+   *
+   * @param fill the message was fetched by replay to fill a gap (see {@link GapFill})
+   * @return null when it was a probe answer or was rejected
+   */
+  Accepted completeAccepted(Inbound.Pending pending, Consumer<Message> probeSink, boolean fill) {
     received.increment();
     Inbound.Outcome outcome;
     long start = System.nanoTime();
     try {
-      outcome = inbound.complete(pending);
+      outcome = inbound.complete(pending, fill);
     } catch (RuntimeException e) {
       outcome = Inbound.Outcome.reject(Reason.MALFORMED, "internal", e.toString(), "");
     }
@@ -76,6 +97,8 @@ final class Receiver {
     }
     if (outcome.missed() > 0) {
       gaps.add(outcome.missed());
+    }
+    if (outcome.missed() > 0 && !fillsGaps) {
       RejectionLog.AUDIT.warn("gap: {} message(s) of the publisher signing as {} were lost before {} (peer {})",
           outcome.missed(), LogText.escape(outcome.message().signer().orElse("?")),
           LogText.escape(outcome.message().topic()), LogText.escape(ZmqSubscriber.deliveringPeer()));
@@ -85,7 +108,14 @@ final class Receiver {
     } catch (RuntimeException e) {
       LOG.warn("bus listener failed: {}", e.toString());
     }
-    return outcome.message();
+    MessageVerifier.Prepared p = pending.prepared;
+    return p == null || p.signerKey() == null ? new Accepted(outcome.message(), outcome.missed(), null, null, null, 0)
+        : new Accepted(outcome.message(), outcome.missed(), p.signerKey(), p.signerFingerprint(), p.epoch(), p.seq());
+  }
+
+  /** Gaps are filled (and their losses reported) by a {@link GapFill}: no "lost" audit line here. */
+  void fillsGaps(boolean on) {
+    this.fillsGaps = on;
   }
 
   Message accept(List<byte[]> frames) {

@@ -25,6 +25,11 @@ final class SubscriberSide {
   /** Verifies on {@code verify_threads} workers, delivers in arrival order (see {@link ParallelReceiver}). */
   private volatile ParallelReceiver pipeline;
   private volatile ZmqSubscriber subscriber;
+  /** Fills gaps of the critical bus; null when there are no critical topics or no validation. */
+  private volatile GapFill gapFill;
+  /** A durable subscriber's saved positions; null without {@code durable_name}. Ordered stage only. */
+  private volatile GapFillPositions positions;
+  private final java.util.concurrent.atomic.LongAdder deduplicated = new java.util.concurrent.atomic.LongAdder();
   private volatile boolean closed;
 
   SubscriberSide(BusOptions options, ZContext context, List<AutoCloseable> owned, Dispatcher dispatcher,
@@ -52,9 +57,12 @@ final class SubscriberSide {
         throw new IllegalStateException("bus is closed");
       }
       if (subscriber == null) {
-        receiver = new Receiver(options, BusSecurity.resolveVerifier(options, BusSecurity.busComponent(options), owned));
-        pipeline = new ParallelReceiver(receiver, options.verifyThreads, (frames, m) -> dispatcher.dispatch(m),
-            probes::record, "bus", true);
+        org.fedmsg.wire.MessageVerifier verifier =
+            BusSecurity.resolveVerifier(options, BusSecurity.busComponent(options), owned);
+        receiver = new Receiver(options, verifier);
+        positions = GapFillSetup.positions(options, verifier);
+        pipeline = new ParallelReceiver(receiver, options.verifyThreads, this::deliver, probes::record, "bus", true);
+        gapFill = GapFillSetup.gapFill(options, receiver, verifier, pipeline, this::deliver, positions, "bus");
         ZmqSubscriber created = new ZmqSubscriber(context, options.socketOptions, options.curve, null, this::onFrames,
             "bus");
         Discovery found;
@@ -114,6 +122,50 @@ final class SubscriberSide {
     return sub == null ? 0 : sub.handshakeFailures();
   }
 
+  /**
+   * In the ordered stage: hands a message to the handlers and, for a durable subscriber, saves
+   * its position once they have returned (a message already delivered before a restart is
+   * skipped by its {@code msg_id}).
+   */
+  private void deliver(List<byte[]> frames, Receiver.Accepted a) {
+    GapFillPositions saved = positions;
+    String msgId = a.message().msgId().orElse(null);
+    if (saved != null && msgId != null && saved.seen(msgId)) {
+      deduplicated.increment();
+      return;
+    }
+    dispatcher.dispatch(a.message());
+    if (saved != null) {
+      saved.delivered(a, msgId);
+    }
+  }
+
+  long gapFilled() {
+    GapFill g = gapFill;
+    return g == null ? 0 : g.filled();
+  }
+
+  long lost() {
+    GapFill g = gapFill;
+    return g == null ? 0 : g.lost();
+  }
+
+  /** The latest lost ranges (for the heartbeat), oldest first. */
+  List<GapFill.Loss> recentLosses() {
+    GapFill g = gapFill;
+    return g == null ? List.of() : g.recentLosses();
+  }
+
+  /** The gap fill, if any. */
+  GapFill gapFill() {
+    return gapFill;
+  }
+
+  /** Messages a durable subscriber did not hand over again because it had delivered them before. */
+  long deduplicated() {
+    return deduplicated.sum();
+  }
+
   /** Runs on the receiving thread for every multipart message. */
   private void onFrames(List<byte[]> frames) {
     pipeline.submit(frames);
@@ -149,7 +201,15 @@ final class SubscriberSide {
     if (sub != null) {
       sub.close();
     }
+    GapFill g = gapFill;
+    if (g != null) {
+      g.close();
+    }
     ParallelReceiver p = pipeline;
+    GapFillPositions saved = positions;
+    if (p != null && saved != null) {
+      p.runOrdered(saved::close);
+    }
     if (p != null) {
       p.close();
     }

@@ -117,6 +117,10 @@ final class ConfigSchema {
     key("replay.max_range", Kind.POSITIVE_INTEGER, F.numberNode(100_000));
     key("replay.requests_per_second", Kind.POSITIVE_INTEGER, F.numberNode(20));
     key("replay.burst", Kind.POSITIVE_INTEGER, F.numberNode(40));
+    key("gap_fill.mode", Kind.STRING, F.textNode("hold"));
+    key("gap_fill.max_wait", Kind.POSITIVE_DURATION, F.textNode("30s"));
+    key("gap_fill.max_held", Kind.POSITIVE_INTEGER, F.numberNode(10_000));
+    key("durable_name", Kind.STRING, null);
     key("amqp", Kind.AMQP, null);
     key("hub.consumers", Kind.STRING_OR_LIST, null);
     key("hub.queue_size", Kind.POSITIVE_INTEGER, F.numberNode(10_000));

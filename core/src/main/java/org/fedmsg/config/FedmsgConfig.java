@@ -192,6 +192,26 @@ public final class FedmsgConfig {
     }
   }
 
+  /** {@code gap_fill.mode}: {@code hold} (default) or {@code late}, how filled gaps are delivered. */
+  public String gapFillMode() {
+    return string("gap_fill.mode").strip();
+  }
+
+  /** {@code gap_fill.max_wait}: how long a gap may stay open (and hold later messages), default 30 s. */
+  public Duration gapFillMaxWait() {
+    return duration("gap_fill.max_wait");
+  }
+
+  /** {@code gap_fill.max_held}: messages held behind open gaps at most, default 10,000. */
+  public int gapFillMaxHeld() {
+    return integer("gap_fill.max_held");
+  }
+
+  /** {@code durable_name}: a subscriber's name for its saved positions (resume after a restart); none by default. */
+  public Optional<String> durableName() {
+    return optionalString("durable_name");
+  }
+
   /** {@code environment}, default {@code dev}. */
   public String environment() {
     return string("environment");

@@ -226,6 +226,26 @@ public final class MessageVerifier implements AutoCloseable {
       return body instanceof ObjectNode o ? o : null;
     }
 
+    /** The signer's key identity (replay and sequence state are keyed on it); null unless a good fedmsg/2 signature. */
+    public String signerKey() {
+      return format == WireFormat.FEDMSG2 ? key : null;
+    }
+
+    /** SHA-256 of the signer's certificate (DER, hex): what a replay request names; null unless a good signature. */
+    public String signerFingerprint() {
+      return valid == null ? null : valid.signer().fingerprint();
+    }
+
+    /** The fedmsg/2 epoch; null for fedmsg/1 or a final verdict. */
+    public String epoch() {
+      return epoch;
+    }
+
+    /** The fedmsg/2 seq (0 for fedmsg/1 or a final verdict). */
+    public long seq() {
+      return seq;
+    }
+
     /** The policy's answer, computed in the first half; a policy that threw throws again here. */
     VerificationResult authorized() {
       if (authorizeFailure != null) {
@@ -483,6 +503,68 @@ public final class MessageVerifier implements AutoCloseable {
       }
     }
     return new Verdict(authorized, WireFormat.FEDMSG2, topic, body, missed);
+  }
+
+  /**
+   * {@link #complete} for a fedmsg/2 message fetched by replay to fill a gap: the same checks,
+   * except that the replay window is judged relative to the message's own signing time (see
+   * {@link ReplayGuard#checkFill}) and its {@code seq} must lie in a gap of its publisher's epoch
+   * that is still open; that {@code seq} is then filled, so a second copy is a replay. Every
+   * other {@code seq} at or below the last seen is refused ({@code DUPLICATE}) as on live traffic.
+   *
+   * @return the verdict; never null, never throws
+   */
+  public Verdict completeFill(Prepared p) {
+    if (p.done != null) {
+      return p.done;
+    }
+    try {
+      if (p.format != WireFormat.FEDMSG2 || sequences == null) {
+        return fail2(Reason.UNSUPPORTED_CRYPTO, "only fedmsg/2 messages fill gaps", p.topic, p.object());
+      }
+      ObjectNode body = p.object();
+      if (replay != null) {
+        VerificationResult rejected = replay.checkFill(body, p.key, clock.instant());
+        if (rejected != null) {
+          return new Verdict(signedBy(rejected, p.valid), WireFormat.FEDMSG2, p.topic, body, 0);
+        }
+      }
+      VerificationResult authorized = p.authorized();
+      if (!authorized.isValid()) {
+        return new Verdict(authorized, WireFormat.FEDMSG2, p.topic, body, 0);
+      }
+      if (!sequences.fill(p.key, p.epoch, p.seq)) {
+        return new Verdict(signedBy(VerificationResult.invalid(Reason.DUPLICATE, "seq " + p.seq + " of epoch " + p.epoch
+            + " is not in a gap being filled"), p.valid), WireFormat.FEDMSG2, p.topic, body, 0);
+      }
+      if (replay != null) {
+        replay.recordFill(body, p.key, clock.instant());
+      }
+      return new Verdict(authorized, WireFormat.FEDMSG2, p.topic, body, 0);
+    } catch (RuntimeException e) {
+      return internal(e, p.format, p.topic, p.object());
+    }
+  }
+
+  /** Gives up [from, to] of a publisher's epoch (reported lost): a copy fetched later is refused. */
+  public void closeGap(String signerKey, String epoch, long from, long to) {
+    if (sequences != null) {
+      sequences.close(signerKey, epoch, from, to);
+    }
+  }
+
+  /** Opens [from, to] of a publisher's epoch as a gap to fill (a resumed subscriber's missed range). */
+  public void expectGap(String signerKey, String epoch, long from, long to) {
+    if (sequences != null && from <= to) {
+      sequences.expect(signerKey, epoch, from, to);
+    }
+  }
+
+  /** Starts tracking a publisher's epoch at a saved position, unless it is tracked already. */
+  public void resumeAt(String signerKey, String epoch, long lastSeq) {
+    if (sequences != null) {
+      sequences.resumeAt(signerKey, epoch, lastSeq);
+    }
   }
 
   /** A rejection after a good signature names the signer (for audit lines). */

@@ -171,6 +171,50 @@ final class ReplayGuard implements AutoCloseable {
     }
   }
 
+  /**
+   * The checks for a message fetched by replay to fill a gap (its {@code seq} is checked apart,
+   * exactly once, by {@link SequenceTracker#fill}): a {@code msg_id}, a timestamp no further in
+   * the future than the window, and an id not already seen. Unlike {@link #check} the timestamp
+   * may be older than the window and than this receiver's start: the message is judged relative
+   * to its own signing time, which the gap it fills vouches for.
+   *
+   * @return null if the message may pass, else the rejection
+   */
+  VerificationResult checkFill(JsonNode body, String signerKey, Instant now) {
+    JsonNode ts = body.get("timestamp");
+    if (ts == null || !ts.isNumber() || !Double.isFinite(ts.doubleValue())) {
+      return VerificationResult.invalid(Reason.MALFORMED, "timestamp is not a number");
+    }
+    double ahead = ts.doubleValue() - now.toEpochMilli() / 1000.0;
+    if (ahead > windowSeconds) {
+      return VerificationResult.invalid(Reason.OUTSIDE_WINDOW,
+          String.format("fetched message's timestamp %s is %.0f s in the future (window %d s)", ts.asText(), ahead,
+              windowSecondsRounded));
+    }
+    JsonNode id = body.get("msg_id");
+    if (id == null || !id.isTextual() || id.textValue().isEmpty()) {
+      return VerificationResult.invalid(Reason.MALFORMED, "no msg_id (needed for replay protection)");
+    }
+    synchronized (this) {
+      SignerIds s = signers.get(signerKey);
+      if (s != null && s.ids.containsKey(id.textValue())) {
+        return VerificationResult.invalid(Reason.DUPLICATE, "msg_id " + id.textValue() + " already seen");
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Remembers a fetched message's id when its timestamp is still inside the window (a live copy
+   * of it would then be a duplicate); an older one fails the live window check anyway.
+   */
+  void recordFill(JsonNode body, String signerKey, Instant now) {
+    double t = body.get("timestamp").doubleValue();
+    if (Math.abs(now.toEpochMilli() / 1000.0 - t) <= windowSeconds) {
+      record(body, signerKey, now);
+    }
+  }
+
   private static VerificationResult refusal(SignerIds s, double floor, double t, String id) {
     if (t <= floor) {
       return VerificationResult.invalid(Reason.DUPLICATE, "msg_id " + id + ": timestamp is not after "

@@ -1,0 +1,102 @@
+package org.fedmsg;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.fedmsg.reliable.ReplayBatch;
+import org.fedmsg.reliable.ReplayClient;
+import org.fedmsg.reliable.ReplayException;
+import org.fedmsg.reliable.SeqRange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fetches a gap from the replay endpoints this process knows ({@code replay_endpoints}, and what
+ * the builder was given): the endpoint that answered for the signer before is asked first, then
+ * the others in order; the first answer that is not {@code unknown-signer} wins. When every
+ * endpoint says {@code unknown-signer}, nobody serves that publisher ({@code no-endpoint}); when
+ * none answers, the fetch fails as {@code unreachable} and is retried until {@code
+ * gap_fill.max_wait}.
+ */
+final class GapFillFetcher implements GapFill.Fetcher {
+  private static final Logger LOG = LoggerFactory.getLogger(GapFillFetcher.class);
+  /** The bound of one request (it pages itself through the server's cap). */
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
+  private final List<String> endpoints;
+  private final CurveOptions curve;
+  /** Signer fingerprint -> the endpoint that last answered for it. */
+  private final Map<String, String> answered = new ConcurrentHashMap<>();
+
+  GapFillFetcher(List<String> endpoints, CurveOptions curve) {
+    this.endpoints = List.copyOf(new LinkedHashSet<>(endpoints));
+    this.curve = curve;
+  }
+
+  static GapFill.Fetcher of(BusOptions options) {
+    List<String> urls = new ArrayList<>(options.replayEndpoints);
+    if (options.config != null) {
+      urls.addAll(options.config.replayEndpoints().values());
+    }
+    return new GapFillFetcher(urls, options.curve);
+  }
+
+  @Override
+  public boolean available() {
+    return !endpoints.isEmpty();
+  }
+
+  @Override
+  public GapFill.Batch fetch(String fingerprint, String epoch, long from, long to) throws GapFill.FetchFailure {
+    List<String> order = new ArrayList<>(endpoints);
+    String before = answered.get(fingerprint);
+    if (before != null && order.remove(before)) {
+      order.add(0, before);
+    }
+    boolean anyAnswered = false;
+    String lastProblem = "no replay endpoint is known";
+    for (String url : order) {
+      try {
+        GapFill.Batch batch = fetchAll(url, fingerprint, epoch, from, to);
+        answered.put(fingerprint, url);
+        return batch;
+      } catch (ReplayException e) {
+        if (e.reason() == ReplayException.Reason.UNKNOWN_SIGNER) {
+          anyAnswered = true;
+          continue;
+        }
+        lastProblem = url + ": " + e.getMessage();
+        LOG.debug("replay endpoint {} did not serve {} {}..{}: {}", url, epoch, from, to, e.getMessage());
+      }
+    }
+    if (anyAnswered && lastProblem.startsWith("no replay")) {
+      throw new GapFill.FetchFailure("no-endpoint", "every replay endpoint answered unknown-signer");
+    }
+    throw new GapFill.FetchFailure("unreachable", lastProblem);
+  }
+
+  /** One endpoint, asked again from where its answer stopped until the range is covered. */
+  private GapFill.Batch fetchAll(String url, String fingerprint, String epoch, long from, long to) {
+    List<List<byte[]>> messages = new ArrayList<>();
+    List<SeqRange> missing = new ArrayList<>();
+    List<SeqRange> statistical = new ArrayList<>();
+    long next = from;
+    while (next <= to) {
+      ReplayBatch b = ReplayClient.fetch(url, curve, fingerprint, epoch, next, to, REQUEST_TIMEOUT);
+      for (byte[][] m : b.messages()) {
+        messages.add(Arrays.asList(m));
+      }
+      missing.addAll(b.missing());
+      statistical.addAll(b.statistical());
+      if (b.truncatedAt().isEmpty() || b.truncatedAt().getAsLong() <= next) {
+        break;
+      }
+      next = b.truncatedAt().getAsLong();
+    }
+    return new GapFill.Batch(messages, missing, statistical);
+  }
+}
