@@ -39,6 +39,11 @@ final class ChaosBus implements AutoCloseable {
   static final String TOPIC = "org.fedoraproject.dev.logger.log";
   private static final Pattern LINE = Pattern.compile("\"log\":\"line (\\d+)\"");
   private static final Pattern GAP = Pattern.compile("gap: (\\d+) message\\(s\\)");
+  private static final Pattern SUMMARY = Pattern.compile(
+      "^fedmsg tail: (\\d+) delivered, (\\d+) missed \\(fedmsg/2 gaps\\), (\\d+) filled by replay, (\\d+) lost");
+
+  /** A tail's counters as {@code --summary} prints them when it stops. */
+  record Counters(long delivered, long missed, long filled, long lost) {}
 
   private final Path dir;
   private final ThrowawayPki pki;
@@ -235,7 +240,7 @@ final class ChaosBus implements AutoCloseable {
       Path config = dir.resolve(name + ".yaml");
       Files.writeString(config, config("endpoints:\n  relay_outbound: [\"" + link.endpoint() + "\"]\n",
           dir.resolve(name + "-state")));
-      process = CommandsProcessIT.fedmsg("tail", "--config", config.toString(), "--json").start();
+      process = CommandsProcessIT.fedmsg("tail", "--config", config.toString(), "--json", "--summary").start();
       BufferedReader err = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8));
       CommandsProcessIT.readLineMatching(err, Pattern.compile("^fedmsg tail: listening on 1 endpoint"));
       stderr = keep(err, reports, gaps, name + "-stderr");
@@ -290,6 +295,18 @@ final class ChaosBus implements AutoCloseable {
       return gaps.get();
     }
 
+    /** The counters the tail printed as it stopped. */
+    Counters counters() {
+      for (String l : reports) {
+        Matcher m = SUMMARY.matcher(l);
+        if (m.find()) {
+          return new Counters(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)),
+              Long.parseLong(m.group(4)));
+        }
+      }
+      throw new AssertionError(name + " printed no summary: " + reports);
+    }
+
     /** The tail's standard error lines that mention gaps, fills or losses. */
     List<String> reports() {
       return List.copyOf(reports);
@@ -303,8 +320,9 @@ final class ChaosBus implements AutoCloseable {
     Thread t = new Thread(() -> {
       try {
         for (String l; (l = reader.readLine()) != null; ) {
-          if (gaps == null || l.contains("gap") || l.contains("fill") || l.contains("lost") || l.contains("replay")) {
-            if (kept.size() < 2_000) {
+          if (gaps == null || l.contains("gap") || l.contains("fill") || l.contains("lost") || l.contains("replay")
+              || l.startsWith("fedmsg tail:")) {
+            if (kept.size() < 2_000 || l.startsWith("fedmsg tail:")) {
               kept.add(l);
             }
           }

@@ -39,11 +39,33 @@ class ChaosProcessIT {
         List<Integer> got = s.lines();
         assertThat(got).as("%s: printed in order, each once", s.name).isSorted().doesNotHaveDuplicates();
         assertThat(got).as("%s", s.name).allMatch(n -> n >= 1 && n <= MESSAGES).contains(MESSAGES);
-        assertThat(s.gapsReported()).as("%s: gaps reported (%s) == 5,000 - printed (%d)", s.name, s.reports(), got.size())
-            .isEqualTo(MESSAGES - got.size());
+        ChaosBus.Counters counters = s.counters();
         // The figures for docs/reliability.md ("Measured").
-        System.out.printf("chaos statistical: %s printed %d of %d, reported %d lost%n", s.name, got.size(), MESSAGES,
-            s.gapsReported());
+        System.out.printf("chaos statistical: %s printed %d of %d; counters %s; gap lines sum %d%n", s.name, got.size(),
+            MESSAGES, counters, s.gapsReported());
+        assertThat(counters.missed()).as("%s: missed == 5,000 - printed (%d); %s", s.name, got.size(), s.reports())
+            .isEqualTo(MESSAGES - got.size());
+        assertThat(counters.delivered()).isEqualTo(got.size());
+        assertThat(counters.filled()).isZero();
+      }
+    }
+  }
+
+  @Test
+  void criticalTopics_linksCutRelayAndPublisherKilled_everySubscriberGetsAll5000ExactlyOnceInOrder(@TempDir Path dir)
+      throws Exception {
+    try (ChaosBus bus = ChaosBus.start(dir, true)) {
+      runSchedule(bus);
+      for (ChaosBus.Subscriber s : List.of(bus.first, bus.second)) {
+        ChaosBus.Counters counters = s.counters();
+        System.out.printf("chaos critical: %s printed %d of %d; counters %s%n", s.name, s.lines().size(), MESSAGES,
+            counters);
+        assertThat(s.lines()).as("%s: all 5,000, each once, in order; %s", s.name, s.reports())
+            .containsExactlyElementsOf(oneToN(MESSAGES));
+        assertThat(counters.lost()).as("%s", s.name).isZero();
+        assertThat(counters.missed()).as("%s: the faults made gaps", s.name).isPositive();
+        assertThat(counters.filled()).as("%s: every gap filled", s.name).isEqualTo(counters.missed());
+        assertThat(counters.delivered()).isEqualTo(MESSAGES);
       }
     }
   }
@@ -54,9 +76,11 @@ class ChaosProcessIT {
    * a message that reveals it, and the next fault starts from a known state.
    */
   static void runSchedule(ChaosBus bus) throws Exception {
+    long start = System.nanoTime();
     bus.startPublisher();
     bus.feed(500);
     bus.awaitBothReached(500);
+    phase(start, "reached " + 500);
 
     // Cut 1: the publisher's link and the first subscriber's.
     long pubMark = bus.publisherLink.bytesDown();
@@ -70,6 +94,7 @@ class ChaosProcessIT {
     bus.first.awaitLinkUp(firstMark);
     bus.feed(1_250);
     bus.awaitBothReached(1_250);
+    phase(start, "reached " + 1_250);
 
     // Cut 2: the second subscriber's link, while the first one's passes nothing.
     long secondMark = bus.second.link.bytesUp();
@@ -81,12 +106,14 @@ class ChaosProcessIT {
     bus.second.awaitLinkUp(secondMark);
     bus.feed(2_000);
     bus.awaitBothReached(2_000);
+    phase(start, "reached " + 2_000);
 
     // kill -9 of the relay while lines flow, and a new relay.
     bus.feed(2_250);
     bus.killAndRestartRelay();
     bus.feed(2_750);
     bus.awaitBothReached(2_750);
+    phase(start, "reached " + 2_750);
 
     // kill -9 of the publisher, and a new one.
     Path outbox = bus.publisherOutbox();
@@ -106,12 +133,19 @@ class ChaosProcessIT {
     bus.startPublisher();
     bus.feed(3_500);
     bus.awaitBothReached(3_500);
+    phase(start, "reached " + 3_500);
 
     bus.feed(MESSAGES);
     bus.finishPublisher();
     bus.awaitBothReached(MESSAGES);
+    phase(start, "reached " + MESSAGES);
     bus.first.stop();
     bus.second.stop();
+  }
+
+  /** Progress on the test's output: where the time goes on a loaded machine. */
+  private static void phase(long start, String what) {
+    System.out.printf("chaos: %5.1f s %s%n", (System.nanoTime() - start) / 1e9, what);
   }
 
   private static int lastSeq(Path outbox) {
