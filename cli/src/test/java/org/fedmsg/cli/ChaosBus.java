@@ -279,7 +279,9 @@ final class ChaosBus implements AutoCloseable {
 
     /** Stops the tail (SIGTERM) and waits until everything it wrote has been read. */
     void stop() throws InterruptedException {
-      process.destroy();
+      // SIGTERM through the handle: Process.destroy() would also close our end of its pipes, and
+      // the summary it prints as it stops would be lost.
+      process.toHandle().destroy();
       assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
       stdout.join(10_000);
       stderr.join(10_000);
@@ -307,7 +309,7 @@ final class ChaosBus implements AutoCloseable {
       throw new AssertionError(name + " printed no summary: " + reports);
     }
 
-    /** The tail's standard error lines that mention gaps, fills or losses. */
+    /** The tail's standard error (the first 2,000 lines and its summary). */
     List<String> reports() {
       return List.copyOf(reports);
     }
@@ -320,11 +322,8 @@ final class ChaosBus implements AutoCloseable {
     Thread t = new Thread(() -> {
       try {
         for (String l; (l = reader.readLine()) != null; ) {
-          if (gaps == null || l.contains("gap") || l.contains("fill") || l.contains("lost") || l.contains("replay")
-              || l.startsWith("fedmsg tail:")) {
-            if (kept.size() < 2_000 || l.startsWith("fedmsg tail:")) {
-              kept.add(l);
-            }
+          if (kept.size() < 2_000 || l.startsWith("fedmsg tail:")) {
+            kept.add(l);
           }
           Matcher m = GAP.matcher(l);
           if (gaps != null && m.find()) {
