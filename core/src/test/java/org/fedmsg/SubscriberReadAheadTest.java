@@ -22,11 +22,16 @@ import org.junit.jupiter.api.Timeout;
  * ParallelReceiver#SUBSCRIBER_BUFFER_BYTES}): a burst from a bound publisher, which cannot wait for
  * it, is held in the subscriber's memory while its handler is stuck, instead of overflowing the
  * publisher's per-subscriber queue (ZeroMQ's high-water mark, 1,000 messages) and being dropped.
- * With the pipeline bounded by count (512 messages on two workers) this burst lost about half.
+ * With the pipeline bounded by count (512 messages on two workers) this burst lost messages.
  */
 @Timeout(120)
 class SubscriberReadAheadTest {
-  private static final int BURST = 6_000;
+  /**
+   * 8,000 messages of ~3.5 KiB (28 MiB): more than the kernel's loopback buffers, ZeroMQ's two
+   * queues and 512 messages in flight hold together, less than the read-ahead.
+   */
+  private static final int BURST = 8_000;
+  private static final String FILLER = "x".repeat(3_000);
   private static final TestPki.Issued CA = TestPki.rootCa("read-ahead test ca").build();
 
   @Test
@@ -50,7 +55,7 @@ class SubscriberReadAheadTest {
       assertThat(s.awaitReady(Duration.ofSeconds(20))).isTrue();
       try (publisher) {
         for (int n = 0; n < BURST; n++) {
-          publisher.publish("svc", "t", Map.of("n", n));
+          publisher.publish("svc", "t", Map.of("n", n, "filler", FILLER));
         }
       }
       publisherClosed.countDown();

@@ -144,6 +144,24 @@ final class ChaosBus implements AutoCloseable {
     return dir.resolve("publisher-state").resolve("outbox").resolve(PUBLISHER);
   }
 
+  /** Bytes on disk of the publisher's and the relay's outboxes (for the cost in docs/reliability.md). */
+  long[] outboxBytes() throws IOException {
+    return new long[] {bytesUnder(dir.resolve("publisher-state")), bytesUnder(dir.resolve("relay-state"))};
+  }
+
+  private static long bytesUnder(Path root) throws IOException {
+    if (!Files.isDirectory(root)) {
+      return 0;
+    }
+    try (java.util.stream.Stream<Path> files = Files.walk(root)) {
+      long total = 0;
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        total += Files.size(f);
+      }
+      return total;
+    }
+  }
+
   /** Writes lines {@code fed + 1 .. to} to the publisher. */
   void feed(int to) throws IOException {
     StringBuilder lines = new StringBuilder();

@@ -56,6 +56,9 @@ class ChaosProcessIT {
       throws Exception {
     try (ChaosBus bus = ChaosBus.start(dir, true)) {
       runSchedule(bus);
+      long[] disk = bus.outboxBytes();
+      System.out.printf("chaos critical: outboxes on disk after 5,000 messages: publisher %,d B, relay %,d B%n", disk[0],
+          disk[1]);
       for (ChaosBus.Subscriber s : List.of(bus.first, bus.second)) {
         ChaosBus.Counters counters = s.counters();
         System.out.printf("chaos critical: %s printed %d of %d; counters %s%n", s.name, s.lines().size(), MESSAGES,
