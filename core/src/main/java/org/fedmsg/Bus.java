@@ -1,5 +1,6 @@
 package org.fedmsg;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -71,6 +72,16 @@ public interface Bus extends AutoCloseable {
   /** The counters of this bus's replay endpoint ({@link org.fedmsg.reliable.ReplayStats#NONE} without one). */
   default org.fedmsg.reliable.ReplayStats replayStats() {
     return org.fedmsg.reliable.ReplayStats.NONE;
+  }
+
+  /**
+   * The replay endpoints of the publishers the subscriber is connected to, as discovery announces
+   * them (file {@code replay_endpoints}, DNS SRV {@code _fedmsg-replay._tcp}, directory
+   * registrations; service names end with {@link org.fedmsg.discovery.Endpoint#REPLAY_SUFFIX}):
+   * where to ask for messages missed from them. Empty before the first subscription.
+   */
+  default List<org.fedmsg.discovery.Endpoint> replayEndpoints() {
+    return List.of();
   }
 
   /** The endpoints the subscriber is connected to. */

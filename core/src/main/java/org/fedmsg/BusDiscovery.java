@@ -78,11 +78,12 @@ final class BusDiscovery {
    * A registrar that keeps this publisher registered with every directory replica of the
    * configuration, or null when there is no directory source (or nothing to sign with).
    */
-  static DirectoryRegistrar registrar(BusOptions options, Signer signer, String boundEndpoint) {
+  static DirectoryRegistrar publisherRegistrar(BusOptions options, Signer signer, String boundEndpoint,
+      String replayBound) {
     if (options.config == null || signer == null || options.name == null || options.active) {
       return null;
     }
-    return registrar(options, signer, options.name, boundEndpoint);
+    return registrar(options, signer, options.name, boundEndpoint, replayBound);
   }
 
   /**
@@ -93,6 +94,15 @@ final class BusDiscovery {
    * @throws ConfigException when the directory source is malformed
    */
   static DirectoryRegistrar registrar(BusOptions options, Signer signer, String service, String boundEndpoint) {
+    return registrar(options, signer, service, boundEndpoint, null);
+  }
+
+  /**
+   * As {@link #registrar(BusOptions, Signer, String, String)}, also announcing the replay endpoint
+   * bound at {@code replayBound} (null: none) under the host name of {@code replay_endpoints[service]}.
+   */
+  static DirectoryRegistrar registrar(BusOptions options, Signer signer, String service, String boundEndpoint,
+      String replayBound) {
     FedmsgConfig config = options.config;
     for (DiscoverySource source : config.discovery()) {
       if (!source.type().equals("directory")) {
@@ -114,7 +124,9 @@ final class BusDiscovery {
             source.settings().path("registration_lifetime"), DirectoryRegistrar.DEFAULT_LIFETIME);
         client = new DirectoryClient(servers.stream().map(ConfiguredEndpoint::url).toList(),
             serverKeys, options.curve.keyPair().orElse(null), Optional.empty(), Duration.ofSeconds(2), "registrar");
-        return new DirectoryRegistrar(client, signer, service, List.of(advertised), curveKey, lifetime,
+        Optional<String> replay = replayBound == null ? Optional.empty() : Optional.of(advertised(replayBound,
+            List.of(config.replayEndpoints().getOrDefault(service, replayBound))));
+        return new DirectoryRegistrar(client, signer, service, List.of(advertised), curveKey, replay, lifetime,
             options.clock);
       } catch (RuntimeException e) {
         if (client != null) {
@@ -125,6 +137,46 @@ final class BusDiscovery {
       }
     }
     return null;
+  }
+
+  /**
+   * The replay endpoints of the publishers among {@code connected}: from discovery when the bus
+   * follows one (its {@link org.fedmsg.discovery.Snapshot#replayEndpoints()}), else from the
+   * configuration's {@code replay_endpoints} for the services of the static {@code endpoints}.
+   */
+  static List<Endpoint> replayEndpoints(BusOptions options, Discovery discovery, java.util.Set<String> connected) {
+    java.util.Set<String> services = new java.util.HashSet<>();
+    List<Endpoint> out = new java.util.ArrayList<>();
+    if (discovery != null) {
+      org.fedmsg.discovery.Snapshot snap = discovery.current();
+      for (Endpoint e : snap.endpoints()) {
+        if (connected.contains(e.url())) {
+          services.add(e.service());
+        }
+      }
+      for (Endpoint r : snap.replayEndpoints()) {
+        if (services.contains(r.publisherService())) {
+          out.add(r);
+        }
+      }
+      return List.copyOf(out);
+    }
+    if (options.config == null) {
+      return List.of();
+    }
+    Map<String, String> replay = options.config.replayEndpoints();
+    options.endpoints.forEach((service, urls) -> {
+      String url = replay.get(service);
+      if (url == null || urls.stream().noneMatch(connected::contains)) {
+        return;
+      }
+      // The replay socket has its publisher's CURVE key.
+      java.util.Set<String> keys = new java.util.HashSet<>();
+      urls.forEach(u -> keys.add(options.curve.serverKeys().get(u)));
+      Optional<String> key = keys.size() == 1 ? Optional.ofNullable(keys.iterator().next()) : Optional.empty();
+      out.add(Endpoint.replay(service, url, key, "file"));
+    });
+    return List.copyOf(out);
   }
 
   /** Whether the configuration has a {@code directory} discovery source to register with. */

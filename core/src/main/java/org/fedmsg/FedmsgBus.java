@@ -43,7 +43,6 @@ final class FedmsgBus implements Bus {
     PublishingSocket opened = null;
     Outbox out = null;
     org.fedmsg.reliable.DurableOutbox kept = null;
-    ReplayEndpoint replaying = null;
     // Everything opened here (policy watcher, ZAP thread, bound socket, registrar) is closed again
     // if a later step throws, so a bad setting never leaves a port bound or a thread running.
     try {
@@ -57,15 +56,10 @@ final class FedmsgBus implements Bus {
       context.setLinger(options.socketOptions.lingerMs());
       if (publishes) {
         kept = CriticalPublishing.openOutbox(options);
-        opened = PublishingSocket.open(context, options, signer);
+        opened = PublishingSocket.open(context, options, signer, kept);
         out = new Outbox(options, opened.publisher(), signer, policy, kept);
-        // A bound CURVE publisher's ZAP handler guards the replay socket too (same context).
-        replaying = ReplayEndpoint.forPublisher(context, options, signer, kept, options.curve.enabled() && !options.active);
       }
     } catch (RuntimeException | Error e) {
-      if (replaying != null) {
-        replaying.close();
-      }
       if (opened != null) {
         opened.close();
       }
@@ -79,7 +73,7 @@ final class FedmsgBus implements Bus {
     this.publishing = opened;
     this.outbox = out;
     this.durable = kept;
-    this.replay = replaying;
+    this.replay = opened == null ? null : opened.replay();
     this.dispatcher = new Dispatcher(options.listener);
     this.probes = new Probes(options.topicPrefix);
     this.subscriberSide = new SubscriberSide(options, context, owned, dispatcher, probes);
@@ -134,6 +128,11 @@ final class FedmsgBus implements Bus {
   }
 
   @Override
+  public List<org.fedmsg.discovery.Endpoint> replayEndpoints() {
+    return subscriberSide.replayEndpoints();
+  }
+
+  @Override
   public Set<String> connectedEndpoints() {
     return subscriberSide.connections();
   }
@@ -164,9 +163,6 @@ final class FedmsgBus implements Bus {
       publishing.withdraw();
     }
     subscriberSide.close();
-    if (replay != null) {
-      replay.close();
-    }
     if (publishing != null) {
       publishing.close();
     }

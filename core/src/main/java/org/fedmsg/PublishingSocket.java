@@ -16,11 +16,15 @@ final class PublishingSocket {
   private final ZapHandler zap;
   /** Null unless the configuration has a directory to register with. */
   private final DirectoryRegistrar registrar;
+  /** Null unless {@code replay_endpoints} has an entry for this publisher (and it keeps an outbox). */
+  private final ReplayEndpoint replay;
 
-  private PublishingSocket(ZmqPublisher publisher, ZapHandler zap, DirectoryRegistrar registrar) {
+  private PublishingSocket(ZmqPublisher publisher, ZapHandler zap, DirectoryRegistrar registrar,
+      ReplayEndpoint replay) {
     this.publisher = publisher;
     this.zap = zap;
     this.registrar = registrar;
+    this.replay = replay;
   }
 
   /**
@@ -29,25 +33,31 @@ final class PublishingSocket {
    * bound or a thread running.
    *
    * @param signer signs the directory registration; null when the bus does not sign
+   * @param outbox the durable outbox the replay endpoint serves; null when the bus keeps none
    */
-  static PublishingSocket open(ZContext context, BusOptions options, Signer signer) {
+  static PublishingSocket open(ZContext context, BusOptions options, Signer signer,
+      org.fedmsg.reliable.DurableOutbox outbox) {
     List<String> candidates = options.active ? List.of(options.relayInbound) : options.endpoints.get(options.name);
     String name = options.name == null ? "relay_inbound" : options.name;
     ZapHandler zap = null;
     ZmqPublisher publisher = null;
     DirectoryRegistrar registrar = null;
+    ReplayEndpoint replay = null;
     try {
       if (options.curve.enabled() && !options.active) {
         zap = ZapHandler.start(context, options.curve.allowedClients().orElse(null), name);
       }
       publisher = ZmqPublisher.open(context, options.socketOptions, options.curve, name, candidates, options.active);
-      registrar = BusDiscovery.registrar(options, signer, publisher.endpoint());
+      // The ZAP handler (started above for a bound CURVE publisher) guards the replay socket too.
+      replay = ReplayEndpoint.forPublisher(context, options, signer, outbox, zap != null);
+      registrar = BusDiscovery.publisherRegistrar(options, signer, publisher.endpoint(),
+          replay == null ? null : replay.endpoint());
       if (registrar != null) {
         registrar.start();
       }
-      return new PublishingSocket(publisher, zap, registrar);
+      return new PublishingSocket(publisher, zap, registrar, replay);
     } catch (RuntimeException | Error e) {
-      new PublishingSocket(publisher, zap, registrar).close();
+      new PublishingSocket(publisher, zap, registrar, replay).close();
       throw e;
     }
   }
@@ -60,9 +70,14 @@ final class PublishingSocket {
     return publisher.endpoint();
   }
 
-  /** CURVE clients the ZAP handler turned away. */
+  /** CURVE clients the ZAP handler turned away (the publish socket's, or the replay socket's own). */
   long curveRefused() {
-    return zap == null ? 0 : zap.refused();
+    return (zap == null ? 0 : zap.refused()) + (replay == null ? 0 : replay.curveRefused());
+  }
+
+  /** The replay endpoint, or null. */
+  ReplayEndpoint replay() {
+    return replay;
   }
 
   /** Withdraws the directory registration (first on close, while the socket still answers). */
@@ -74,6 +89,9 @@ final class PublishingSocket {
 
   void close() {
     withdraw();
+    if (replay != null) {
+      replay.close();
+    }
     if (publisher != null) {
       publisher.close();
     }

@@ -63,7 +63,7 @@ public final class Relay implements AutoCloseable {
         LOG.warn("replay_endpoints has an entry for relay_outbound but the relay keeps no outbox (it needs "
             + "critical_topics, state_dir and validation): no replay endpoint");
       }
-      this.registrar = registrar(options, out.endpoint());
+      this.registrar = registrar(options, out.endpoint(), replay == null ? null : replay.endpoint());
     } catch (RuntimeException e) {
       if (replay != null) {
         replay.close();
@@ -107,7 +107,8 @@ public final class Relay implements AutoCloseable {
    * signed with the certificate {@code certnames["relay.<short host>"]} (or {@code <cert_prefix>.<short host>}),
    * when the configuration has a {@code directory} discovery source. Null otherwise.
    */
-  private static org.fedmsg.discovery.directory.DirectoryRegistrar registrar(BusOptions options, String bound) {
+  private static org.fedmsg.discovery.directory.DirectoryRegistrar registrar(BusOptions options, String bound,
+      String replayBound) {
     if (!BusDiscovery.hasDirectory(options.config)) {
       return null;
     }
@@ -119,7 +120,8 @@ public final class Relay implements AutoCloseable {
       throw new ConfigException("the relay registers relay_outbound with the directory (discovery type "
           + "directory) and signs the registration: " + e.getMessage().replace("sign_messages is on but ", ""), e);
     }
-    org.fedmsg.discovery.directory.DirectoryRegistrar r = BusDiscovery.registrar(options, signer, RELAY_OUTBOUND, bound);
+    org.fedmsg.discovery.directory.DirectoryRegistrar r = BusDiscovery.registrar(options, signer, RELAY_OUTBOUND, bound,
+        replayBound);
     if (r != null) {
       r.start();
     }

@@ -30,6 +30,8 @@ final class SubscriberSide {
   /** A durable subscriber's saved positions; null without {@code durable_name}. Ordered stage only. */
   private volatile GapFillPositions positions;
   private final java.util.concurrent.atomic.LongAdder deduplicated = new java.util.concurrent.atomic.LongAdder();
+  /** The discovery the subscriber follows; null until opened, or with static endpoints. */
+  private volatile Discovery discovery;
   private volatile boolean closed;
 
   SubscriberSide(BusOptions options, ZContext context, List<AutoCloseable> owned, Dispatcher dispatcher,
@@ -87,6 +89,7 @@ final class SubscriberSide {
           });
           found.current();
           found.start();
+          discovery = found;
           if (options.discovery == null) {
             owned.add(found);
           }
@@ -105,6 +108,11 @@ final class SubscriberSide {
   /** The receiving pipeline if the subscriber is open, else null. */
   Receiver receiver() {
     return receiver;
+  }
+
+  /** The replay endpoints of the publishers this bus is connected to (see {@link Bus#replayEndpoints()}). */
+  List<org.fedmsg.discovery.Endpoint> replayEndpoints() {
+    return BusDiscovery.replayEndpoints(options, discovery, connections());
   }
 
   Set<String> connections() {

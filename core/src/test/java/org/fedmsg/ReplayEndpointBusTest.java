@@ -165,4 +165,23 @@ class ReplayEndpointBusTest {
       assertThat(pub.replayEndpoint()).isEmpty();
     }
   }
+
+  @Test
+  void subscriber_listsTheReplayEndpointsOfWhatItIsConnectedTo() throws Exception {
+    try (Bus pub = publisher(config(100), null)) {
+      ObjectNode tree = JsonNodeFactory.instance.objectNode();
+      tree.put("validate_signatures", false);
+      tree.putObject("endpoints").putArray("pkgdb").add(pub.publisherEndpoint());
+      tree.putObject("replay_endpoints").put("pkgdb", pub.replayEndpoint().orElseThrow()).put("elsewhere",
+          "tcp://127.0.0.1:1");
+      try (Bus sub = Bus.create(BusOptions.builder().apply(FedmsgConfig.of(tree)).build())) {
+        assertThat(sub.replayEndpoints()).isEmpty();
+        sub.subscribe("", m -> { });
+        Eventually.assertThat(() -> !sub.connectedEndpoints().isEmpty(), "the subscriber connected");
+        assertThat(sub.replayEndpoints()).extracting(org.fedmsg.discovery.Endpoint::url)
+            .containsExactly(pub.replayEndpoint().orElseThrow());
+        assertThat(sub.replayEndpoints().get(0).publisherService()).isEqualTo("pkgdb");
+      }
+    }
+  }
 }

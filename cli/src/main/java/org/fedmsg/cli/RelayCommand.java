@@ -76,7 +76,8 @@ public final class RelayCommand implements Callable<Integer> {
       stop.countDown();
     }));
     spec.commandLine().getOut().println("relay: inbound " + relay.inboundEndpoint()
-        + " outbound " + relay.outboundEndpoint() + Curve.describe(options.curve())
+        + " outbound " + relay.outboundEndpoint() + relay.replayEndpoint().map(r -> " replay " + r).orElse("")
+        + Curve.describe(options.curve())
         + (metrics == null ? "" : "; metrics http://" + metricsOptions.host + ":" + metrics.port() + "/metrics"));
     spec.commandLine().getOut().flush();
     stop.await();

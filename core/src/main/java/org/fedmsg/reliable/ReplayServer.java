@@ -107,6 +107,17 @@ public final class ReplayServer implements AutoCloseable {
   }
 
   /**
+   * As {@link #start(ZContext, String, CurveKeyPair, String, ReplaySource, ReplayLimits)}, also
+   * answering queries of the reference protocol: {@code reference} gets the query frame and returns
+   * the reply's frames (it must not throw; e.g. {@code ReferenceQueries::answer}).
+   */
+  public static ReplayServer start(ZContext context, String bindUrl, CurveKeyPair serverKey, String label,
+      ReplaySource source, ReplayLimits limits, java.util.function.Function<byte[], List<byte[]>> reference) {
+    return start(context, bindUrl, serverKey, label, source, limits, reference == null ? null : reference::apply,
+        System::nanoTime);
+  }
+
+  /**
    * As {@link #start(ZContext, String, CurveKeyPair, String, ReplaySource, ReplayLimits)}, with the
    * handler of reference queries (null: answered "not configured") and the clock of the rate
    * limit.

@@ -15,6 +15,12 @@ import java.util.Optional;
  * @param source the label of the resolver that found it, e.g. {@code file}, {@code dns-srv}, {@code directory}
  */
 public record Endpoint(String service, String url, Optional<String> curveServerKey, String source) {
+  /**
+   * The suffix of the service name of a replay endpoint ({@code docs/reliability.md}, "Replay
+   * endpoint"): {@code pkgdb#replay} is where publisher {@code pkgdb} serves its outbox again.
+   * Replay endpoints are listed apart ({@link Snapshot#replayEndpoints()}): nobody subscribes to them.
+   */
+  public static final String REPLAY_SUFFIX = "#replay";
 
   /**
    * Validates the fields.
@@ -50,6 +56,30 @@ public record Endpoint(String service, String url, Optional<String> curveServerK
    */
   public static Endpoint of(String service, String url, String source) {
     return new Endpoint(service, url, Optional.empty(), source);
+  }
+
+  /**
+   * The replay endpoint of {@code service}.
+   *
+   * @param service the publisher's service name (without {@link #REPLAY_SUFFIX})
+   * @param url where its replay socket listens
+   * @param curveServerKey its CURVE public key (the publisher's), when known
+   * @param source the resolver label
+   * @return the endpoint, whose service is {@code service + REPLAY_SUFFIX}
+   * @throws IllegalArgumentException as the canonical constructor
+   */
+  public static Endpoint replay(String service, String url, Optional<String> curveServerKey, String source) {
+    return new Endpoint(service + REPLAY_SUFFIX, url, curveServerKey, source);
+  }
+
+  /** Whether this is a replay endpoint rather than a publisher's. */
+  public boolean isReplay() {
+    return service.endsWith(REPLAY_SUFFIX);
+  }
+
+  /** The publisher's service name: {@link #service()} without {@link #REPLAY_SUFFIX}. */
+  public String publisherService() {
+    return isReplay() ? service.substring(0, service.length() - REPLAY_SUFFIX.length()) : service;
   }
 
   /**

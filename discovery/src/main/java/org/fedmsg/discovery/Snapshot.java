@@ -33,9 +33,27 @@ public record Snapshot(List<SourceState> sources, Instant at) {
    * @return the endpoints
    */
   public List<Endpoint> endpoints() {
+    return select(false);
+  }
+
+  /**
+   * The replay endpoints found ({@link Endpoint#isReplay()}), in the same order: where publishers
+   * serve their outboxes again. Never part of {@link #endpoints()}.
+   *
+   * @return the replay endpoints
+   */
+  public List<Endpoint> replayEndpoints() {
+    return select(true);
+  }
+
+  private List<Endpoint> select(boolean replay) {
     Set<Endpoint> out = new LinkedHashSet<>();
     for (SourceState s : sources) {
-      out.addAll(s.effective().endpoints());
+      for (Endpoint e : s.effective().endpoints()) {
+        if (e.isReplay() == replay) {
+          out.add(e);
+        }
+      }
     }
     return List.copyOf(out);
   }

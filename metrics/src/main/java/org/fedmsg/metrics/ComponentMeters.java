@@ -24,13 +24,19 @@ public final class ComponentMeters {
   private ComponentMeters() {}
 
   /**
-   * A relay: {@code fedmsg_relay_forwarded_total} and its bus counters.
+   * A relay: {@code fedmsg_relay_forwarded_total}, {@code fedmsg_relay_outbox_kept_total}, its
+   * replay endpoint's meters ({@link ReplayMeters}) and its bus counters.
    */
   public static void bindRelay(MeterRegistry registry, Relay relay) {
     keep(registry, relay);
     BusMeters.bind(registry, "relay", relay::stats);
     FunctionCounter.builder("fedmsg.relay.forwarded", relay, Relay::forwarded)
         .description("messages forwarded verbatim to relay_outbound").register(registry);
+    FunctionCounter.builder("fedmsg.relay.outbox.kept", relay, Relay::outboxKept)
+        .description("critical messages kept in the outboxes per upstream signer").register(registry);
+    java.util.function.Supplier<org.fedmsg.reliable.ReplayStats> replay = relay::replayStats;
+    keep(registry, replay);
+    ReplayMeters.bind(registry, "relay", replay);
   }
 
   /**

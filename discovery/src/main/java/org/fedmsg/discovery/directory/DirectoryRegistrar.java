@@ -31,6 +31,7 @@ public final class DirectoryRegistrar implements AutoCloseable {
   private final String service;
   private final List<String> endpoints;
   private final Optional<String> curveServerKey;
+  private final Optional<String> replay;
   private final Duration lifetime;
   private final Clock clock;
   private ScheduledExecutorService timer;
@@ -55,6 +56,18 @@ public final class DirectoryRegistrar implements AutoCloseable {
    */
   public DirectoryRegistrar(DirectoryClient client, Signer signer, String service, List<String> endpoints,
       Optional<String> curveServerKey, Duration lifetime, Clock clock) {
+    this(client, signer, service, endpoints, curveServerKey, Optional.empty(), lifetime, clock);
+  }
+
+  /**
+   * A registrar (not started) that also announces the service's replay endpoint.
+   *
+   * @param replay the replay endpoint's URL, if the service serves one
+   * @throws IllegalArgumentException as the other constructor
+   */
+  public DirectoryRegistrar(DirectoryClient client, Signer signer, String service, List<String> endpoints,
+      Optional<String> curveServerKey, Optional<String> replay, Duration lifetime, Clock clock) {
+    this.replay = Objects.requireNonNull(replay, "replay");
     this.client = Objects.requireNonNull(client, "client");
     this.signer = Objects.requireNonNull(signer, "signer");
     this.service = service;
@@ -66,7 +79,7 @@ public final class DirectoryRegistrar implements AutoCloseable {
       throw new IllegalArgumentException("a registration needs at least one endpoint");
     }
     // Fail fast on malformed fields instead of on the timer thread.
-    Registration.create(service, this.endpoints, curveServerKey, clock.instant(), lifetime);
+    Registration.create(service, this.endpoints, curveServerKey, replay, clock.instant(), lifetime);
   }
 
   /**
@@ -75,7 +88,7 @@ public final class DirectoryRegistrar implements AutoCloseable {
    * @return one outcome per replica
    */
   public List<DirectoryClient.RegisterOutcome> registerNow() {
-    return send(Registration.create(service, endpoints, curveServerKey, clock.instant(), lifetime));
+    return send(Registration.create(service, endpoints, curveServerKey, replay, clock.instant(), lifetime));
   }
 
   /**
@@ -112,7 +125,7 @@ public final class DirectoryRegistrar implements AutoCloseable {
     Duration backoff = firstBackoff;
     for (int attempt = 1; ; attempt++) {
       attempts.incrementAndGet();
-      Registration r = Registration.create(service, endpoints, curveServerKey, clock.instant(), lifetime);
+      Registration r = Registration.create(service, endpoints, curveServerKey, replay, clock.instant(), lifetime);
       List<DirectoryClient.RegisterOutcome> outcomes = client.register(SignedRegistration.sign(r, signer));
       boolean taken = outcomes.stream().anyMatch(DirectoryClient.RegisterOutcome::accepted);
       boolean lastTry = System.nanoTime() + backoff.toNanos() >= deadline;

@@ -73,6 +73,7 @@ final class DirectoryResolver implements EndpointResolver {
     Map<String, Set<Optional<String>>> keysByUrl = new LinkedHashMap<>();
     for (DirectoryClient.Verified v : result.registrations()) {
       Registration r = v.registration().registration();
+      boolean announced = false;
       for (String url : r.endpoints()) {
         steps++;
         keysByUrl.computeIfAbsent(DirectoryServer.address(url), u -> new LinkedHashSet<>()).add(r.curveServerKey());
@@ -103,6 +104,7 @@ final class DirectoryResolver implements EndpointResolver {
     Map<Endpoint, Instant> since = new HashMap<>();
     for (DirectoryClient.Verified v : result.registrations()) {
       Registration r = v.registration().registration();
+      boolean announced = false;
       for (String url : r.endpoints()) {
         steps++;
         Optional<String> key = chosen.get(DirectoryServer.address(url));
@@ -110,6 +112,14 @@ final class DirectoryResolver implements EndpointResolver {
           continue;
         }
         Endpoint e = new Endpoint(r.service(), url, r.curveServerKey(), label);
+        announced = true;
+        if (endpoints.add(e)) {
+          since.put(e, r.issuedAt());
+        }
+      }
+      // The replay endpoint of a service whose publish endpoints were taken: signed with them.
+      if (announced && r.replay().isPresent()) {
+        Endpoint e = Endpoint.replay(r.service(), r.replay().get(), r.curveServerKey(), label);
         if (endpoints.add(e)) {
           since.put(e, r.issuedAt());
         }

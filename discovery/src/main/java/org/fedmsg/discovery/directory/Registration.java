@@ -28,9 +28,11 @@ import org.fedmsg.discovery.EndpointUrls;
  * @param issuedAt when it was made (millisecond precision)
  * @param expiresAt when it stops holding (after {@code issuedAt}, millisecond precision)
  * @param nonce 32 lower-case hex digits, fresh for each registration
+ * @param replay the URL of its replay endpoint, if it serves one (optional: registrations without it
+ *     sign and verify exactly as before)
  */
 public record Registration(String service, List<String> endpoints, Optional<String> curveServerKey,
-    Instant issuedAt, Instant expiresAt, String nonce) {
+    Instant issuedAt, Instant expiresAt, String nonce, Optional<String> replay) {
 
   /** Maximum number of endpoints in one registration. */
   public static final int MAX_ENDPOINTS = 64;
@@ -76,6 +78,19 @@ public record Registration(String service, List<String> endpoints, Optional<Stri
     if (!NONCE.matcher(nonce).matches()) {
       throw new IllegalArgumentException("nonce must be 32 lower-case hex digits");
     }
+    Objects.requireNonNull(replay, "replay");
+    if (replay.isPresent()) {
+      Optional<String> why = EndpointUrls.problem(replay.get());
+      if (why.isPresent()) {
+        throw new IllegalArgumentException("replay '" + replay.get() + "': " + why.get());
+      }
+    }
+  }
+
+  /** A registration without a replay endpoint. */
+  public Registration(String service, List<String> endpoints, Optional<String> curveServerKey, Instant issuedAt,
+      Instant expiresAt, String nonce) {
+    this(service, endpoints, curveServerKey, issuedAt, expiresAt, nonce, Optional.empty());
   }
 
   /**
@@ -91,9 +106,20 @@ public record Registration(String service, List<String> endpoints, Optional<Stri
    */
   public static Registration create(String service, List<String> endpoints, Optional<String> curveServerKey,
       Instant now, java.time.Duration lifetime) {
+    return create(service, endpoints, curveServerKey, Optional.empty(), now, lifetime);
+  }
+
+  /**
+   * As {@link #create(String, List, Optional, Instant, java.time.Duration)}, announcing a replay endpoint.
+   *
+   * @param replay the replay endpoint's URL, if any
+   */
+  public static Registration create(String service, List<String> endpoints, Optional<String> curveServerKey,
+      Optional<String> replay, Instant now, java.time.Duration lifetime) {
     byte[] n = new byte[16];
     RANDOM.nextBytes(n);
-    return new Registration(service, endpoints, curveServerKey, now, now.plus(lifetime), HexFormat.of().formatHex(n));
+    return new Registration(service, endpoints, curveServerKey, now, now.plus(lifetime), HexFormat.of().formatHex(n),
+        replay);
   }
 
   /**
@@ -108,7 +134,8 @@ public record Registration(String service, List<String> endpoints, Optional<Stri
   /**
    * The bytes that are signed: UTF-8 lines, each ending with {@code \n}, in this order:
    * {@code fedmsg-directory-registration/1}, {@code service:<name>}, one {@code endpoint:<url>} per endpoint
-   * in order, {@code curve_server_key:<Z85 or empty>}, {@code issued_at:<epoch ms>},
+   * in order, {@code curve_server_key:<Z85 or empty>}, {@code replay:<url>} only when a replay endpoint is
+   * announced (so a registration without one has the bytes it always had), {@code issued_at:<epoch ms>},
    * {@code expires_at:<epoch ms>}, {@code nonce:<hex>}. No field can contain a line break, so the encoding
    * is unambiguous.
    *
@@ -121,6 +148,7 @@ public record Registration(String service, List<String> endpoints, Optional<Stri
       sb.append("endpoint:").append(e).append('\n');
     }
     sb.append("curve_server_key:").append(curveServerKey.orElse("")).append('\n');
+    replay.ifPresent(r -> sb.append("replay:").append(r).append('\n'));
     sb.append("issued_at:").append(issuedAt.toEpochMilli()).append('\n');
     sb.append("expires_at:").append(expiresAt.toEpochMilli()).append('\n');
     sb.append("nonce:").append(nonce).append('\n');
@@ -145,6 +173,7 @@ public record Registration(String service, List<String> endpoints, Optional<Stri
     n.put("issued_at", issuedAt.toEpochMilli());
     n.put("expires_at", expiresAt.toEpochMilli());
     n.put("nonce", nonce);
+    replay.ifPresent(r -> n.put("replay", r));
     return n;
   }
 
@@ -159,7 +188,8 @@ public record Registration(String service, List<String> endpoints, Optional<Stri
     if (n == null || !n.isObject()) {
       throw new IllegalArgumentException("registration must be an object");
     }
-    List<String> known = List.of("service", "endpoints", "curve_server_key", "issued_at", "expires_at", "nonce");
+    List<String> known = List.of("service", "endpoints", "curve_server_key", "issued_at", "expires_at", "nonce",
+        "replay");
     n.fieldNames().forEachRemaining(f -> {
       if (!known.contains(f)) {
         throw new IllegalArgumentException("unknown registration field '" + f + "'");
@@ -180,8 +210,12 @@ public record Registration(String service, List<String> endpoints, Optional<Stri
     if (!key.isMissingNode() && !key.isNull() && !key.isTextual()) {
       throw new IllegalArgumentException("curve_server_key must be a string or null");
     }
+    JsonNode replay = n.path("replay");
+    if (!replay.isMissingNode() && !replay.isTextual()) {
+      throw new IllegalArgumentException("replay must be a string");
+    }
     return new Registration(n.path("service").asText(), eps, Optional.ofNullable(key.textValue()),
         Instant.ofEpochMilli(n.path("issued_at").longValue()), Instant.ofEpochMilli(n.path("expires_at").longValue()),
-        n.path("nonce").asText());
+        n.path("nonce").asText(), Optional.ofNullable(replay.textValue()));
   }
 }

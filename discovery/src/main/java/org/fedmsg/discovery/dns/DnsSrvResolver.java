@@ -127,12 +127,41 @@ final class DnsSrvResolver implements EndpointResolver {
     Optional<Message> answer = querySrv(resolver, domain, srvProblems);
     srvProblems.forEach(this::warn);
     problems.addAll(srvProblems);
-    answer.ifPresent(a -> readSrv(resolver, domain, a, out, problems, minTtl));
+    answer.ifPresent(a -> readSrv(resolver, domain, a, out, problems, minTtl, false));
+    resolveReplay(resolver, domain, out, minTtl);
   }
 
+  /**
+   * The replay endpoints of {@code domain}: {@code _fedmsg-replay._tcp.<domain>} SRV records (CURVE
+   * keys from the same TXT records as the publish endpoints, at the replay port). Optional: a
+   * domain without them is normal, and a failed lookup is logged but does not fail the source
+   * (its publishers were found).
+   */
+  private void resolveReplay(Resolver resolver, String domain, List<Endpoint> out, long[] minTtl) {
+    List<Problem> replayProblems = new ArrayList<>();
+    Optional<Message> answer = querySrv(resolver, REPLAY_SERVICE, domain, replayProblems);
+    for (Problem p : replayProblems) {
+      if (p.kind() == Problem.Kind.NXDOMAIN || p.kind() == Problem.Kind.NO_ANSWER) {
+        LOG.debug("{}: no replay endpoints for {}", label, domain);
+      } else {
+        warn(p);
+      }
+    }
+    List<Problem> ignored = new ArrayList<>();
+    answer.ifPresent(a -> readSrv(resolver, domain, a, out, ignored, minTtl, true));
+    ignored.stream().filter(p -> p.kind() != Problem.Kind.NO_ANSWER).forEach(this::warn);
+  }
+
+  /** The SRV service label of replay endpoints. */
+  static final String REPLAY_SERVICE = "_fedmsg-replay";
+
   private Optional<Message> querySrv(Resolver resolver, String domain, List<Problem> problems) {
+    return querySrv(resolver, "_fedmsg", domain, problems);
+  }
+
+  private Optional<Message> querySrv(Resolver resolver, String service, String domain, List<Problem> problems) {
     try {
-      return query(resolver, Name.fromString("_fedmsg._tcp." + domain, Name.root), Type.SRV, problems);
+      return query(resolver, Name.fromString(service + "._tcp." + domain, Name.root), Type.SRV, problems);
     } catch (TextParseException e) {
       problems.add(problem(Problem.Kind.MALFORMED_ENTRY, domain, "not a domain name: " + e.getMessage()));
       return Optional.empty();
@@ -140,7 +169,7 @@ final class DnsSrvResolver implements EndpointResolver {
   }
 
   private void readSrv(Resolver resolver, String domain, Message answer, List<Endpoint> out,
-      List<Problem> problems, long[] minTtl) {
+      List<Problem> problems, long[] minTtl, boolean replay) {
     Name qname = answer.getQuestion().getName();
     List<SRVRecord> srv = new ArrayList<>();
     for (Record r : answer.getSection(Section.ANSWER)) {
@@ -164,7 +193,7 @@ final class DnsSrvResolver implements EndpointResolver {
       String host = s.getTarget().toString(true);
       String url = "tcp://" + host + ":" + s.getPort();
       Optional<String> key = curveTxt ? curveKey(resolver, s, problems, minTtl) : Optional.empty();
-      out.add(new Endpoint(domain, url, key, label));
+      out.add(replay ? Endpoint.replay(domain, url, key, label) : new Endpoint(domain, url, key, label));
     }
   }
 

@@ -53,13 +53,15 @@ final class FileResolver implements EndpointResolver {
   public Resolution resolve() {
     List<Endpoint> endpoints = new ArrayList<>();
     List<Problem> problems = new ArrayList<>();
+    JsonNode root = config;
     JsonNode map = config.path("endpoints");
     String where = "endpoints";
     if (path.isPresent()) {
       where = path.get() + ": endpoints";
       try {
         // YAML is a superset of JSON, so one parser reads both.
-        map = YAML.readTree(path.get().toFile()).path("endpoints");
+        root = YAML.readTree(path.get().toFile());
+        map = root.path("endpoints");
       } catch (IOException | RuntimeException e) {
         Problem p = new Problem(label, Problem.Kind.UNREACHABLE, path.get().toString(),
             "cannot read the endpoints file: " + e.getMessage());
@@ -78,7 +80,47 @@ final class FileResolver implements EndpointResolver {
         }
       }
     }
+    readReplay(root.path("replay_endpoints"), endpoints, problems);
     return new Resolution(label, endpoints, problems, clock.instant(), Optional.empty());
+  }
+
+  /**
+   * The reference's {@code replay_endpoints} map (service name to one URL), as replay endpoints
+   * ({@link Endpoint#replay}); the CURVE key is the one the {@code endpoints} entries give for the
+   * same service (a replay socket has its publisher's key), when they give exactly one.
+   */
+  private void readReplay(JsonNode map, List<Endpoint> endpoints, List<Problem> problems) {
+    if (map == null || map.isMissingNode() || map.isNull()) {
+      return;
+    }
+    if (!map.isObject()) {
+      problems.add(malformed("replay_endpoints", "expected a map of service name to a URL, got " + map));
+      return;
+    }
+    for (Map.Entry<String, JsonNode> e : (Iterable<Map.Entry<String, JsonNode>>) map::fields) {
+      String service = e.getKey();
+      if (exclude.contains(service) || service.isBlank()) {
+        continue;
+      }
+      if (!e.getValue().isTextual()) {
+        problems.add(malformed("replay_endpoints." + service, "expected a URL string, got " + e.getValue()));
+        continue;
+      }
+      String url = e.getValue().asText();
+      Optional<String> why = EndpointUrls.problem(url);
+      if (why.isPresent()) {
+        problems.add(malformed("replay_endpoints." + service, "'" + url + "': " + why.get()));
+        continue;
+      }
+      Set<Optional<String>> keys = new java.util.HashSet<>();
+      for (Endpoint ep : endpoints) {
+        if (ep.service().equals(service)) {
+          keys.add(ep.curveServerKey());
+        }
+      }
+      Optional<String> key = keys.size() == 1 ? keys.iterator().next() : Optional.empty();
+      endpoints.add(Endpoint.replay(service, url, key, label));
+    }
   }
 
   private void readService(String service, JsonNode value, List<Endpoint> out, List<Problem> problems) {

@@ -206,4 +206,30 @@ class RegistrationTest {
     assertThat(pki.verifier.verify(sr)).isInstanceOfSatisfying(VerificationResult.Invalid.class,
         inv -> assertThat(inv.reason()).isEqualTo(Reason.CERT_EXPIRED));
   }
+
+  /* --------------- replay endpoint --------------- */
+
+  @Test
+  void replay_signedAsALine_andRoundTrips_withoutItTheBytesAreUnchanged() {
+    Registration without = new Registration("pkgdb", List.of("tcp://a:1"), Optional.empty(), T, T.plusSeconds(300),
+        NONCE);
+    Registration with = new Registration("pkgdb", List.of("tcp://a:1"), Optional.empty(), T, T.plusSeconds(300), NONCE,
+        Optional.of("tcp://a:2"));
+    String plain = new String(without.canonicalBytes(), StandardCharsets.UTF_8);
+    assertThat(plain).doesNotContain("replay");
+    assertThat(new String(with.canonicalBytes(), StandardCharsets.UTF_8))
+        .isEqualTo(plain.replace("curve_server_key:\n", "curve_server_key:\nreplay:tcp://a:2\n"));
+    assertThat(Registration.fromJson(with.toJson())).isEqualTo(with);
+    assertThat(Registration.fromJson(without.toJson())).isEqualTo(without);
+    assertThat(without.toJson().has("replay")).isFalse();
+  }
+
+  @Test
+  void replay_malformed_refused() {
+    assertThatThrownBy(() -> new Registration("s", List.of("tcp://a:1"), Optional.empty(), T, T.plusSeconds(1), NONCE,
+        Optional.of("tcp://a:1\nendpoint:tcp://evil:2"))).hasMessageContaining("replay");
+    ObjectNode wrongType = reg(List.of("tcp://a:1")).toJson();
+    wrongType.put("replay", 5);
+    assertThatThrownBy(() -> Registration.fromJson(wrongType)).isInstanceOf(IllegalArgumentException.class);
+  }
 }
