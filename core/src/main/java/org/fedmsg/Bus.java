@@ -90,6 +90,15 @@ public interface Bus extends AutoCloseable {
   /** A snapshot of the counters. */
   BusStats stats();
 
+  /**
+   * Critical bus: the latest ranges of missed messages that could not be fetched (at most 20,
+   * oldest first), as {@link BusListener#onLoss} reported them; {@link BusStats#lost()} counts them
+   * all. Heartbeats carry them, and {@code fedmsg status} shows them as a warning.
+   */
+  default java.util.List<org.fedmsg.reliable.LostRange> lostRanges() {
+    return java.util.List.of();
+  }
+
   /** Closes every socket; pending messages get the configured linger time. Idempotent. */
   @Override
   void close();

@@ -155,6 +155,11 @@ final class FedmsgBus implements Bus {
   }
 
   @Override
+  public java.util.List<org.fedmsg.reliable.LostRange> lostRanges() {
+    return subscriberSide.recentLosses();
+  }
+
+  @Override
   public void close() {
     if (!subscriberSide.markClosed()) {
       return;

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.fedmsg.crypto.LogText;
+import org.fedmsg.reliable.LostRange;
 import org.fedmsg.reliable.SeqRange;
 import org.fedmsg.wire.MessageVerifier;
 import org.slf4j.Logger;
@@ -116,9 +117,6 @@ final class GapFill implements AutoCloseable {
     }
   }
 
-  /** A lost range, for the heartbeat. */
-  record Loss(String signer, String fingerprint, String epoch, SeqRange range, String reason) {}
-
   /** One message waiting for its turn. */
   private record Held(List<byte[]> frames, Receiver.Accepted accepted) {}
 
@@ -181,7 +179,7 @@ final class GapFill implements AutoCloseable {
   private int heldCount;
   private final LongAdder filled = new LongAdder();
   private final LongAdder lost = new LongAdder();
-  private final Deque<Loss> recent = new ArrayDeque<>();
+  private final Deque<LostRange> recent = new ArrayDeque<>();
   private volatile boolean closed;
 
   GapFill(Receiver receiver, MessageVerifier verifier, Ordered ordered, Sink sink, Fetcher fetcher, Mode mode,
@@ -474,7 +472,7 @@ final class GapFill implements AutoCloseable {
 
   private void report(Publisher p, SeqRange r, String reason) {
     lost.add(r.length());
-    Loss loss = new Loss(p.signer, p.fingerprint, p.epoch, r, reason);
+    LostRange loss = new LostRange(p.signer, p.fingerprint, p.epoch, r, reason);
     synchronized (recent) {
       recent.addLast(loss);
       while (recent.size() > RECENT_LOSSES) {
@@ -501,7 +499,7 @@ final class GapFill implements AutoCloseable {
   }
 
   /** The latest lost ranges, oldest first (at most {@value #RECENT_LOSSES}). */
-  List<Loss> recentLosses() {
+  List<LostRange> recentLosses() {
     synchronized (recent) {
       return List.copyOf(recent);
     }

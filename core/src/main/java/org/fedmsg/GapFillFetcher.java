@@ -27,32 +27,67 @@ final class GapFillFetcher implements GapFill.Fetcher {
   /** The bound of one request (it pages itself through the server's cap). */
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
-  private final List<String> endpoints;
+  private final List<String> fixed;
+  private final java.util.function.Supplier<List<org.fedmsg.discovery.Endpoint>> discovered;
   private final CurveOptions curve;
   /** Signer fingerprint -> the endpoint that last answered for it. */
   private final Map<String, String> answered = new ConcurrentHashMap<>();
 
-  GapFillFetcher(List<String> endpoints, CurveOptions curve) {
-    this.endpoints = List.copyOf(new LinkedHashSet<>(endpoints));
+  /**
+   * @param fixed endpoints given by the builder or the configuration (CURVE key looked up by URL)
+   * @param discovered the replay endpoints of the publishers the subscriber is connected to, with
+   *     their CURVE keys (asked first)
+   */
+  GapFillFetcher(List<String> fixed, java.util.function.Supplier<List<org.fedmsg.discovery.Endpoint>> discovered,
+      CurveOptions curve) {
+    this.fixed = List.copyOf(new LinkedHashSet<>(fixed));
+    this.discovered = discovered;
     this.curve = curve;
   }
 
-  static GapFill.Fetcher of(BusOptions options) {
+  /**
+   * The endpoints discovery knows for the publishers this bus is connected to, then those of the
+   * builder and of {@code replay_endpoints}, except this process's own (its {@code name}'s entry,
+   * and {@code relay_outbound}'s for a relay): its own outbox never holds what it missed, and its
+   * answer ("missing") would hide the endpoint that does.
+   */
+  static GapFill.Fetcher of(BusOptions options, java.util.function.Supplier<List<org.fedmsg.discovery.Endpoint>>
+      discovered, String... ownNames) {
     List<String> urls = new ArrayList<>(options.replayEndpoints);
     if (options.config != null) {
-      urls.addAll(options.config.replayEndpoints().values());
+      Map<String, String> configured = new java.util.LinkedHashMap<>(options.config.replayEndpoints());
+      if (options.name != null) {
+        configured.remove(options.name);
+      }
+      for (String own : ownNames) {
+        configured.remove(own);
+      }
+      urls.addAll(configured.values());
     }
-    return new GapFillFetcher(urls, options.curve);
+    return new GapFillFetcher(urls, discovered, options.curve);
+  }
+
+  /** URL -> CURVE server key (null: look it up by URL, or plain), discovered ones first. */
+  private Map<String, String> candidates() {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (org.fedmsg.discovery.Endpoint e : discovered.get()) {
+      out.putIfAbsent(e.url(), e.curveServerKey().orElse(null));
+    }
+    for (String url : fixed) {
+      out.putIfAbsent(url, null);
+    }
+    return out;
   }
 
   @Override
   public boolean available() {
-    return !endpoints.isEmpty();
+    return !candidates().isEmpty();
   }
 
   @Override
   public GapFill.Batch fetch(String fingerprint, String epoch, long from, long to) throws GapFill.FetchFailure {
-    List<String> order = new ArrayList<>(endpoints);
+    Map<String, String> candidates = candidates();
+    List<String> order = new ArrayList<>(candidates.keySet());
     String before = answered.get(fingerprint);
     if (before != null && order.remove(before)) {
       order.add(0, before);
@@ -61,7 +96,7 @@ final class GapFillFetcher implements GapFill.Fetcher {
     String lastProblem = "no replay endpoint is known";
     for (String url : order) {
       try {
-        GapFill.Batch batch = fetchAll(url, fingerprint, epoch, from, to);
+        GapFill.Batch batch = fetchAll(url, candidates.get(url), fingerprint, epoch, from, to);
         answered.put(fingerprint, url);
         return batch;
       } catch (ReplayException e) {
@@ -80,13 +115,15 @@ final class GapFillFetcher implements GapFill.Fetcher {
   }
 
   /** One endpoint, asked again from where its answer stopped until the range is covered. */
-  private GapFill.Batch fetchAll(String url, String fingerprint, String epoch, long from, long to) {
+  private GapFill.Batch fetchAll(String url, String serverKey, String fingerprint, String epoch, long from, long to) {
     List<List<byte[]>> messages = new ArrayList<>();
     List<SeqRange> missing = new ArrayList<>();
     List<SeqRange> statistical = new ArrayList<>();
     long next = from;
     while (next <= to) {
-      ReplayBatch b = ReplayClient.fetch(url, curve, fingerprint, epoch, next, to, REQUEST_TIMEOUT);
+      ReplayBatch b = serverKey != null
+          ? ReplayClient.fetch(url, curve, serverKey, fingerprint, epoch, next, to, REQUEST_TIMEOUT)
+          : ReplayClient.fetch(url, curve, fingerprint, epoch, next, to, REQUEST_TIMEOUT);
       for (byte[][] m : b.messages()) {
         messages.add(Arrays.asList(m));
       }

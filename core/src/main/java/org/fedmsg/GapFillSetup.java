@@ -1,6 +1,7 @@
 package org.fedmsg;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.fedmsg.wire.MessageVerifier;
@@ -62,10 +63,17 @@ final class GapFillSetup {
    */
   static GapFill gapFill(BusOptions options, Receiver receiver, MessageVerifier verifier, ParallelReceiver pipeline,
       GapFill.Sink sink, GapFillPositions positions, String name) {
+    return gapFill(options, receiver, verifier, pipeline, sink, positions, name, List::of);
+  }
+
+  /** @param discovered the replay endpoints of the publishers the pipeline's socket is connected to */
+  static GapFill gapFill(BusOptions options, Receiver receiver, MessageVerifier verifier, ParallelReceiver pipeline,
+      GapFill.Sink sink, GapFillPositions positions, String name,
+      java.util.function.Supplier<List<org.fedmsg.discovery.Endpoint>> discovered) {
     if (options.criticalTopics.isEmpty() || verifier == null) {
       return null;
     }
-    GapFill.Fetcher fetcher = options.gapFillFetcher != null ? options.gapFillFetcher : GapFillFetcher.of(options);
+    GapFill.Fetcher fetcher = options.gapFillFetcher != null ? options.gapFillFetcher : GapFillFetcher.of(options, discovered, name.equals("relay") ? "relay_outbound" : name);
     GapFill g = new GapFill(receiver, verifier, pipeline::runOrdered, sink, fetcher, options.gapFillMode,
         options.gapFillMaxWait, options.gapFillMaxHeld, options.listener, name);
     if (positions != null) {

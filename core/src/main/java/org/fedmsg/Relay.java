@@ -28,6 +28,8 @@ public final class Relay implements AutoCloseable {
   private final ZmqSubscriber inbound;
   private final Receiver receiver;
   private final ParallelReceiver pipeline;
+  /** Fills gaps of upstream signers on critical topics; null without critical topics. */
+  private final GapFill gapFill;
   private final org.fedmsg.wire.MessageVerifier verifier;
   private ZapHandler zap;
   private org.fedmsg.discovery.directory.DirectoryRegistrar registrar;
@@ -44,6 +46,9 @@ public final class Relay implements AutoCloseable {
     this.verifier = BusSecurity.resolveVerifier(options, "relay", owned);
     this.receiver = new Receiver(options, verifier);
     this.pipeline = new ParallelReceiver(receiver, options.verifyThreads, this::forward, null, "relay");
+    // the relay is a critical subscriber of its inbound side: each hop fills its own gaps
+    this.gapFill = GapFillSetup.gapFill(options, receiver, verifier, pipeline, (f, a) -> forward(f, a.message()), null,
+        "relay");
     this.outboxes = RelayOutboxes.open(options, RELAY_OUTBOUND, verifier != null);
     context.setLinger(options.socketOptions.lingerMs());
     CurveOptions curve = options.curve;
@@ -196,7 +201,8 @@ public final class Relay implements AutoCloseable {
   /** Counters of what the relay received and rejected. */
   public BusStats stats() {
     return receiver.stats(forwarded.sum(), forwardRefused.sum()).withCurve(0, zap == null ? 0 : zap.refused())
-        .withPeerDisconnects(inbound.peerDisconnects());
+        .withPeerDisconnects(inbound.peerDisconnects())
+        .withGapFill(gapFill == null ? 0 : gapFill.filled(), gapFill == null ? 0 : gapFill.lost());
   }
 
   /**
@@ -214,6 +220,9 @@ public final class Relay implements AutoCloseable {
       registrar.close();
     }
     inbound.close();
+    if (gapFill != null) {
+      gapFill.close();
+    }
     pipeline.close();
     if (replay != null) {
       replay.close();

@@ -64,7 +64,8 @@ final class SubscriberSide {
         receiver = new Receiver(options, verifier);
         positions = GapFillSetup.positions(options, verifier);
         pipeline = new ParallelReceiver(receiver, options.verifyThreads, this::deliver, probes::record, "bus", true);
-        gapFill = GapFillSetup.gapFill(options, receiver, verifier, pipeline, this::deliver, positions, "bus");
+        gapFill = GapFillSetup.gapFill(options, receiver, verifier, pipeline, this::deliver, positions, "bus",
+            this::replayEndpoints);
         ZmqSubscriber created = new ZmqSubscriber(context, options.socketOptions, options.curve, null, this::onFrames,
             "bus");
         Discovery found;
@@ -159,7 +160,7 @@ final class SubscriberSide {
   }
 
   /** The latest lost ranges (for the heartbeat), oldest first. */
-  List<GapFill.Loss> recentLosses() {
+  List<org.fedmsg.reliable.LostRange> recentLosses() {
     GapFill g = gapFill;
     return g == null ? List.of() : g.recentLosses();
   }

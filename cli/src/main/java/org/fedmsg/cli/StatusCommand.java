@@ -88,7 +88,8 @@ public final class StatusCommand implements Callable<Integer> {
           : options.criticalTopics() + "; every other topic is statistical"));
     }
     out.flush();
-    return report.allAlive() ? 0 : 1;
+    // 1 also for a warning (critical messages lost), so that a monitoring check sees it
+    return report.allAlive() && report.warnings().isEmpty() ? 0 : 1;
   }
 
   /** 2.5 heartbeat intervals: at least two heartbeats from every live publisher fit in it. */
@@ -143,6 +144,16 @@ public final class StatusCommand implements Callable<Integer> {
           e.getValue().path("received").asText("?"), e.getValue().path("consumed").asText("?"),
           e.getValue().path("failed").asText("?"), e.getValue().path("dropped").asText("?"),
           e.getValue().path("backlog").asText("?")));
+      if (body.path("lost").asLong(0) > 0) {
+        // critical messages missed and not fetched by replay: the operator must know which
+        StringBuilder ranges = new StringBuilder();
+        body.path("lost_ranges").forEach(r -> ranges.append(' ').append(org.fedmsg.crypto.LogText.escape(
+            r.path("signer").asText("?"))).append(" epoch ").append(org.fedmsg.crypto.LogText.escape(
+            r.path("epoch").asText("?"))).append(" seq ").append(r.path("from").asText("?")).append("..")
+            .append(r.path("to").asText("?")).append(" (").append(org.fedmsg.crypto.LogText.escape(
+            r.path("reason").asText("?"))).append(");"));
+        out.printf("WARNING   lost=%s critical message(s), latest ranges:%s%n", body.path("lost").asText("?"), ranges);
+      }
       JsonNode crl = body.path("crl");
       if (crl.path("refused").asLong(0) > 0 || crl.hasNonNull("problem")) {
         // a refused CRL replacement (bad signature, rollback) or no CRL in force: the operator must look
@@ -153,7 +164,8 @@ public final class StatusCommand implements Callable<Integer> {
     for (String name : report.silent()) {
       out.printf("silent  %-20s %-36s %s%n", name, "-", String.join(",", configured.get(name)));
     }
-    out.printf("%d alive, %d silent (listened %s)%n", report.alive().size(), report.silent().size(),
+    out.printf("%d alive, %d silent%s (listened %s)%n", report.alive().size(), report.silent().size(),
+        report.warnings().isEmpty() ? "" : ", WARNING: " + report.warnings().size() + " reporting lost critical messages",
         seconds(listened));
   }
 
@@ -177,6 +189,8 @@ public final class StatusCommand implements Callable<Integer> {
       configured.get(name).forEach(s.putArray("endpoints")::add);
     }
     root.put("all_alive", report.allAlive());
+    ArrayNode warnings = root.putArray("warnings");
+    report.warnings().forEach(p -> warnings.add(p.name()));
     root.put("listened_s", listened.toMillis() / 1000.0);
     return root;
   }

@@ -88,6 +88,12 @@ public final class TailCommand implements Callable<Integer> {
       "delivered, missed (fedmsg/2 gaps), filled by replay, lost."})
   boolean summary;
 
+  @Option(names = "--durable-name", paramLabel = "NAME",
+      description = {"Remember the last message shown per publisher under <state_dir>/positions/NAME and, when",
+          "started again, fetch what was missed meanwhile from the replay endpoints (critical topics;",
+          "default: durable_name)."})
+  String durableName;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -99,6 +105,9 @@ public final class TailCommand implements Callable<Integer> {
     BusOptions.Builder options = BusOptions.builder().apply(configOptions.load()).name(null).active(false);
     if (validate != null) {
       options.validateSignatures(validate);
+    }
+    if (durableName != null) {
+      options.durableName(durableName);
     }
     BusOptions built = options.build();
     AtomicInteger printed = new AtomicInteger();
@@ -198,6 +207,9 @@ public final class TailCommand implements Callable<Integer> {
       line.put("signer", message.signer().orElse(null));
       line.put("verified", message.signer().isPresent());
       line.put("bus", critical ? "critical" : "statistical");
+      if (message.late()) {
+        line.put("late", true);   // filled a gap after later messages of its publisher (gap_fill.mode: late)
+      }
       line.set("body", message.body());
       return JSON.writeValueAsString(line);
     }

@@ -111,16 +111,16 @@ final class ConfigSchema {
     key("outbox.max_messages", Kind.POSITIVE_INTEGER, F.numberNode(100_000));
     key("outbox.max_bytes", Kind.POSITIVE_INTEGER, F.numberNode(256 * 1024 * 1024));
     key("outbox.max_age", Kind.POSITIVE_DURATION, F.textNode("24h"));
+    key("gap_fill.mode", Kind.STRING, F.textNode("hold"));
+    key("gap_fill.max_wait", Kind.POSITIVE_DURATION, F.textNode("30s"));
+    key("gap_fill.max_held", Kind.POSITIVE_INTEGER, F.numberNode(10_000));
+    key("durable_name", Kind.STRING, null);
     // the replay endpoint (docs/reliability.md, "Replay endpoint")
     key("replay.max_messages_per_reply", Kind.POSITIVE_INTEGER, F.numberNode(1000));
     key("replay.max_bytes_per_reply", Kind.POSITIVE_INTEGER, F.numberNode(8 * 1024 * 1024));
     key("replay.max_range", Kind.POSITIVE_INTEGER, F.numberNode(100_000));
     key("replay.requests_per_second", Kind.POSITIVE_INTEGER, F.numberNode(20));
     key("replay.burst", Kind.POSITIVE_INTEGER, F.numberNode(40));
-    key("gap_fill.mode", Kind.STRING, F.textNode("hold"));
-    key("gap_fill.max_wait", Kind.POSITIVE_DURATION, F.textNode("30s"));
-    key("gap_fill.max_held", Kind.POSITIVE_INTEGER, F.numberNode(10_000));
-    key("durable_name", Kind.STRING, null);
     key("amqp", Kind.AMQP, null);
     key("hub.consumers", Kind.STRING_OR_LIST, null);
     key("hub.queue_size", Kind.POSITIVE_INTEGER, F.numberNode(10_000));

@@ -177,21 +177,6 @@ public final class FedmsgConfig {
     return duration("outbox.max_age");
   }
 
-  /**
-   * The {@code replay} section: the bounds of this process's replay endpoint (defaults 1,000
-   * messages and 8 MiB per reply, 100,000 seqs per request, 20 requests per second per client
-   * with a burst of 40).
-   */
-  public org.fedmsg.reliable.ReplayLimits replayLimits() {
-    try {
-      return new org.fedmsg.reliable.ReplayLimits(integer("replay.max_messages_per_reply"),
-          value("replay.max_bytes_per_reply").longValue(), value("replay.max_range").longValue(),
-          integer("replay.requests_per_second"), integer("replay.burst"));
-    } catch (IllegalArgumentException e) {
-      throw new org.fedmsg.ConfigException("replay: " + e.getMessage(), e);
-    }
-  }
-
   /** {@code gap_fill.mode}: {@code hold} (default) or {@code late}, how filled gaps are delivered. */
   public String gapFillMode() {
     return string("gap_fill.mode").strip();
@@ -210,6 +195,21 @@ public final class FedmsgConfig {
   /** {@code durable_name}: a subscriber's name for its saved positions (resume after a restart); none by default. */
   public Optional<String> durableName() {
     return optionalString("durable_name");
+  }
+
+  /**
+   * The {@code replay} section: the bounds of this process's replay endpoint (defaults 1,000
+   * messages and 8 MiB per reply, 100,000 seqs per request, 20 requests per second per client
+   * with a burst of 40).
+   */
+  public org.fedmsg.reliable.ReplayLimits replayLimits() {
+    try {
+      return new org.fedmsg.reliable.ReplayLimits(integer("replay.max_messages_per_reply"),
+          value("replay.max_bytes_per_reply").longValue(), value("replay.max_range").longValue(),
+          integer("replay.requests_per_second"), integer("replay.burst"));
+    } catch (IllegalArgumentException e) {
+      throw new org.fedmsg.ConfigException("replay: " + e.getMessage(), e);
+    }
   }
 
   /** {@code environment}, default {@code dev}. */

@@ -173,8 +173,8 @@ final class ReplayGuard implements AutoCloseable {
 
   /**
    * The checks for a message fetched by replay to fill a gap (its {@code seq} is checked apart,
-   * exactly once, by {@link SequenceTracker#fill}): a {@code msg_id}, a timestamp no further in
-   * the future than the window, and an id not already seen. Unlike {@link #check} the timestamp
+   * exactly once, by {@link SequenceTracker#fill}): a {@code msg_id}, and a timestamp no further in
+   * the future than the window. Unlike {@link #check} the timestamp
    * may be older than the window and than this receiver's start: the message is judged relative
    * to its own signing time, which the gap it fills vouches for.
    *
@@ -195,12 +195,9 @@ final class ReplayGuard implements AutoCloseable {
     if (id == null || !id.isTextual() || id.textValue().isEmpty()) {
       return VerificationResult.invalid(Reason.MALFORMED, "no msg_id (needed for replay protection)");
     }
-    synchronized (this) {
-      SignerIds s = signers.get(signerKey);
-      if (s != null && s.ids.containsKey(id.textValue())) {
-        return VerificationResult.invalid(Reason.DUPLICATE, "msg_id " + id.textValue() + " already seen");
-      }
-    }
+    // An id seen before does not refuse a fill: ids are recorded when a message is verified, and a
+    // process stopped between verifying a message and delivering it (its journal survives) must
+    // still get it back. The open gap admits each seq once, which is the replay protection here.
     return null;
   }
 

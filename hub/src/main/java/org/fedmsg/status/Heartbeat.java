@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * {@value #EVENT}, with the body
  * <pre>{@code {"name", "endpoint", "started", "published", "received", "rejected", "uptime_s",
  *  "interval_s", ...extra}}</pre>
- * where {@code started} is epoch seconds, {@code published} (before this heartbeat), {@code received} and
+ * where {@code started} is epoch seconds, {@code gaps_filled} and {@code lost} the critical bus's
+ * counters ({@code lost_ranges}: the latest lost ranges, when there are any), {@code published} (before this heartbeat), {@code received} and
  * {@code rejected} are the bus's counters, and {@code extra} whatever the owner adds (a hub adds
  * its per-consumer counters under {@code "consumers"}). The first heartbeat leaves at once.
  *
@@ -158,6 +159,16 @@ public final class Heartbeat implements AutoCloseable {
     body.put("rejected", stats.rejected());
     body.set("rejected_by_reason", byReason(stats));
     body.put("peer_disconnects", stats.peerDisconnects());
+    // critical bus: gaps filled by replay, and what could not be (fedmsg status warns about it)
+    body.put("gaps_filled", stats.gapsFilled());
+    body.put("lost", stats.lost());
+    if (stats.lost() > 0) {
+      com.fasterxml.jackson.databind.node.ArrayNode ranges = body.putArray("lost_ranges");
+      for (org.fedmsg.reliable.LostRange r : bus.lostRanges()) {
+        ranges.addObject().put("signer", r.signer()).put("fingerprint", r.fingerprint()).put("epoch", r.epoch())
+            .put("from", r.range().from()).put("to", r.range().to()).put("reason", r.reason());
+      }
+    }
     body.put("uptime_s", Duration.between(started, now).toSeconds());
     body.put("interval_s", interval.toMillis() / 1000.0);
     JsonNode more = extra.get();

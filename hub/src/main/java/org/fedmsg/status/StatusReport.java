@@ -18,6 +18,14 @@ public record StatusReport(Instant at, List<PublisherStatus> alive, List<String>
     silent = List.copyOf(silent);
   }
 
+  /**
+   * Publishers whose last heartbeat reports critical-bus messages lost ({@code lost} above zero):
+   * a warning, with the ranges in their {@code lost_ranges}.
+   */
+  public List<PublisherStatus> warnings() {
+    return alive.stream().filter(p -> p.body().path("lost").asLong(0) > 0).toList();
+  }
+
   /** True when no configured service is silent. */
   public boolean allAlive() {
     return silent.isEmpty();

@@ -24,6 +24,7 @@ import org.fedmsg.crypto.VerificationResult.Reason;
  *   <li>{@code fedmsg_messages_published_total}, {@code fedmsg_publish_failures_total}
  *   <li>{@code fedmsg_messages_received_total}, {@code fedmsg_messages_delivered_total}
  *   <li>{@code fedmsg_messages_rejected_total{reason=...}} (every reason, 0 when never seen)
+ *   <li>{@code fedmsg_gap_filled_total}, {@code fedmsg_lost_total} (critical bus: gaps filled by replay, and not)
  *   <li>{@code fedmsg_handler_errors_total}, {@code fedmsg_gaps_total}
  *   <li>{@code fedmsg_curve_handshake_failures_total}, {@code fedmsg_curve_refusals_total}
  *   <li>{@code fedmsg_peer_disconnects_total} (connections of receiving sockets that ended)
@@ -57,6 +58,10 @@ public final class BusMeters {
     counter(registry, "fedmsg.handler.errors", "exceptions thrown by message handlers", tags, stats,
         BusStats::handlerErrors);
     counter(registry, "fedmsg.gaps", "fedmsg/2 messages known lost on the way here", tags, stats, BusStats::gaps);
+    counter(registry, "fedmsg.gap.filled", "critical messages missed on the way and fetched from a replay endpoint",
+        tags, stats, BusStats::gapsFilled);
+    counter(registry, "fedmsg.lost", "critical messages missed and not fetched (reported with their range)", tags,
+        stats, BusStats::lost);
     counter(registry, "fedmsg.curve.handshake.failures", "failed CURVE handshakes of subscribing sockets", tags,
         stats, BusStats::curveHandshakeFailures);
     counter(registry, "fedmsg.curve.refusals", "CURVE clients refused by the ZAP handler", tags, stats,
