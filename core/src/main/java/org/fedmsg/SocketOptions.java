@@ -88,14 +88,16 @@ record SocketOptions(
   }
 
   /**
-   * How long a ZMTP handshake may take before the connection is dropped and retried. JeroMQ
-   * 0.5.4's poller occasionally leaves a new outgoing connection's engine unpolled (its channel
-   * keeps only the connecter's cancelled key), so the handshake never starts until something else
-   * changes that I/O thread's poll set; the handshake timer still fires, turning the stall into a
-   * reconnect a second later. Cause, figures and the limit's cost under bursts of connections:
-   * {@code docs/architecture.md}, "JeroMQ's stalled handshake"; {@code HandshakeStallStressTest}.
+   * How long a ZMTP handshake may take before the connection is dropped and retried: JeroMQ's
+   * own default, set explicitly as a backstop against peers that connect and never speak. It is
+   * not the cure for JeroMQ 0.5.4's stalled handshake (a new outgoing connection's engine left
+   * unpolled): connecting sockets are watched by {@link HandshakeWatch}, which nudges the I/O
+   * thread after a second instead of cutting the connection, so a handshake slowed by a burst of
+   * hundreds of connections still completes. Cause, figures, and why a short limit (formerly 1 s)
+   * was dropped: {@code docs/architecture.md}, "JeroMQ's stalled handshake";
+   * {@code HandshakeStallStressTest}.
    */
-  static final int HANDSHAKE_IVL_MILLIS = 1000;
+  static final int HANDSHAKE_IVL_MILLIS = 30_000;
 
   private void applyCommon(ZMQ.Socket socket) {
     socket.setHandshakeIvl(HANDSHAKE_IVL_MILLIS);

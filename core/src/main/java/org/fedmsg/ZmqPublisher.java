@@ -97,9 +97,19 @@ final class ZmqPublisher implements AutoCloseable {
   private final java.util.concurrent.atomic.LongAdder probesAnswered = new java.util.concurrent.atomic.LongAdder();
   private final java.util.concurrent.atomic.LongAdder probesRefused = new java.util.concurrent.atomic.LongAdder();
 
-  private ZmqPublisher(ZContext context, ZMQ.Socket socket, String endpoint, String name, boolean waits) {
+  /**
+   * The monitor of a connecting publisher's socket, read into {@link #watch}: its connection to the
+   * relay can stall like any outgoing one ({@link HandshakeWatch}). Null for a bound publisher.
+   */
+  private final ZMQ.Socket monitor;
+  private final HandshakeWatch watch;
+
+  private ZmqPublisher(ZContext context, ZMQ.Socket socket, ZMQ.Socket monitor, String endpoint, String name,
+      boolean waits) {
     this.context = context;
     this.socket = socket;
+    this.monitor = monitor;
+    this.watch = monitor == null ? null : new HandshakeWatch(context);
     this.endpoint = endpoint;
     this.waits = waits;
     ZMQ.Socket pull = context.createSocket(SocketType.PULL);
@@ -157,19 +167,28 @@ final class ZmqPublisher implements AutoCloseable {
         throw e;
       }
     }
+    ZMQ.Socket monitor = null;
+    if (active) {
+      // Before connecting, so that the first CONNECTED is seen.
+      String address = "inproc://fedmsg-pub-monitor-" + UUID.randomUUID();
+      socket.monitor(address, HandshakeWatch.EVENTS);
+      monitor = context.createSocket(SocketType.PAIR);
+      monitor.connect(address);
+    }
     List<String> failures = new ArrayList<>();
     for (String candidate : candidates) {
       try {
         if (active) {
           socket.connect(candidate);
-          return new ZmqPublisher(context, socket, candidate, name, true);
+          return new ZmqPublisher(context, socket, monitor, candidate, name, true);
         }
         socket.bind(bindAddress(candidate));
-        return new ZmqPublisher(context, socket, socket.getLastEndpoint(), name, false);
+        return new ZmqPublisher(context, socket, null, socket.getLastEndpoint(), name, false);
       } catch (ZMQException | IllegalArgumentException e) {
         failures.add(candidate + " (" + e.getMessage() + ")");
       }
     }
+    closeMonitor(context, socket, monitor);
     context.destroySocket(socket);
     throw new TransportException("Couldn't find an available endpoint for name '" + name + "': tried "
         + String.join(", ", failures));
@@ -191,6 +210,18 @@ final class ZmqPublisher implements AutoCloseable {
           + " plain with curve: false");
     }
     CurveSockets.client(socket, curve.clientKeyPair(), Z85.decodeKey(key).orElseThrow());
+  }
+
+  /**
+   * Stops a socket's monitor and closes the monitor's socket, before the socket itself is closed:
+   * JeroMQ 0.5.4 leaks the descriptors of both (and of the monitored socket) when a monitored
+   * socket is closed first ({@code docs/architecture.md}, "Socket monitors and file descriptors").
+   */
+  static void closeMonitor(ZContext context, ZMQ.Socket socket, ZMQ.Socket monitor) {
+    if (monitor != null) {
+      socket.monitor(null, 0);
+      context.destroySocket(monitor);
+    }
   }
 
   /**
@@ -267,9 +298,12 @@ final class ZmqPublisher implements AutoCloseable {
   }
 
   private void run(ZMQ.Socket pull) {
-    ZMQ.Poller poller = context.createPoller(2);
+    ZMQ.Poller poller = context.createPoller(3);
     poller.register(pull, ZMQ.Poller.POLLIN);
     poller.register(socket, ZMQ.Poller.POLLIN);
+    if (monitor != null) {
+      poller.register(monitor, ZMQ.Poller.POLLIN);
+    }
     try {
       boolean running = true;
       while (running) {
@@ -282,6 +316,7 @@ final class ZmqPublisher implements AutoCloseable {
         if (ready == 0 || poller.pollin(1)) {
           drainSubscriptions();
         }
+        watchHandshake();
         if (poller.pollin(0)) {
           running = forward(pull);
         }
@@ -302,6 +337,7 @@ final class ZmqPublisher implements AutoCloseable {
         // the flush time, not just the configured linger: closing the context waits for it.
         context.setLinger((int) Math.max(context.getLinger(), flushTimeout.toMillis()));
       }
+      closeMonitor(context, socket, monitor);
       context.destroySocket(socket);
       stopped.countDown();
     }
@@ -360,8 +396,22 @@ final class ZmqPublisher implements AutoCloseable {
         first = false;
       }
       drainSubscriptions();
+      watchHandshake();  // a relay that restarted may be waiting on a stalled handshake
     }
     return true;
+  }
+
+  /** Reads the connecting socket's monitor into its {@link HandshakeWatch}, which nudges a stalled connection. */
+  private void watchHandshake() {
+    if (watch == null) {
+      return;
+    }
+    long now = System.nanoTime();
+    ZMQ.Event event;
+    while ((event = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT)) != null) {
+      watch.event(event, now);
+    }
+    watch.check(now);
   }
 
   /** How many times a connecting publisher found the relay's queue full and waited for it (0 when bound). */

@@ -47,6 +47,7 @@ final class ZmqSubscriber implements AutoCloseable {
   private static final int MAX_FRAMES = 16;
   private static final String PLAIN = "";
   private static final long REPEAT_LOG_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private static final long HANDSHAKE_LIMIT_NANOS = TimeUnit.MILLISECONDS.toNanos(SocketOptions.HANDSHAKE_IVL_MILLIS);
 
   private final ZContext context;
   private final SocketOptions options;
@@ -62,6 +63,7 @@ final class ZmqSubscriber implements AutoCloseable {
   private final Set<String> warnedPlain = ConcurrentHashMap.newKeySet();
   private final CountDownLatch started = new CountDownLatch(1);
   private final LongAdder handshakeFailures = new LongAdder();
+  private final LongAdder handshakeNudges = new LongAdder();
   private final Thread thread;
   // Owned by the receiving thread:
   private final Map<String, Sock> sockets = new LinkedHashMap<>();
@@ -82,13 +84,21 @@ final class ZmqSubscriber implements AutoCloseable {
     final ZMQ.Socket socket;
     final ZMQ.Socket monitor;
     final Set<String> urls = new LinkedHashSet<>();
-    /** Endpoints connected whose CURVE handshake has not succeeded yet. */
-    final Set<String> pending = new LinkedHashSet<>();
+    /**
+     * Endpoints connected whose CURVE handshake is not known to have succeeded, with when they
+     * connected (System.nanoTime). JeroMQ 0.5.4 never reports {@code HANDSHAKE_SUCCEEDED}: a
+     * message on a socket with one endpoint proves it, and a connection older than the handshake
+     * limit must have completed its handshake (JeroMQ would have cut it otherwise).
+     */
+    final Map<String, Long> pending = new LinkedHashMap<>();
+    /** Null on the bound socket: only connecting sockets can stall ({@link HandshakeWatch}). */
+    final HandshakeWatch watch;
 
-    Sock(String key, ZMQ.Socket socket, ZMQ.Socket monitor) {
+    Sock(String key, ZMQ.Socket socket, ZMQ.Socket monitor, HandshakeWatch watch) {
       this.key = key;
       this.socket = socket;
       this.monitor = monitor;
+      this.watch = watch;
     }
   }
 
@@ -203,6 +213,14 @@ final class ZmqSubscriber implements AutoCloseable {
     return Set.copyOf(connected.keySet());
   }
 
+  /**
+   * Times this subscriber nudged its context's I/O threads because a connection waited over a
+   * second for its ZMTP greeting (a stalled or a slow handshake; {@link HandshakeWatch}).
+   */
+  long handshakeNudges() {
+    return handshakeNudges.sum();
+  }
+
   /** CURVE handshakes that failed or were cut off by the publisher, so far. */
   long handshakeFailures() {
     return handshakeFailures.sum();
@@ -276,6 +294,9 @@ final class ZmqSubscriber implements AutoCloseable {
     }
     s.urls.remove(url);
     s.pending.remove(url);
+    if (s.watch != null) {
+      s.watch.forget(url);
+    }
     if (s.urls.isEmpty() && !key.equals(PLAIN)) {
       destroy(s);
     }
@@ -285,7 +306,7 @@ final class ZmqSubscriber implements AutoCloseable {
   private Sock open(String key) {
     ZMQ.Socket socket = context.createSocket(SocketType.SUB);
     options.applyToSubscriber(socket);
-    int events = ZMQ.EVENT_DISCONNECTED;
+    int events = ZMQ.EVENT_DISCONNECTED | HandshakeWatch.EVENTS;
     if (!key.equals(PLAIN)) {
       CurveSockets.client(socket, curve.clientKeyPair(), Z85.decodeKey(key).orElseThrow());
       events |= ZMQ.EVENT_CONNECTED | ZMQ.HANDSHAKE_SUCCEEDED
@@ -298,7 +319,7 @@ final class ZmqSubscriber implements AutoCloseable {
         socket.subscribe(bytes);
       }
     });
-    Sock s = new Sock(key, socket, monitor);
+    Sock s = new Sock(key, socket, monitor, new HandshakeWatch(context));
     sockets.put(key, s);
     pollerStale = true;
     return s;
@@ -316,10 +337,7 @@ final class ZmqSubscriber implements AutoCloseable {
   private void destroy(Sock s) {
     sockets.remove(s.key);
     pollerStale = true;
-    if (s.monitor != null) {
-      s.socket.monitor(null, 0);
-      context.destroySocket(s.monitor);
-    }
+    ZmqPublisher.closeMonitor(context, s.socket, s.monitor);  // the monitor first, or JeroMQ leaks descriptors
     context.destroySocket(s.socket);
   }
 
@@ -331,7 +349,7 @@ final class ZmqSubscriber implements AutoCloseable {
         if (curve.enabled()) {
           CurveSockets.server(socket, curve.serverKeyPair(name + " inbound"), name + "_inbound");
         }
-        sockets.put(PLAIN, new Sock(PLAIN, socket, monitor(socket, ZMQ.EVENT_DISCONNECTED)));
+        sockets.put(PLAIN, new Sock(PLAIN, socket, monitor(socket, ZMQ.EVENT_DISCONNECTED), null));
         socket.bind(ZmqPublisher.bindAddress(bindEndpoint));
         boundEndpoint = socket.getLastEndpoint();
       } else {
@@ -383,6 +401,12 @@ final class ZmqSubscriber implements AutoCloseable {
             readEvents(s);
           }
         }
+        long now = System.nanoTime();
+        for (Sock s : polled) {
+          if (s.watch != null && s.watch.check(now)) {
+            handshakeNudges.increment();
+          }
+        }
         if (ready == 0 || poller.pollin(0)) {
           while (wakeReceiver.recv(ZMQ.DONTWAIT) != null) {
             // drained: the commands are in the queue
@@ -407,16 +431,17 @@ final class ZmqSubscriber implements AutoCloseable {
     ZMQ.Event event;
     while ((event = ZMQ.Event.recv(s.monitor, ZMQ.DONTWAIT)) != null) {
       String address = event.getAddress();
+      if (s.watch != null) {
+        s.watch.event(event, System.nanoTime());
+      }
       switch (event.getEvent()) {
         case ZMQ.EVENT_CONNECTED:
           if (!s.key.equals(PLAIN)) {
-            s.pending.add(address);
+            s.pending.put(address, System.nanoTime());
           }
           break;
         case ZMQ.HANDSHAKE_SUCCEEDED:
-          if (s.pending.remove(address) && handshakeLogged.remove(address) != null) {
-            LOG.info("CURVE handshake with {} succeeded", address);
-          }
+          handshakeSucceeded(s, address);
           break;
         case ZMQ.HANDSHAKE_FAILED_AUTH:
           handshakeFailed(address, "the publisher's ZAP handler refused our client key "
@@ -429,7 +454,8 @@ final class ZmqSubscriber implements AutoCloseable {
           break;
         case ZMQ.EVENT_DISCONNECTED:
           peerDisconnected(address);
-          if (s.pending.contains(address)) {
+          Long connectedAt = s.pending.remove(address);
+          if (connectedAt != null && System.nanoTime() - connectedAt < HANDSHAKE_LIMIT_NANOS) {
             handshakeFailed(address, "the publisher closed the connection during the CURVE handshake: the server key "
                 + "we were given for it is probably wrong, or it refused our client key " + curve.clientKeyPair().fingerprint());
           }
@@ -465,6 +491,12 @@ final class ZmqSubscriber implements AutoCloseable {
     return peerDisconnects.sum();
   }
 
+  private void handshakeSucceeded(Sock s, String address) {
+    if (s.pending.remove(address) != null && handshakeLogged.remove(address) != null) {
+      LOG.info("CURVE handshake with {} succeeded", address);
+    }
+  }
+
   private void handshakeFailed(String address, String why) {
     handshakeFailures.increment();
     long now = System.nanoTime();
@@ -498,6 +530,10 @@ final class ZmqSubscriber implements AutoCloseable {
           throw new ZMQException(errno);
         }
         return;
+      }
+      if (!s.pending.isEmpty() && s.urls.size() == 1) {
+        // The socket's only connection delivered: its handshake succeeded.
+        new ArrayList<>(s.pending.keySet()).forEach(address -> handshakeSucceeded(s, address));
       }
       byte[] first = firstMsg.data();
       List<byte[]> frames = new ArrayList<>(3);

@@ -82,6 +82,35 @@ class ZmqSubscriberCurveTest {
   }
 
   /**
+   * A publisher that delivered and then went away (a restart) closed a connection whose CURVE
+   * handshake had succeeded: a disconnect, not a handshake failure. JeroMQ 0.5.4 never reports
+   * {@code HANDSHAKE_SUCCEEDED}, so the subscriber learns it from the connection's first message.
+   */
+  @Test
+  void publisherLeavesAfterDelivering_disconnectCounted_notAHandshakeFailure() throws Exception {
+    CurveKeyPair k = CurveKeyPair.generate("p1");
+    BlockingQueue<String> got = new LinkedBlockingQueue<>();
+    List<String> seen = new ArrayList<>();
+    try (ZContext context = new ZContext(1)) {
+      ZmqSubscriber sub = new ZmqSubscriber(context, SocketOptions.DEFAULTS, CurveOptions.builder().build(), null,
+          frames -> got.add(topic(frames)), "test");
+      try {
+        long disconnects;
+        try (Bus p = publisher(k)) {
+          sub.subscribe("org.fedoraproject.dev.m");
+          sub.connect(p.publisherEndpoint(), k.publicKeyZ85());
+          awaitTopic(got, seen, p, "org.fedoraproject.dev.m.one");
+          disconnects = sub.peerDisconnects();
+        }
+        Eventually.assertThat(() -> sub.peerDisconnects() > disconnects, "the publisher's leaving seen");
+        assertThat(sub.handshakeFailures()).isZero();
+      } finally {
+        sub.close();
+      }
+    }
+  }
+
+  /**
    * Publishes until the topic arrives (the first subscription may still be on its way); every topic taken
    * off the queue meanwhile is added to {@code seen}, in arrival order.
    */

@@ -10,6 +10,8 @@ import java.util.Objects;
 import java.util.Optional;
 import org.fedmsg.ConfigException;
 import org.fedmsg.config.FedmsgConfig;
+import org.fedmsg.policy.TopicNamespace;
+import org.fedmsg.policy.TopicPatterns;
 
 /**
  * The bridge's settings, the {@code amqp:} keys of the configuration (see {@code docs/amqp.md}).
@@ -28,7 +30,9 @@ import org.fedmsg.config.FedmsgConfig;
  *     dropped and counted
  * @param spoolDir where messages on critical topics wait on disk while the broker is unreachable
  * @param spoolLimit critical messages the spool holds at most
- * @param criticalTopics topic prefixes whose messages go to the disk spool rather than memory
+ * @param criticalTopics the topics whose messages go to the disk spool rather than memory: the
+ *     bus-wide {@code critical_topics} (the same patterns and matcher as the bus's critical bus),
+ *     plus the deprecated {@code amqp.critical_topics} prefixes, converted
  * @param dedupeWindow how long a {@code msg_id} is remembered to drop duplicates
  * @param reconnectMax the longest pause between reconnection attempts (they start at 100 ms, doubling)
  * @param priority the AMQP priority property of published messages (also mirrored in a header)
@@ -49,7 +53,7 @@ public record AmqpSettings(
     int bufferSize,
     Optional<Path> spoolDir,
     int spoolLimit,
-    List<String> criticalTopics,
+    TopicPatterns criticalTopics,
     Duration dedupeWindow,
     Duration reconnectMax,
     int priority,
@@ -62,6 +66,7 @@ public record AmqpSettings(
 
   public AmqpSettings {
     Objects.requireNonNull(url, "url");
+    Objects.requireNonNull(criticalTopics, "criticalTopics");
     String scheme = url.getScheme();
     if (!"amqp".equals(scheme) && !"amqps".equals(scheme)) {
       throw new ConfigException("amqp.url must be amqp:// or amqps://, not " + url);
@@ -80,7 +85,6 @@ public record AmqpSettings(
     }
     topics = List.copyOf(topics);
     bindings = List.copyOf(bindings);
-    criticalTopics = List.copyOf(criticalTopics);
     userPointers = List.copyOf(userPointers);
     packagePointers = List.copyOf(packagePointers);
   }
@@ -88,7 +92,7 @@ public record AmqpSettings(
   /** Settings for a broker at {@code url} with every other value at its default. */
   public static AmqpSettings of(URI url) {
     return new AmqpSettings(url, Optional.empty(), Optional.empty(), Optional.empty(), "amq.topic", List.of(""),
-        "fedmsg-bridge", List.of("#"), "fedmsg-bridge.dlq", 10_000, Optional.empty(), 100_000, List.of(),
+        "fedmsg-bridge", List.of("#"), "fedmsg-bridge.dlq", 10_000, Optional.empty(), 100_000, TopicPatterns.none(),
         Duration.ofMinutes(10), Duration.ofSeconds(30), 0, 1 << 20, DEFAULT_USER_POINTERS, DEFAULT_PACKAGE_POINTERS);
   }
 
@@ -121,7 +125,7 @@ public record AmqpSettings(
         integer(config, "buffer_size").orElse(d.bufferSize()),
         spool,
         integer(config, "spool_limit").orElse(d.spoolLimit()),
-        list(config, "critical_topics").orElse(d.criticalTopics()),
+        criticalTopics(fedmsgConfig, list(config, "critical_topics").orElse(List.of())),
         duration(config, "dedupe_window").orElse(d.dedupeWindow()),
         duration(config, "reconnect_max").orElse(d.reconnectMax()),
         integer(config, "priority").orElse(d.priority()),
@@ -146,7 +150,7 @@ public record AmqpSettings(
   }
 
   /** A copy with other buffering settings. */
-  public AmqpSettings withBuffering(int bufferSize, Path spoolDir, List<String> criticalTopics,
+  public AmqpSettings withBuffering(int bufferSize, Path spoolDir, TopicPatterns criticalTopics,
       Duration reconnectMax) {
     return new AmqpSettings(url, caCert, cert, key, exchange, topics, queue, bindings, deadLetterQueue, bufferSize,
         Optional.ofNullable(spoolDir), spoolLimit, criticalTopics, dedupeWindow, reconnectMax, priority,
@@ -168,7 +172,26 @@ public record AmqpSettings(
   }
 
   boolean critical(String topic) {
-    return criticalTopics.stream().anyMatch(topic::startsWith);
+    return criticalTopics.matches(topic);
+  }
+
+  /**
+   * The bus-wide {@code critical_topics} and the deprecated {@code amqp.critical_topics}, one
+   * matcher. A legacy prefix {@code p} becomes the pattern {@code p*} in the policy's grammar:
+   * the same topics when {@code p} starts with {@code topic_prefix} (the only prefixes that ever
+   * matched a bus topic); any other prefix is now relative to {@code <topic_prefix>.<environment>.}
+   * like every pattern. {@code ConfigSchema} warns about the old key when the file is loaded.
+   */
+  static TopicPatterns criticalTopics(FedmsgConfig config, List<String> legacyPrefixes) {
+    List<String> patterns = new ArrayList<>(config.criticalTopics());
+    for (String prefix : legacyPrefixes) {
+      patterns.add(prefix.strip() + "*");
+    }
+    try {
+      return TopicPatterns.of(patterns, new TopicNamespace(config.topicPrefix(), config.environment()));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("key 'critical_topics': " + e.getMessage());
+    }
   }
 
   private static Optional<JsonNode> get(JsonNode section, String key) {

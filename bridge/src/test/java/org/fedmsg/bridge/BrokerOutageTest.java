@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.fedmsg.Bus;
+import org.fedmsg.policy.TopicNamespace;
+import org.fedmsg.policy.TopicPatterns;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -38,7 +40,8 @@ class BrokerOutageTest extends BrokerTestBase {
       ch.queueBind(queue, "amq.topic", "#");
     }
     Path spool = rabbit.dir.resolve("spool-" + System.nanoTime());
-    AmqpSettings settings = rabbit.plain().withBuffering(100, spool, List.of(CRITICAL), Duration.ofMillis(500));
+    AmqpSettings settings = rabbit.plain().withBuffering(100, spool,
+        TopicPatterns.of(List.of(CRITICAL + "*"), TopicNamespace.DEFAULT), Duration.ofMillis(500));
     Set<String> critical = new HashSet<>();
     Set<String> other = new HashSet<>();
     BridgeStats end;

@@ -239,6 +239,11 @@ final class ConfigSchema {
         break;
       case AMQP:
         checkSection("amqp", AMQP_KEYS, value, path, c);
+        if (value.hasNonNull("critical_topics")) {
+          c.warn(child(path, "critical_topics"), "key 'amqp.critical_topics' is deprecated: list the topics in the "
+              + "bus-wide 'critical_topics' (topic patterns; a prefix p is the pattern p*), which the bridge uses too; "
+              + "its prefixes are converted to patterns and added for now");
+        }
         break;
       case WIRE_FORMAT:
         require(value.isTextual() && List.of("fedmsg1", "fedmsg2").contains(value.textValue().toLowerCase(Locale.ROOT)),

@@ -199,6 +199,17 @@ class ConfigLoaderTest {
         .isInstanceOf(org.fedmsg.ConfigException.class).hasMessageContaining("buffer_size");
   }
 
+  @Test
+  void load_amqpCriticalTopics_deprecatedAlias_warnedOnceNamingFileAndTheBusWideKey() throws IOException {
+    write("d/app.yaml", "critical_topics: [\"pkgdb.*\"]\namqp:\n  url: amqps://broker:5671/%2F\n"
+        + "  critical_topics: [org.fedoraproject.prod.bodhi.update.]\n");
+    FedmsgConfig c = ConfigLoader.builder().sources(List.of(tmp.resolve("d"))).build().load();
+    assertThat(c.warnings()).singleElement().asString().contains("app.yaml").contains("'amqp.critical_topics'")
+        .contains("deprecated").contains("'critical_topics'");
+    write("d/app.yaml", "critical_topics: [\"pkgdb.*\"]\namqp:\n  url: amqps://broker:5671/%2F\n");
+    assertThat(ConfigLoader.builder().sources(List.of(tmp.resolve("d"))).build().load().warnings()).isEmpty();
+  }
+
   /**
    * Validation and the discovery that acts on {@code discovery_refresh} read it with the same parser: what
    * loads is what runs, and what runs was accepted by the loader.

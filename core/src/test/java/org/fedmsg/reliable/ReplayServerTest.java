@@ -278,4 +278,38 @@ class ReplayServerTest {
         Duration.ofMillis(300))).isInstanceOfSatisfying(ReplayException.class,
             e -> assertThat(e.reason()).isEqualTo(ReplayException.Reason.TIMEOUT));
   }
+
+  /* --------------- who a client is, for the rate limit --------------- */
+
+  @Test
+  void rateLimit_plainClients_areTheirAddress_soANewConnectionDoesNotGetANewBucket() {
+    start(new ReplayLimits(100, 1 << 20, 1000, 1, 1));
+    fetch(1, 1);
+    assertThatThrownBy(() -> fetch(1, 1)).isInstanceOfSatisfying(ReplayException.class,
+        e -> assertThat(e.reason()).isEqualTo(ReplayException.Reason.RATE_LIMITED));
+  }
+
+  @Test
+  void rateLimit_curveClients_areTheirKey() {
+    org.fedmsg.discovery.curve.ZapHandler zap = org.fedmsg.discovery.curve.ZapHandler.start(context, null, "test");
+    try {
+      org.fedmsg.crypto.CurveKeyPair key = org.fedmsg.crypto.CurveKeyPair.generate("replay-test");
+      server = ReplayServer.start(context, "tcp://127.0.0.1:*", key, "test", s -> s.equals(SIGNER) ? outbox : null,
+          new ReplayLimits(100, 1 << 20, 1000, 1, 1), null, nanos::get);
+      CurveOptions a = CurveOptions.builder().keyPair(org.fedmsg.crypto.CurveKeyPair.generate("a")).build();
+      CurveOptions b = CurveOptions.builder().keyPair(org.fedmsg.crypto.CurveKeyPair.generate("b")).build();
+      ReplayClient.fetch(server.endpoint(), a, key.publicKeyZ85(), SIGNER, "e1", 1, 1, TIMEOUT);
+      assertThatThrownBy(() -> ReplayClient.fetch(server.endpoint(), a, key.publicKeyZ85(), SIGNER, "e1", 1, 1,
+          TIMEOUT)).isInstanceOfSatisfying(ReplayException.class,
+              e -> assertThat(e.reason()).isEqualTo(ReplayException.Reason.RATE_LIMITED));
+      // Same address, another key: its own bucket.
+      ReplayClient.fetch(server.endpoint(), b, key.publicKeyZ85(), SIGNER, "e1", 1, 1, TIMEOUT);
+      assertThat(server.stats().ok()).isEqualTo(2);
+      assertThat(server.stats().rateLimited()).isEqualTo(1);
+    } finally {
+      server.close();
+      server = null;
+      zap.close();
+    }
+  }
 }
