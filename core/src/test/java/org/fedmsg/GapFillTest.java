@@ -418,6 +418,22 @@ class GapFillTest {
   }
 
   @Test
+  void durableName_withoutStateDir_orWithASlash_isAConfigError() {
+    for (String name : List.of("ok-name", "../escape")) {
+      ObjectNode tree = JsonNodeFactory.instance.objectNode();
+      tree.put("durable_name", name);
+      if (name.contains("/")) {
+        tree.put("state_dir", state.toString());
+      }
+      try (Bus bus = Bus.create(options(false, Duration.ofSeconds(30), FedmsgConfig.of(tree)).build())) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> bus.subscribe("", got::add))
+            .isInstanceOf(ConfigException.class).hasMessageContaining("durable_name")
+            .hasMessageContaining(name.contains("/") ? "names a directory" : "needs state_dir");
+      }
+    }
+  }
+
+  @Test
   void gapFillMode_badValue_isAConfigError() {
     ObjectNode tree = JsonNodeFactory.instance.objectNode();
     tree.put("gap_fill.mode", "sometimes");
