@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * socket dropped what the relay's queue had no room for); before the subscriber's read-ahead
  * (32 MiB, {@code ParallelReceiver}) the tail, slower than the relay on a loaded machine, fell more
  * than ZeroMQ's two queues behind and the relay's bound socket dropped for it (19,931 of 20,000
- * at a load average of 25 on 2 cores); with it all 20,000 arrived (245 s at a load average of 28).
+ * at a load average of 25 on 2 cores); with it all 20,000 arrived (245 s at a load average of 28, 44 s at 14).
  */
 @Timeout(720)
 class BackpressureProcessIT {
