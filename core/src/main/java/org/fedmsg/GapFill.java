@@ -126,7 +126,7 @@ final class GapFill implements AutoCloseable {
     final String fingerprint;
     final String epoch;
     String signer;
-    /** Open ranges, from -> to, each with its deadline. */
+    /** Open ranges, from -> to (each given up by its own timer after max_wait). */
     final TreeMap<Long, Long> open = new TreeMap<>();
     final TreeMap<Long, Held> held = new TreeMap<>();
 

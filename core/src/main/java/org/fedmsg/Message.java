@@ -145,8 +145,8 @@ public final class Message {
   /**
    * Whether the message is delivered late: it filled a gap of the critical bus (fetched by
    * replay) after later messages of its publisher were already delivered ({@code gap_fill.mode:
-   * late}, or after {@code gap_fill.max_wait} in {@code hold} mode). Handlers that need the
-   * publisher's order can tell such a message by this flag.
+   * late}; in {@code hold} mode later messages wait instead, so nothing is late). Handlers that
+   * need the publisher's order can tell such a message by this flag.
    */
   public boolean late() {
     return late;
