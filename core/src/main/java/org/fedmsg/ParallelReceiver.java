@@ -23,13 +23,27 @@ import org.slf4j.LoggerFactory;
  * fact all messages do), one at a time, while verification uses every worker.
  *
  * <p>With one thread nothing changes: the receiving thread checks and delivers each message
- * itself, as before. Memory is bounded: at most {@value #IN_FLIGHT_PER_THREAD} messages per
- * worker are in flight; beyond that the receiving thread waits, and the socket's high-water
- * mark applies as it would with a slow single thread.
+ * itself, as before. Memory is bounded, in one of two ways; beyond the bound the receiving thread
+ * waits, and the socket's high-water mark applies as it would with a slow single thread:
+ * <ul>
+ *   <li>by count, {@value #IN_FLIGHT_PER_THREAD} messages per worker: the relay's inbound side,
+ *       whose slowness must reach the connecting publishers quickly (they wait for it);
+ *   <li>by bytes, {@link #SUBSCRIBER_BUFFER_BYTES}: a subscriber reads its socket ahead of its
+ *       verification and handlers, so that a burst it handles more slowly than a bound publisher
+ *       sends waits in its own memory instead of overflowing the publisher's per-subscriber queue
+ *       (ZeroMQ's high-water mark, 1,000 messages), where it would be dropped.
+ * </ul>
  */
 final class ParallelReceiver implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ParallelReceiver.class);
   static final int IN_FLIGHT_PER_THREAD = 256;
+  /**
+   * What a subscriber holds between its socket and its handlers: 32 MiB, some 30,000 fedmsg/2
+   * messages of ~0.5 KiB (docs/reliability.md, "Backpressure").
+   */
+  static final int SUBSCRIBER_BUFFER_BYTES = 32 << 20;
+  /** Counted per message on top of its frames: the slot, the task and the frame arrays' headers. */
+  static final int SLOT_OVERHEAD_BYTES = 512;
 
   /** What happens to an accepted message, on one thread at a time, in arrival order. */
   @FunctionalInterface
@@ -40,11 +54,13 @@ final class ParallelReceiver implements AutoCloseable {
   private static final class Slot {
     final List<byte[]> frames;
     final String peer;
+    final int cost;
     volatile Inbound.Pending pending;
 
-    Slot(List<byte[]> frames, String peer) {
+    Slot(List<byte[]> frames, String peer, int cost) {
       this.frames = frames;
       this.peer = peer;
+      this.cost = cost;
     }
   }
 
@@ -55,29 +71,34 @@ final class ParallelReceiver implements AutoCloseable {
   private final java.util.function.Consumer<Message> probeSink;
   private final ExecutorService workers;
   private final Semaphore room;
+  /** Whether {@link #room} counts bytes (a subscriber) or messages (the relay). */
+  private final boolean byBytes;
   private final ConcurrentLinkedQueue<Slot> line = new ConcurrentLinkedQueue<>();
   private final ReentrantLock draining = new ReentrantLock();
   private volatile boolean closed;
 
-  /**
-   * @param threads verifying threads; 1 checks and delivers on the receiving thread
-   * @param probeSink receives probe answers; may be null
-   */
+  /** A pipeline bounded by count (the relay's inbound side). */
   ParallelReceiver(Receiver receiver, int threads, Delivery delivery, java.util.function.Consumer<Message> probeSink,
       String name) {
     this(receiver, threads, (GapFill.Sink) (frames, accepted) -> delivery.deliver(frames, accepted.message()), probeSink,
-        name);
+        name, false);
   }
 
-  /** @param sink receives each accepted message with its place in its publisher's sequence */
+  /**
+   * @param threads verifying threads; 1 checks and delivers on the receiving thread
+   * @param sink receives each accepted message with its place in its publisher's sequence
+   * @param probeSink receives probe answers; may be null
+   * @param byBytes bounded by {@link #SUBSCRIBER_BUFFER_BYTES} rather than by count
+   */
   ParallelReceiver(Receiver receiver, int threads, GapFill.Sink sink, java.util.function.Consumer<Message> probeSink,
-      String name) {
+      String name, boolean byBytes) {
     if (threads < 1) {
       throw new IllegalArgumentException("verify threads must be at least 1, not " + threads);
     }
     this.receiver = receiver;
     this.sink = sink;
     this.probeSink = probeSink;
+    this.byBytes = byBytes;
     if (threads == 1) {
       this.workers = null;
       this.room = null;
@@ -88,7 +109,7 @@ final class ParallelReceiver implements AutoCloseable {
         t.setDaemon(true);
         return t;
       });
-      this.room = new Semaphore(threads * IN_FLIGHT_PER_THREAD);
+      this.room = new Semaphore(byBytes ? SUBSCRIBER_BUFFER_BYTES : threads * IN_FLIGHT_PER_THREAD);
     }
   }
 
@@ -107,8 +128,9 @@ final class ParallelReceiver implements AutoCloseable {
       }
       return;
     }
+    int cost = cost(frames);
     try {
-      while (!room.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+      while (!room.tryAcquire(cost, 100, TimeUnit.MILLISECONDS)) {
         if (closed) {
           return;
         }
@@ -117,7 +139,7 @@ final class ParallelReceiver implements AutoCloseable {
       Thread.currentThread().interrupt();
       return;
     }
-    Slot slot = new Slot(frames, ZmqSubscriber.deliveringPeer());
+    Slot slot = new Slot(frames, ZmqSubscriber.deliveringPeer(), cost);
     line.add(slot);
     try {
       workers.execute(() -> {
@@ -127,7 +149,7 @@ final class ParallelReceiver implements AutoCloseable {
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // closed meanwhile: the message is dropped with the bus
       line.remove(slot);
-      room.release();
+      room.release(cost);
     }
   }
 
@@ -145,7 +167,7 @@ final class ParallelReceiver implements AutoCloseable {
         Slot head;
         while ((head = line.peek()) != null && head.pending != null) {
           line.poll();
-          room.release();
+          room.release(head.cost);
           finish(head);
         }
       } finally {
@@ -156,6 +178,18 @@ final class ParallelReceiver implements AutoCloseable {
         return;
       }
     }
+  }
+
+  /** What a message takes of {@link #room}: 1, or its bytes (never more than the whole budget). */
+  private int cost(List<byte[]> frames) {
+    if (!byBytes) {
+      return 1;
+    }
+    long bytes = SLOT_OVERHEAD_BYTES;
+    for (byte[] f : frames) {
+      bytes += f.length;
+    }
+    return (int) Math.min(bytes, SUBSCRIBER_BUFFER_BYTES);
   }
 
   private void finish(Slot slot) {

@@ -66,7 +66,7 @@ final class SubscriberSide {
         receiver = new Receiver(options, verifier);
         referenceGaps = ReferenceGapFill.create(options, receiver);
         positions = GapFillSetup.positions(options, verifier);
-        pipeline = new ParallelReceiver(receiver, options.verifyThreads, this::deliver, probes::record, "bus");
+        pipeline = new ParallelReceiver(receiver, options.verifyThreads, this::deliver, probes::record, "bus", true);
         gapFill = GapFillSetup.gapFill(options, receiver, verifier, pipeline, this::deliver, positions, "bus",
             this::replayEndpoints);
         ZmqSubscriber created = new ZmqSubscriber(context, options.socketOptions, options.curve, null, this::onFrames,

@@ -62,6 +62,11 @@ public final class LoggerCommand implements Callable<Integer> {
       description = "Bind this endpoint and publish from it instead of going through the relay.")
   String endpoint;
 
+  @Option(names = "--name", paramLabel = "NAME",
+      description = {"Publish through the relay as the named service: with state_dir and critical_topics it keeps",
+          "a durable outbox (<state_dir>/outbox/NAME/) and, with a replay_endpoints entry, serves it."})
+  String name;
+
   @Spec CommandSpec spec;
 
   InputStream stdin = System.in;
@@ -70,12 +75,17 @@ public final class LoggerCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     checkTopicToken("--modname", modname);
     checkTopic(topic);
+    if (name != null) {
+      checkTopicToken("--name", name);   // it names a directory under state_dir
+    }
     FedmsgConfig config = configOptions.load();
     BusOptions.Builder options = BusOptions.builder().apply(config);
     if (endpoint != null) {
       options.name("logger").endpoint("logger", List.of(endpoint)).active(false);
     } else {
-      options.name(null).active(true);
+      // A named logger is a long-running publisher (a service's shipper): its name picks its outbox
+      // and replay endpoint; without one it is the reference's anonymous, short-lived logger.
+      options.name(name).active(true);
     }
     if (config.signMessages()) {
       // The reference's fedmsg-logger signs as <cert_prefix>.<host> (cert_prefix "shell"), also from

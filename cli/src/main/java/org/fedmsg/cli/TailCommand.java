@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.fedmsg.Bus;
 import org.fedmsg.BusOptions;
+import org.fedmsg.BusStats;
 import org.fedmsg.crypto.LogText;
 import org.fedmsg.Message;
 import org.fedmsg.Subscription;
@@ -83,6 +84,10 @@ public final class TailCommand implements Callable<Integer> {
           + "--no-validate shows everything, marked UNVERIFIED.")
   Boolean validate;
 
+  @Option(names = "--summary", description = {"On exit (also on SIGTERM), print the bus's counters on standard error:",
+      "delivered, missed (fedmsg/2 gaps), filled by replay, lost."})
+  boolean summary;
+
   @Option(names = "--durable-name", paramLabel = "NAME",
       description = {"Remember the last message shown per publisher under <state_dir>/positions/NAME and, when",
           "started again, fetch what was missed meanwhile from the replay endpoints (critical topics;",
@@ -132,15 +137,46 @@ public final class TailCommand implements Callable<Integer> {
           done.countDown();
         }
       });
-      boolean ready = subscription.awaitReady(min(Duration.ofSeconds(5), deadline));
-      err.println("fedmsg tail: listening on " + bus.connectedEndpoints().size() + " endpoint(s)"
-          + (ready ? "" : " (not every publisher confirmed the subscription yet)") + Curve.describe(built.curve()));
-      err.flush();
-      if (!done.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-        return count == null ? 0 : 1;  // --timeout came first
+      Runnable counters = summary ? summary(bus, err) : () -> { };
+      Thread hook = new Thread(counters, "fedmsg-tail-summary");
+      Runtime.getRuntime().addShutdownHook(hook);
+      try {
+        return listen(bus, subscription, built, err, done, deadline);
+      } finally {
+        counters.run();
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+          // the hook is running or has run
+        }
       }
-      return 0;
     }
+  }
+
+  /** Announces the subscription, then waits for --count, --timeout or the end of the output. */
+  private Integer listen(Bus bus, Subscription subscription, BusOptions built, PrintWriter err, CountDownLatch done,
+      long deadline) throws InterruptedException {
+    boolean ready = subscription.awaitReady(min(Duration.ofSeconds(5), deadline));
+    err.println("fedmsg tail: listening on " + bus.connectedEndpoints().size() + " endpoint(s)"
+        + (ready ? "" : " (not every publisher confirmed the subscription yet)") + Curve.describe(built.curve()));
+    err.flush();
+    if (!done.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+      return count == null ? 0 : 1;  // --timeout came first
+    }
+    return 0;
+  }
+
+  /** Prints the counters once, whichever comes first: the end of the run or SIGTERM's shutdown hook. */
+  private static Runnable summary(Bus bus, PrintWriter err) {
+    AtomicBoolean printed = new AtomicBoolean();
+    return () -> {
+      if (printed.compareAndSet(false, true)) {
+        BusStats s = bus.stats();
+        err.println("fedmsg tail: " + s.delivered() + " delivered, " + s.gaps() + " missed (fedmsg/2 gaps), "
+            + s.gapsFilled() + " filled by replay, " + s.lost() + " lost");
+        err.flush();
+      }
+    };
   }
 
   /** Validates --timeout and --count; the run's length in nanoseconds (practically unbounded without --timeout). */
