@@ -51,6 +51,21 @@ public final class Relay implements AutoCloseable {
     this.gapFill = GapFillSetup.gapFill(options, receiver, verifier, pipeline, (f, a) -> forward(f, a.message()), null,
         "relay");
     this.outboxes = RelayOutboxes.open(options, RELAY_OUTBOUND, verifier != null);
+    if (outboxes != null && verifier != null) {
+      // A restarted relay continues its upstream signers' sequences where its outboxes end: what
+      // they sent while it was down (or just before it died, not yet kept) is then a gap, filled
+      // from their replay endpoints, instead of being tracked afresh and never asked for.
+      // Unlike a durable subscriber, the relay does not ask for the rest of an old epoch when a
+      // signer comes back with a new one: each `fedmsg logger` run is an epoch of its own, with no
+      // replay endpoint, and asking would report losses that are none.
+      List<GapFillPositions.Position> resumed = outboxes.resumePositions();
+      for (GapFillPositions.Position p : resumed) {
+        verifier.resumeAt(p.signerKey(), p.epoch(), p.seq());
+      }
+      if (!resumed.isEmpty()) {
+        LOG.info("relay resumes the sequences of {} upstream signer(s) from its outboxes", resumed.size());
+      }
+    }
     context.setLinger(options.socketOptions.lingerMs());
     CurveOptions curve = options.curve;
     ZmqPublisher out = null;

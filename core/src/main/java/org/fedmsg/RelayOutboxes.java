@@ -143,6 +143,40 @@ final class RelayOutboxes implements ReplaySource, AutoCloseable {
     }
   }
 
+  /**
+   * Where each upstream signer was left, from its outbox: the epoch and last seq kept or marked
+   * (see {@link DurableOutbox#resumePoint()}). A restarted relay starts tracking its upstream
+   * signers there, as a durable subscriber from its positions, so what they sent while it was
+   * down (or in the moment it died, before it kept it) shows as a gap and is fetched. The signer's
+   * key is read from a message the outbox still holds; an outbox holding none (all evicted) is
+   * skipped (logged): that signer is tracked afresh.
+   */
+  List<GapFillPositions.Position> resumePositions() {
+    List<GapFillPositions.Position> out = new java.util.ArrayList<>();
+    for (Map.Entry<String, DurableOutbox> e : outboxes.entrySet()) {
+      DurableOutbox box = e.getValue();
+      java.util.Optional<DurableOutbox.ResumePoint> at = box.resumePoint();
+      if (at.isEmpty()) {
+        continue;
+      }
+      List<DurableOutbox.Entry> kept = box.range(at.get().epoch(), 0, Long.MAX_VALUE, 1);
+      if (kept.isEmpty()) {
+        LOG.warn("relay: the outbox of signer {} holds no message to name its signer: its sequence is not resumed",
+            e.getKey());
+        continue;
+      }
+      try {
+        Fedmsg2.Signing signing = Fedmsg2.signing(kept.get(0).frames().get(2));
+        out.add(new GapFillPositions.Position(signing.signerKey(), e.getKey(), at.get().epoch(), at.get().lastSeq(),
+            signing.commonName()));
+      } catch (IllegalArgumentException ex) {
+        LOG.warn("relay: the outbox of signer {} holds an unreadable message: its sequence is not resumed ({})",
+            e.getKey(), LogText.escape(String.valueOf(ex.getMessage())));
+      }
+    }
+    return out;
+  }
+
   @Override
   public DurableOutbox outboxOf(String signerSha256) {
     return outboxes.get(signerSha256);

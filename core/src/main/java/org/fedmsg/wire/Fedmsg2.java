@@ -218,6 +218,45 @@ public final class Fedmsg2 {
    */
   public static String signerSha256(byte[] signatureFrame) {
     byte[] chain = SignatureFrame.parse(signatureFrame).chain;
+    int leafLength = leafLength(chain);
+    try {
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      sha.update(chain, 0, leafLength);
+      return HexFormat.of().formatHex(sha.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * A stored message's signer as a receiver keys its sequence tracking ({@link
+   * MessageVerifier#resumeAt}): the key identity and the common name of the end-entity
+   * certificate of a full signature frame. Says nothing about whether the signature is valid: use
+   * it for messages a verifier accepted (a relay's outbox).
+   */
+  public record Signing(String signerKey, String commonName) {}
+
+  /**
+   * The {@link Signing} of a full signature frame.
+   *
+   * @throws IllegalArgumentException if the frame is not well-formed, compact, or its leaf is no certificate
+   */
+  public static Signing signing(byte[] signatureFrame) {
+    byte[] chain = SignatureFrame.parse(signatureFrame).chain;
+    if (chain == null) {
+      throw new IllegalArgumentException("a compact signature frame carries no certificate");
+    }
+    try {
+      java.security.cert.X509Certificate leaf = (java.security.cert.X509Certificate)
+          java.security.cert.CertificateFactory.getInstance("X.509")
+              .generateCertificate(new java.io.ByteArrayInputStream(chain, 0, leafLength(chain)));
+      return new Signing(SignerKeys.id(leaf), org.fedmsg.crypto.Certificates.commonName(leaf));
+    } catch (java.security.cert.CertificateException e) {
+      throw new IllegalArgumentException("the first certificate of the chain is unreadable: " + e.getMessage(), e);
+    }
+  }
+
+  private static int leafLength(byte[] chain) {
     // The leaf is the first DER SEQUENCE of the chain: tag 0x30, then a definite length.
     if (chain.length < 2 || chain[0] != 0x30) {
       throw new IllegalArgumentException("the certificate chain does not start with a DER sequence");
@@ -242,12 +281,6 @@ public final class Fedmsg2 {
     if (header + length > chain.length) {
       throw new IllegalArgumentException("the first certificate runs past the chain");
     }
-    try {
-      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
-      sha.update(chain, 0, (int) (header + length));
-      return HexFormat.of().formatHex(sha.digest());
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return (int) (header + length);
   }
 }
