@@ -58,6 +58,8 @@ final class ChaosBus implements AutoCloseable {
   private OutputStream publisherIn;
   private int fed;
   private final List<String> relayOutput = new CopyOnWriteArrayList<>();
+  /** Messages the relays logged as missed from upstream and asked for (their inbound gap fill). */
+  private final AtomicLong relayGaps = new AtomicLong();
 
   private ChaosBus(Path dir, boolean critical) throws Exception {
     this.dir = dir;
@@ -96,12 +98,15 @@ final class ChaosBus implements AutoCloseable {
     Path config = dir.resolve("relay.yaml");
     Files.writeString(config, config("relay_inbound: \"tcp://127.0.0.1:*\"\n"
         + "endpoints:\n  relay_outbound: [\"tcp://127.0.0.1:*\"]\n", dir.resolve("relay-state")));
-    relay = CommandsProcessIT.fedmsg("relay", "--config", config.toString()).redirectErrorStream(true).start();
+    ProcessBuilder relayCommand = CommandsProcessIT.fedmsg("relay", "--config", config.toString());
+    // its gap fill's "gap: N message(s) ..." lines, counted in relayGapsAsked()
+    relayCommand.command().add(1, "-Dorg.slf4j.simpleLogger.log.org.fedmsg.GapFill=info");
+    relay = relayCommand.redirectErrorStream(true).start();
     BufferedReader out = new BufferedReader(new InputStreamReader(relay.getInputStream(), StandardCharsets.UTF_8));
     Matcher m = Pattern.compile("inbound (\\S+) outbound (\\S+)")
         .matcher(CommandsProcessIT.readLineMatching(out, Pattern.compile("^relay: inbound")));
     assertThat(m.find()).isTrue();
-    keep(out, relayOutput, null, "relay-output");
+    keep(out, relayOutput, relayGaps, "relay-output");
     return new String[] {m.group(1), m.group(2)};
   }
 
@@ -137,6 +142,11 @@ final class ChaosBus implements AutoCloseable {
     publisher.destroyForcibly();
     assertThat(publisher.waitFor(30, TimeUnit.SECONDS)).isTrue();
     publisher = null;
+  }
+
+  /** Messages the relays (all of them so far) missed from the publisher and asked its replay endpoint for. */
+  long relayGapsAsked() {
+    return relayGaps.get();
   }
 
   /** The publisher's outbox directory: present when the publisher keeps one. */

@@ -55,14 +55,12 @@ class ChaosProcessIT {
   }
 
   /**
-   * Out of the default run until a restarted relay resumes its upstream signers' sequences from its
-   * outboxes: when the relay is killed after taking messages it had not yet accepted, the new relay
-   * starts tracking the publisher afresh, never asks the publisher for them, and the subscribers,
-   * asking the relay, are told {@code missing} (one run of three: {@code lost: 5 message(s) ...
-   * seq 2001..2005: missing}). Run with {@code -Dgroups=soak}.
+   * Every fault at once on critical topics: each subscriber ends with all 5,000, once, in order,
+   * every gap filled. The relay killed after taking lines it had not yet kept is the hard case: the
+   * restarted relay continues the publisher's sequence from its outbox, so the next line shows
+   * them as a gap, which it fills from the publisher's replay endpoint.
    */
   @Test
-  @org.junit.jupiter.api.Tag("soak")
   void criticalTopics_linksCutRelayAndPublisherKilled_everySubscriberGetsAll5000ExactlyOnceInOrder(@TempDir Path dir)
       throws Exception {
     try (ChaosBus bus = ChaosBus.start(dir, true)) {
@@ -77,10 +75,15 @@ class ChaosProcessIT {
         assertThat(s.lines()).as("%s: all 5,000, each once, in order; %s", s.name, s.reports())
             .containsExactlyElementsOf(oneToN(MESSAGES));
         assertThat(counters.lost()).as("%s", s.name).isZero();
-        assertThat(counters.missed()).as("%s: the faults made gaps", s.name).isPositive();
         assertThat(counters.filled()).as("%s: every gap filled", s.name).isEqualTo(counters.missed());
         assertThat(counters.delivered()).isEqualTo(MESSAGES);
       }
+      // The faults made gaps: at the subscribers, or at the relay, which fills the gaps of its
+      // inbound side (a restarted relay continues the publisher's sequence from its outbox) before
+      // forwarding, in order, so that its subscribers may see none.
+      System.out.printf("chaos critical: the relays missed and asked for %d message(s)%n", bus.relayGapsAsked());
+      assertThat(bus.first.counters().missed() + bus.second.counters().missed() + bus.relayGapsAsked())
+          .as("gaps made by the faults").isPositive();
     }
   }
 
