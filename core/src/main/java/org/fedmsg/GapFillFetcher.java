@@ -94,11 +94,13 @@ final class GapFillFetcher implements GapFill.Fetcher {
     }
     boolean anyAnswered = false;
     String lastProblem = "no replay endpoint is known";
-    for (String url : order) {
+    for (int i = 0; i < order.size(); i++) {
+      String url = order.get(i);
       try {
         GapFill.Batch batch = fetchAll(url, candidates.get(url), fingerprint, epoch, from, to);
         answered.put(fingerprint, url);
-        return batch;
+        return batch.missing().isEmpty() ? batch
+            : askOthers(batch, order.subList(i + 1, order.size()), candidates, fingerprint, epoch);
       } catch (ReplayException e) {
         if (e.reason() == ReplayException.Reason.UNKNOWN_SIGNER) {
           anyAnswered = true;
@@ -112,6 +114,36 @@ final class GapFillFetcher implements GapFill.Fetcher {
       throw new GapFill.FetchFailure("no-endpoint", "every replay endpoint answered unknown-signer");
     }
     throw new GapFill.FetchFailure("unreachable", lastProblem);
+  }
+
+  /**
+   * What an endpoint answered {@code missing} is asked of the other endpoints, in order: a relay
+   * restarted, or one whose outbox evicted it, says {@code missing} for a range the publisher's
+   * own replay endpoint (in {@code replay_endpoints}) may still hold.
+   */
+  private GapFill.Batch askOthers(GapFill.Batch first, List<String> others, Map<String, String> candidates,
+      String fingerprint, String epoch) {
+    List<List<byte[]>> messages = new ArrayList<>(first.messages());
+    List<SeqRange> statistical = new ArrayList<>(first.statistical());
+    List<SeqRange> missing = new ArrayList<>(first.missing());
+    for (String url : others) {
+      List<SeqRange> stillMissing = new ArrayList<>();
+      for (SeqRange m : missing) {
+        try {
+          GapFill.Batch more = fetchAll(url, candidates.get(url), fingerprint, epoch, m.from(), m.to());
+          messages.addAll(more.messages());
+          statistical.addAll(more.statistical());
+          stillMissing.addAll(more.missing());
+        } catch (ReplayException e) {
+          stillMissing.add(m);  // unknown-signer, or down: the range stays missing
+        }
+      }
+      missing = stillMissing;
+      if (missing.isEmpty()) {
+        break;
+      }
+    }
+    return new GapFill.Batch(messages, missing, statistical);
   }
 
   /** One endpoint, asked again from where its answer stopped until the range is covered. */

@@ -418,6 +418,37 @@ class GapFillTest {
   }
 
   @Test
+  void rangeOneEndpointSaysMissing_isAskedOfTheNextOne_thePublishersOwn() throws Exception {
+    String fingerprint = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(pkgdb.chain().get(0).getEncoded()));
+    try (org.fedmsg.reliable.DurableOutbox relayOutbox = org.fedmsg.reliable.DurableOutbox.open(state.resolve("relay"),
+            4, 1 << 20, Duration.ofHours(1), java.time.Clock.systemUTC());
+        org.fedmsg.reliable.DurableOutbox publisherOutbox = org.fedmsg.reliable.DurableOutbox.open(
+            state.resolve("publisher"), 100, 1 << 20, Duration.ofHours(1), java.time.Clock.systemUTC());
+        org.fedmsg.reliable.ReplayServer relay = org.fedmsg.reliable.ReplayServer.start(context, "tcp://127.0.0.1:*",
+            null, "relay_outbound", fp -> fp.equals(fingerprint) ? relayOutbox : null,
+            org.fedmsg.reliable.ReplayLimits.DEFAULTS);
+        org.fedmsg.reliable.ReplayServer publisher = org.fedmsg.reliable.ReplayServer.start(context,
+            "tcp://127.0.0.1:*", null, "pkgdb", fp -> fp.equals(fingerprint) ? publisherOutbox : null,
+            org.fedmsg.reliable.ReplayLimits.DEFAULTS);
+        Bus sub = subscribe(options(false, Duration.ofSeconds(30)).gapFillFetcher(null)
+            .replayEndpoints(List.of(relay.endpoint(), publisher.endpoint())).build())) {
+      Map<Long, byte[][]> m = make(1, 10);
+      for (long s = 2; s <= 9; s++) {
+        relayOutbox.append(epoch, s, m.get(s));      // bounded to 4: the relay answers 2..5 missing
+        publisherOutbox.append(epoch, s, m.get(s));  // the publisher still holds them
+      }
+      send(m.get(1L));
+      send(m.get(10L));
+      Eventually.assertThat(() -> got.size() >= 10, "1..10 delivered");
+      assertThat(seqs(got)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+      assertThat(losses).isEmpty();
+      assertThat(sub.stats().gapsFilled()).isEqualTo(8);
+      assertThat(sub.stats().lost()).isZero();
+    }
+  }
+
+  @Test
   void durableName_withoutStateDir_orWithASlash_isAConfigError() {
     for (String name : List.of("ok-name", "../escape")) {
       ObjectNode tree = JsonNodeFactory.instance.objectNode();
