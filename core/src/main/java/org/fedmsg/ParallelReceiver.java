@@ -187,7 +187,8 @@ final class ParallelReceiver implements AutoCloseable {
     }
     long bytes = SLOT_OVERHEAD_BYTES;
     for (byte[] f : frames) {
-      bytes += f.length;
+      // null: the marker ZmqSubscriber puts after the frames it kept of an overlong message
+      bytes += f == null ? 0 : f.length;
     }
     return (int) Math.min(bytes, SUBSCRIBER_BUFFER_BYTES);
   }

@@ -1,12 +1,9 @@
 package org.fedmsg;
 
+import org.fedmsg.testing.OutputLines;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,7 +11,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.fedmsg.crypto.Signer;
 import org.fedmsg.crypto.TrustOptions;
@@ -55,7 +51,7 @@ class CompactWireInteropTest {
       Process py = new ProcessBuilder(python, dir.resolve("compact_sub.py").toString(), pub.publisherEndpoint(),
           prefix, Integer.toString(count)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
       try {
-        BlockingQueue<String> lines = lines(py.getInputStream());
+        BlockingQueue<String> lines = OutputLines.of(py.getInputStream());
         assertThat(lines.poll(30, TimeUnit.SECONDS)).isEqualTo("READY");
         List<String> got = new ArrayList<>();
         // a PUB drops messages until the subscription has arrived: repeat until the first one
@@ -108,20 +104,4 @@ class CompactWireInteropTest {
     }
   }
 
-  private static BlockingQueue<String> lines(InputStream in) {
-    BlockingQueue<String> q = new LinkedBlockingQueue<>();
-    Thread t = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-        String l;
-        while ((l = r.readLine()) != null) {
-          q.add(l);
-        }
-      } catch (IOException e) {
-        // process ended
-      }
-    }, "python-output");
-    t.setDaemon(true);
-    t.start();
-    return q;
-  }
 }

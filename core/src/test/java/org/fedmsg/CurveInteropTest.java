@@ -1,18 +1,15 @@
 package org.fedmsg;
 
+import org.fedmsg.testing.OutputLines;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -80,7 +77,7 @@ class CurveInteropTest {
           server.publicKeyZ85(), client.publicKeyZ85(), Z85.encodeKey(client.secretKey()), prefix)
           .redirectError(ProcessBuilder.Redirect.INHERIT).start();
       try {
-        BlockingQueue<String> lines = lines(py.getInputStream());
+        BlockingQueue<String> lines = OutputLines.of(py.getInputStream());
         assertThat(lines.poll(30, TimeUnit.SECONDS)).isEqualTo("READY");
         String got = null;
         // A plain PUB drops messages until the subscriber's subscription has arrived: repeat.
@@ -123,7 +120,7 @@ class CurveInteropTest {
     Process py = new ProcessBuilder(python, dir.resolve("curve_pub.py").toString(), server.publicKeyZ85(),
         Z85.encodeKey(server.secretKey()), frames.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     try {
-      String line = lines(py.getInputStream()).poll(30, TimeUnit.SECONDS);
+      String line = OutputLines.of(py.getInputStream()).poll(30, TimeUnit.SECONDS);
       assertThat(line).startsWith("ENDPOINT tcp://127.0.0.1:");
       String endpoint = line.substring("ENDPOINT ".length());
       try (Bus sub = Bus.create(BusOptions.builder().endpoint("python", List.of(endpoint))
@@ -145,20 +142,4 @@ class CurveInteropTest {
     }
   }
 
-  private static BlockingQueue<String> lines(InputStream in) {
-    BlockingQueue<String> q = new LinkedBlockingQueue<>();
-    Thread t = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-        String l;
-        while ((l = r.readLine()) != null) {
-          q.add(l);
-        }
-      } catch (IOException e) {
-        // process ended
-      }
-    }, "python-output");
-    t.setDaemon(true);
-    t.start();
-    return q;
-  }
 }

@@ -1,12 +1,11 @@
 package org.fedmsg;
 
+import org.fedmsg.testing.OutputLines;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,7 +67,7 @@ class ReferenceReplayInteropTest {
     Process py = new ProcessBuilder(python, dir.resolve("reference_publisher.py").toString(), pki.ssldir().toString(),
         APP01, TOPIC, "9", "1,2,5,6,9", "7", "8").redirectError(ProcessBuilder.Redirect.INHERIT).start();
     try {
-      BlockingQueue<String> out = lines(py.getInputStream());
+      BlockingQueue<String> out = OutputLines.of(py.getInputStream());
       String pub = expect(out, "PUB ");
       String replay = expect(out, "REPLAY ");
       ObjectNode tree = Json.object()
@@ -132,7 +131,7 @@ class ReferenceReplayInteropTest {
           .redirectError(ProcessBuilder.Redirect.INHERIT).start();
       List<String> lines = new ArrayList<>();
       try {
-        BlockingQueue<String> out = lines(py.getInputStream());
+        BlockingQueue<String> out = OutputLines.of(py.getInputStream());
         String line;
         while ((line = out.poll(30, TimeUnit.SECONDS)) != null) {
           lines.add(line);
@@ -179,20 +178,4 @@ class ReferenceReplayInteropTest {
     return line.substring(prefix.length()).strip();
   }
 
-  private static BlockingQueue<String> lines(InputStream in) {
-    BlockingQueue<String> q = new LinkedBlockingQueue<>();
-    Thread t = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-        String l;
-        while ((l = r.readLine()) != null) {
-          q.add(l);
-        }
-      } catch (IOException e) {
-        // process ended
-      }
-    }, "python-output");
-    t.setDaemon(true);
-    t.start();
-    return q;
-  }
 }

@@ -70,8 +70,12 @@ final class JsonWriter {
         if (!Character.isSurrogate(ca) && !Character.isSurrogate(cb)) {
           return ca - cb;
         }
-        // Compare whole code points; a pair may have started one char earlier (equal prefix).
-        int at = i > 0 && Character.isHighSurrogate(a.charAt(i - 1)) ? i - 1 : i;
+        // Compare whole code points; a pair may have started one char earlier (equal prefix), but
+        // only if that high surrogate pairs with the low one here in one of the strings: a lone
+        // high surrogate is its own code point, and stepping back over it would compare it with
+        // itself ("\ud800\u001e" and "\ud800\ud800\udd68" would come out equal, as a repeat).
+        int at = i > 0 && Character.isHighSurrogate(a.charAt(i - 1))
+            && (Character.isLowSurrogate(ca) || Character.isLowSurrogate(cb)) ? i - 1 : i;
         return Integer.compare(a.codePointAt(at), b.codePointAt(at));
       }
     }

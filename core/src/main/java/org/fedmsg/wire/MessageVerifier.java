@@ -409,25 +409,8 @@ public final class MessageVerifier implements AutoCloseable {
             frameTopic, object);
       }
       Instant at = instant();
-      VerificationResult r = Fedmsg1.checkSignature(body, trust, at);
-      if (!(r instanceof VerificationResult.Valid v)) {
-        return done1(r, frameTopic, object);
-      }
-      JsonNode topic = body.get("topic");
-      if (frameTopic != null && (topic == null || !topic.isTextual() || !topic.textValue().equals(frameTopic))) {
-        return done1(VerificationResult.invalid(Reason.TOPIC_MISMATCH,
-            "frame topic '" + frameTopic + "' differs from signed topic " + (topic == null ? "(none)" : topic)),
-            frameTopic, object);
-      }
-      String key = replay == null ? null : SignerKeys.id(Fedmsg1.signerCertificate(body, trust));
-      VerificationResult authorized = null;
-      RuntimeException failure = null;
-      try {
-        authorized = authorize(topic, v);
-      } catch (RuntimeException e) {
-        failure = e;
-      }
-      return new Prepared(null, WireFormat.FEDMSG1, frameTopic, body, v, key, at, authorized, failure, null, 0);
+      return afterSignature1(Fedmsg1.checkSignature(body, trust, at), frameTopic, body, object, at,
+          () -> Fedmsg1.signerCertificate(body, trust));
     } catch (RuntimeException e) {
       return Prepared.done(internal(e, WireFormat.FEDMSG1, frameTopic, object));
     }
@@ -491,6 +474,36 @@ public final class MessageVerifier implements AutoCloseable {
     return prepareParsed(topic, body);
   }
 
+  /**
+   * The fedmsg/1 checks after the signature, the same for a tree and a raw body: the frame topic
+   * against the signed one (skipped without a frame topic: an offline message), the signer's
+   * replay key and the policy.
+   *
+   * @param signed the signed body (or its envelope fields): its {@code topic} is checked
+   * @param object what a rejection's verdict carries
+   */
+  private Prepared afterSignature1(VerificationResult signature, String frameTopic, JsonNode signed, ObjectNode object,
+      Instant at, java.util.function.Supplier<java.security.cert.X509Certificate> signerCertificate) {
+    if (!(signature instanceof VerificationResult.Valid v)) {
+      return done1(signature, frameTopic, object);
+    }
+    JsonNode topic = signed.get("topic");
+    if (frameTopic != null && (topic == null || !topic.isTextual() || !topic.textValue().equals(frameTopic))) {
+      return done1(VerificationResult.invalid(Reason.TOPIC_MISMATCH,
+          "frame topic '" + frameTopic + "' differs from signed topic " + (topic == null ? "(none)" : topic)),
+          frameTopic, object);
+    }
+    String key = replay == null ? null : SignerKeys.id(signerCertificate.get());
+    VerificationResult authorized = null;
+    RuntimeException failure = null;
+    try {
+      authorized = authorize(topic, v);
+    } catch (RuntimeException e) {
+      failure = e;
+    }
+    return new Prepared(null, WireFormat.FEDMSG1, frameTopic, signed, v, key, at, authorized, failure, null, 0);
+  }
+
   /** {@link #prepareFedmsg1} then {@link #prepareParsed}, without a tree: see {@link #checkRaw}. */
   private Prepared prepareFedmsg1Raw(List<byte[]> frames) {
     // the same answer as strictUtf8, without a decoder per message
@@ -518,25 +531,8 @@ public final class MessageVerifier implements AutoCloseable {
             topic, envelope);
       }
       Instant at = instant();
-      VerificationResult r = Fedmsg1.checkSignature(body, trust, at);
-      if (!(r instanceof VerificationResult.Valid v)) {
-        return done1(r, topic, envelope);
-      }
-      JsonNode bodyTopic = envelope.get("topic");
-      if (bodyTopic == null || !bodyTopic.isTextual() || !bodyTopic.textValue().equals(topic)) {
-        return done1(VerificationResult.invalid(Reason.TOPIC_MISMATCH,
-            "frame topic '" + topic + "' differs from signed topic " + (bodyTopic == null ? "(none)" : bodyTopic)),
-            topic, envelope);
-      }
-      String key = replay == null ? null : SignerKeys.id(Fedmsg1.signerCertificate(body, trust));
-      VerificationResult authorized = null;
-      RuntimeException failure = null;
-      try {
-        authorized = authorize(bodyTopic, v);
-      } catch (RuntimeException e) {
-        failure = e;
-      }
-      return new Prepared(null, WireFormat.FEDMSG1, topic, envelope, v, key, at, authorized, failure, null, 0);
+      return afterSignature1(Fedmsg1.checkSignature(body, trust, at), topic, envelope, envelope, at,
+          () -> Fedmsg1.signerCertificate(body, trust));
     } catch (RuntimeException e) {
       return Prepared.done(internal(e, WireFormat.FEDMSG1, topic, envelope));
     }

@@ -187,6 +187,9 @@ class CanonicalJsonTest {
     assertThat(CanonicalJson.compareCodePoints(pair, lone)).isPositive();
     assertThat(CanonicalJson.compareCodePoints("ab", "abc")).isNegative();
     assertThat(CanonicalJson.compareCodePoints("abc", "abc")).isZero();
+    // a lone high surrogate shared by both, then different chars: not equal (it pairs with neither)
+    assertThat(CanonicalJson.compareCodePoints("\ud800\u001e", "\ud800\ud800\udd68")).isNegative();
+    assertThat(CanonicalJson.compareCodePoints("\ud800\ud800\udd68", "\ud800\u001e")).isPositive();
   }
 
   @Test

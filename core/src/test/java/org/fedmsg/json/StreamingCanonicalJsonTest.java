@@ -3,6 +3,7 @@ package org.fedmsg.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -185,6 +186,35 @@ class StreamingCanonicalJsonTest {
     assertThatThrownBy(() -> treePath(b, CREDENTIALS)).isInstanceOf(MalformedJsonException.class);
     assertThatThrownBy(() -> FEDMSG1.read(b))
         .isInstanceOfSatisfying(MalformedJsonException.class, e -> assertThat(e.isDuplicateKey()).isFalse());
+  }
+
+  /**
+   * Found by {@link #read_mutatedCanonicalBytes_sameBytesOrSameRefusalAsTreePath}: keys that share a
+   * lone high surrogate and then differ ("\\ud800\\u001e\\u001d" before "\\ud800\\ud800\\udd68")
+   * compared as equal, so the streaming path refused a repeated key the tree path does not see, ahead
+   * of the real, later error (the tree path's first error in document order).
+   */
+  @Test
+  void read_keysSharingALoneHighSurrogate_notARepeat_sameRefusalAsTreePath() {
+    String mutated = "{\"\\u3ff5\\uefa7\":1000,\"\\ud800\\u001e\\u001d\":1e+19,"
+        + "\"\\ud800\\ud800\\udd68\":-219785&,\"\\udffd\\udd75\":67667}";
+    byte[] b = mutated.getBytes(StandardCharsets.US_ASCII);
+    MalformedJsonException tree = catchThrowableOfType(MalformedJsonException.class, () -> treePath(b, CREDENTIALS));
+    assertThat(tree).isNotNull();
+    assertThat(tree.isDuplicateKey()).isFalse();
+    assertThatThrownBy(() -> FEDMSG1.read(b)).isInstanceOfSatisfying(MalformedJsonException.class,
+        e -> assertThat(e.getMessage()).isEqualTo(tree.getMessage()));
+    assertThatThrownBy(() -> StreamingCanonicalJson.scanner(Set.of("topic")).read(b))
+        .isInstanceOfSatisfying(MalformedJsonException.class, e -> assertThat(e.isDuplicateKey()).isFalse());
+    List<String> errors = new ArrayList<>();
+    assertSameAsTree(b, CREDENTIALS, errors, "mutated canonical");
+    // without the error: accepted by both, in code point order (U+001E before U+10168)
+    String valid = "{\"\\ud800\\ud800\\udd68\":2,\"\\ud800\\u001e\\u001d\":1}";
+    byte[] v = valid.getBytes(StandardCharsets.US_ASCII);
+    assertSameAsTree(v, CREDENTIALS, errors, "valid");
+    assertThat(errors).isEmpty();
+    assertThat(new String(ALL.read(v).canonical(), StandardCharsets.US_ASCII))
+        .isEqualTo("{\"\\ud800\\u001e\\u001d\":1,\"\\ud800\\ud800\\udd68\":2}");
   }
 
   @Test

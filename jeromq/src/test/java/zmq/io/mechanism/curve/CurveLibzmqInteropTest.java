@@ -1,16 +1,14 @@
 package zmq.io.mechanism.curve;
 
+import org.fedmsg.testing.OutputLines;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.fedmsg.testing.ExternalTools;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,7 +58,7 @@ class CurveLibzmqInteropTest {
           server.publicKey, client.publicKey, client.secretKey, Integer.toString(COUNT))
           .redirectError(ProcessBuilder.Redirect.INHERIT).start();
       try {
-        BlockingQueue<String> lines = lines(py.getInputStream());
+        BlockingQueue<String> lines = OutputLines.of(py.getInputStream());
         long bytes = echo(pair);
         assertThat(lines.poll(60, TimeUnit.SECONDS)).isEqualTo("OK " + COUNT + " " + bytes);
         assertThat(py.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -78,7 +76,7 @@ class CurveLibzmqInteropTest {
     Process py = new ProcessBuilder(python, script.toString(), "bind", server.secretKey, Integer.toString(COUNT))
         .redirectError(ProcessBuilder.Redirect.INHERIT).start();
     try (ZContext ctx = new ZContext(1)) {
-      BlockingQueue<String> lines = lines(py.getInputStream());
+      BlockingQueue<String> lines = OutputLines.of(py.getInputStream());
       String first = lines.poll(30, TimeUnit.SECONDS);
       assertThat(first).startsWith("ENDPOINT tcp://127.0.0.1:");
       ZMQ.Socket pair = ctx.createSocket(SocketType.PAIR);
@@ -119,19 +117,4 @@ class CurveLibzmqInteropTest {
     return bytes;
   }
 
-  private static BlockingQueue<String> lines(InputStream in) {
-    BlockingQueue<String> q = new LinkedBlockingQueue<>();
-    Thread t = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-        for (String line; (line = r.readLine()) != null; ) {
-          q.add(line);
-        }
-      } catch (IOException e) {
-        // the process ended
-      }
-    }, "curve-bulk-output");
-    t.setDaemon(true);
-    t.start();
-    return q;
-  }
 }
