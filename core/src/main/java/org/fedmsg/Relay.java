@@ -77,8 +77,7 @@ public final class Relay implements AutoCloseable {
           .compacting(options.compactor());
       this.outbound = out;  // before the inbound socket exists: onFrames forwards to it
       in = new ZmqSubscriber(context, options.socketOptions, curve, options.relayInbound, this::onFrames, "relay");
-      this.inbound = in;
-      in.subscribe("");
+      this.inbound = in;  // subscribed to everything before it bound (ZmqSubscriber)
       if (outboxes != null) {
         this.replay = ReplayEndpoint.forRelay(context, options, RELAY_OUTBOUND, outboxes, curve.enabled());
       } else if (options.config != null && options.config.replayEndpoints().containsKey(RELAY_OUTBOUND)) {
