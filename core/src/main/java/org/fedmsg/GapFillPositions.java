@@ -1,10 +1,11 @@
 package org.fedmsg;
 
+import org.fedmsg.reliable.DirectoryLock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,16 +46,14 @@ final class GapFillPositions implements AutoCloseable {
   private final Map<String, Position> positions = new LinkedHashMap<>();
   private final LinkedHashSet<String> recentIds = new LinkedHashSet<>();
   private final List<Position> saved;
-  private final FileChannel lockChannel;
-  private final FileLock lock;
+  private final DirectoryLock lock;
   private FileChannel log;
   private long lines;
   private boolean closed;
 
-  private GapFillPositions(Path dir, int dedupe, FileChannel lockChannel, FileLock lock) throws IOException {
+  private GapFillPositions(Path dir, int dedupe, DirectoryLock lock) throws IOException {
     this.dir = dir;
     this.dedupe = dedupe;
-    this.lockChannel = lockChannel;
     this.lock = lock;
     Path file = dir.resolve(FILE);
     if (Files.exists(file)) {
@@ -81,20 +80,12 @@ final class GapFillPositions implements AutoCloseable {
    */
   static GapFillPositions open(Path dir, int dedupe) {
     try {
-      Files.createDirectories(dir);
-      FileChannel lockChannel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock lock;
-      try {
-        lock = lockChannel.tryLock();
-      } catch (java.nio.channels.OverlappingFileLockException e) {
-        lock = null;
-      }
+      DirectoryLock lock = DirectoryLock.tryAcquire(dir, LOCK);
       if (lock == null) {
-        lockChannel.close();
         throw new ConfigException("durable_name: the positions in " + dir + " are in use by another process ("
             + LOCK + " is locked)");
       }
-      return new GapFillPositions(dir, dedupe, lockChannel, lock);
+      return new GapFillPositions(dir, dedupe, lock);
     } catch (IOException e) {
       throw new ConfigException("durable_name: cannot use " + dir + ": " + e.getMessage(), e);
     }
@@ -237,8 +228,7 @@ final class GapFillPositions implements AutoCloseable {
     closed = true;
     closeLog();
     try {
-      lock.release();
-      lockChannel.close();
+      lock.close();
     } catch (IOException e) {
       // released with the process anyway
     }

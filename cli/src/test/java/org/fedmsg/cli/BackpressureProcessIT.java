@@ -48,7 +48,7 @@ class BackpressureProcessIT {
           .matcher(CommandsProcessIT.readLineMatching(relayOut, Pattern.compile("^relay: inbound")));
       assertThat(m.find()).isTrue();
       Files.writeString(config, config(pki, m.group(1), m.group(2)));
-      drain(relayOut);
+      CommandsProcessIT.drain(relayOut);
 
       tail = CommandsProcessIT.fedmsg("tail", "--config", config.toString(), "--count", String.valueOf(LINES), "--json",
           "--timeout", "560").start();
@@ -149,18 +149,4 @@ class BackpressureProcessIT {
     t.start();
   }
 
-  /** Keeps reading a process's output so that it never blocks on a full pipe. */
-  private static void drain(BufferedReader reader) {
-    Thread t = new Thread(() -> {
-      try {
-        while (reader.readLine() != null) {
-          // discarded
-        }
-      } catch (java.io.IOException e) {
-        // the process ended
-      }
-    }, "drain");
-    t.setDaemon(true);
-    t.start();
-  }
 }

@@ -133,7 +133,7 @@ final class ChaosBus implements AutoCloseable {
     publisherIn = publisher.getOutputStream();
     keep(new BufferedReader(new InputStreamReader(publisher.getErrorStream(), StandardCharsets.UTF_8)),
         new CopyOnWriteArrayList<>(), null, "publisher-stderr");
-    drain(publisher.getInputStream());
+    CommandsProcessIT.drain(new java.io.InputStreamReader(publisher.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
     awaitPublisherLinkUp(mark);
   }
 
@@ -367,17 +367,6 @@ final class ChaosBus implements AutoCloseable {
     return t;
   }
 
-  private static void drain(java.io.InputStream in) {
-    Thread t = new Thread(() -> {
-      try {
-        in.transferTo(OutputStream.nullOutputStream());
-      } catch (IOException e) {
-        // the process ended
-      }
-    }, "drain");
-    t.setDaemon(true);
-    t.start();
-  }
 
   static void await(BooleanSupplier condition, int seconds, java.util.function.Supplier<String> what)
       throws InterruptedException {

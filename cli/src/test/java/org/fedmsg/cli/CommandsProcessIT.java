@@ -33,6 +33,19 @@ class CommandsProcessIT {
     return new ProcessBuilder(command);
   }
 
+  /** Keeps reading a process's output on a daemon thread, so that it never blocks on a full pipe. */
+  static void drain(java.io.Reader output) {
+    Thread t = new Thread(() -> {
+      try {
+        output.transferTo(java.io.Writer.nullWriter());
+      } catch (IOException e) {
+        // the process ended
+      }
+    }, "drain");
+    t.setDaemon(true);
+    t.start();
+  }
+
   static String readLineMatching(BufferedReader reader, Pattern pattern) throws IOException {
     List<String> skipped = new ArrayList<>();
     for (String line; (line = reader.readLine()) != null; ) {

@@ -123,17 +123,7 @@ class RelayReplayProcessIT {
     BufferedReader out = new BufferedReader(new InputStreamReader(relay.getInputStream(), StandardCharsets.UTF_8));
     String line = CommandsProcessIT.readLineMatching(out, Pattern.compile("^relay: inbound"));
     assertThat(line).contains(" replay tcp://127.0.0.1:");
-    Thread drain = new Thread(() -> {
-      try {
-        while (out.readLine() != null) {
-          // keep the pipe from filling
-        }
-      } catch (java.io.IOException e) {
-        // the process ended
-      }
-    }, "relay-output");
-    drain.setDaemon(true);
-    drain.start();
+    CommandsProcessIT.drain(out);
     return relay;
   }
 

@@ -6,7 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,8 +106,7 @@ public final class DurableOutbox implements AutoCloseable {
   private final Map<String, TreeMap<Long, Long>> statistical = new HashMap<>();
   private int statisticalRanges;
   private final LongAdder overflowed = new LongAdder();
-  private final FileChannel lockChannel;
-  private final FileLock lock;
+  private final DirectoryLock lock;
   private FileChannel log;
   private long bytes;
   private long deadRecords;
@@ -116,14 +115,12 @@ public final class DurableOutbox implements AutoCloseable {
   /** The newest record of any kind (a kept message or a marker): where the epoch resumes. */
   private ResumePoint resume;
 
-  private DurableOutbox(Path dir, int maxMessages, long maxBytes, Duration maxAge, Clock clock, FileChannel lockChannel,
-      FileLock lock) {
+  private DurableOutbox(Path dir, int maxMessages, long maxBytes, Duration maxAge, Clock clock, DirectoryLock lock) {
     this.dir = dir;
     this.maxMessages = maxMessages;
     this.maxBytes = maxBytes;
     this.maxAge = maxAge;
     this.clock = clock;
-    this.lockChannel = lockChannel;
     this.lock = lock;
   }
 
@@ -140,19 +137,11 @@ public final class DurableOutbox implements AutoCloseable {
           + maxBytes + " max_age=" + maxAge);
     }
     try {
-      Files.createDirectories(dir);
-      FileChannel lockChannel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock lock;
-      try {
-        lock = lockChannel.tryLock();
-      } catch (java.nio.channels.OverlappingFileLockException e) {
-        lock = null;
-      }
+      DirectoryLock lock = DirectoryLock.tryAcquire(dir, LOCK);
       if (lock == null) {
-        lockChannel.close();
         throw new IllegalStateException("the outbox " + dir + " is in use by another process (" + LOCK + " is locked)");
       }
-      DurableOutbox box = new DurableOutbox(dir, maxMessages, maxBytes, maxAge, clock, lockChannel, lock);
+      DurableOutbox box = new DurableOutbox(dir, maxMessages, maxBytes, maxAge, clock, lock);
       box.load();
       return box;
     } catch (IOException e) {
@@ -536,8 +525,7 @@ public final class DurableOutbox implements AutoCloseable {
     try {
       log.force(false);
       log.close();
-      lock.release();
-      lockChannel.close();
+      lock.close();
     } catch (IOException e) {
       LOG.warn("closing the outbox {}: {}", dir, e.toString());
     }

@@ -178,6 +178,22 @@ public final class MessageVerifier implements AutoCloseable {
   }
 
   /**
+   * A compact message prepared before the full frame that carries its chain (verification on
+   * several threads): prepared again now, in arrival order, when that chain is known.
+   */
+  private Prepared resolveDeferred(Prepared p) {
+    if (p.deferred == null) {
+      return p;
+    }
+    try {
+      p.resolved = prepareFedmsg2(p.deferred, p.deferredRaw, false);
+      return p.resolved;
+    } catch (RuntimeException e) {
+      return Prepared.done(internal(e, WireFormat.FEDMSG2, null, null));
+    }
+  }
+
+  /**
    * The second half of {@link #check}: the replay window, duplicate {@code msg_id} and fedmsg/2
    * sequence tracking, which depend on the messages seen before. Call it in arrival order, and
    * for messages of one signer from one thread at a time.
@@ -185,14 +201,7 @@ public final class MessageVerifier implements AutoCloseable {
    * @return the verdict; never null, never throws
    */
   public Verdict complete(Prepared p) {
-    if (p.deferred != null) {
-      try {
-        p.resolved = prepareFedmsg2(p.deferred, p.deferredRaw, false);
-        p = p.resolved;
-      } catch (RuntimeException e) {
-        return internal(e, WireFormat.FEDMSG2, null, null);
-      }
-    }
+    p = resolveDeferred(p);
     if (p.done != null) {
       return p.done;
     }
@@ -705,14 +714,7 @@ public final class MessageVerifier implements AutoCloseable {
    * @return the verdict; never null, never throws
    */
   public Verdict completeFill(Prepared p) {
-    if (p.deferred != null) {
-      try {
-        p.resolved = prepareFedmsg2(p.deferred, p.deferredRaw, false);
-        p = p.resolved;
-      } catch (RuntimeException e) {
-        return internal(e, WireFormat.FEDMSG2, null, null);
-      }
-    }
+    p = resolveDeferred(p);
     if (p.done != null) {
       return p.done;
     }

@@ -1,10 +1,9 @@
 package org.fedmsg.wire;
 
+import org.fedmsg.reliable.DirectoryLock;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -87,40 +86,30 @@ final class ReplayJournal implements AutoCloseable {
 
   private final Path dir;
   private final Path file;
-  private final FileChannel lockChannel;
-  private final FileLock lock;
+  private final DirectoryLock lock;
   private FileChannel out;
   private long lines;
   private long lastForce = System.nanoTime();
 
-  private ReplayJournal(Path dir, FileChannel lockChannel, FileLock lock) {
+  private ReplayJournal(Path dir, DirectoryLock lock) {
     this.dir = dir;
     this.file = dir.resolve(FILE);
-    this.lockChannel = lockChannel;
     this.lock = lock;
   }
 
   /** The journal of {@code dir}, locked for this process; null (after a warning) if unusable. */
   static ReplayJournal open(Path dir) {
-    FileChannel channel = null;
+    DirectoryLock lock = null;
     try {
-      Files.createDirectories(dir);
-      channel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock lock;
-      try {
-        lock = channel.tryLock();
-      } catch (OverlappingFileLockException e) {
-        lock = null;
-      }
+      lock = DirectoryLock.tryAcquire(dir, LOCK);
       if (lock == null) {
-        channel.close();
         LOG.warn("replay memory in {} is used by another receiver: this one refuses messages signed before it "
             + "started, for one replay window", dir);
         return null;
       }
-      return new ReplayJournal(dir, channel, lock);
+      return new ReplayJournal(dir, lock);
     } catch (IOException | RuntimeException e) {
-      closeQuietly(channel);
+      closeQuietly(lock);
       LOG.warn("replay memory in {} cannot be used ({}): refusing messages signed before start, for one replay "
           + "window", dir, e.toString());
       return null;
@@ -315,12 +304,7 @@ final class ReplayJournal implements AutoCloseable {
     }
     closeQuietly(out);
     out = null;
-    try {
-      lock.release();
-    } catch (IOException | RuntimeException e) {
-      // closing the channel releases it too
-    }
-    closeQuietly(lockChannel);
+    closeQuietly(lock);
   }
 
   private static void closeQuietly(AutoCloseable c) {
