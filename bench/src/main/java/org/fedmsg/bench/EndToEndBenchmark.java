@@ -41,7 +41,8 @@ import org.zeromq.ZMQ;
  *   <li>verification throughput of a subscriber bus with {@code verify_threads} 1 and 2, fed
  *       pre-signed fedmsg/2 frames from a raw socket (so signing is not part of it);
  *   <li>{@code fedmsg bench pubsub}: one publisher, one subscriber, 1 KB, fedmsg/2 Ed25519,
- *       unpaced, then paced at half the rate it reached, for the p99 latency.
+ *       unpaced, then paced at half the rate it reached, for the p99 latency; then unpaced with
+ *       the subscriber verifying on one thread (one verifying core, the publisher on the other).
  * </ol>
  *
  * <pre>{@code
@@ -63,7 +64,7 @@ public final class EndToEndBenchmark {
     Signer signer = Signer.of(leaf.privateKey(), leaf.chain());
     int cores = Runtime.getRuntime().availableProcessors();
     String[] names = {"raw sign", "raw verify", "raw zmq 1KB", "verify 1 thread", "verify 2 threads",
-        "bench pubsub", "p99 at half rate (us)"};
+        "bench pubsub", "p99 at half rate (us)", "bench pubsub, 1 verifier"};
     double[][] r = new double[names.length][rounds];
     for (int round = 0; round < rounds; round++) {
       r[0][round] = rawSign(leaf);
@@ -85,6 +86,9 @@ public final class EndToEndBenchmark {
       BenchReport paced = LoadGenerator.pubsub(BenchSpec.builder().size(SIZE).duration(Duration.ofSeconds(10))
           .rate(half).build(), LoadGenerator.Progress.NONE);
       r[6][round] = paced.latency().p99();
+      // The subscriber verifying on one core, the publisher signing on the other: one verifying core.
+      r[7][round] = LoadGenerator.pubsub(BenchSpec.builder().size(SIZE).messages(messages).highWaterMark(HWM)
+          .verifyThreads(1).build(), LoadGenerator.Progress.NONE).receiveRate();
       System.out.printf(Locale.ROOT, "round %d: %s; paced at %d/s: %s, lost %d%n", round + 1,
           Arrays.toString(column(r, round)), half, paced.latency(), paced.lost());
     }
@@ -97,14 +101,24 @@ public final class EndToEndBenchmark {
     }
     // Ratios are taken within each round (both sides under the same load), then the median.
     double[] e2e = new double[rounds];
+    double[] e2eOne = new double[rounds];
+    double[] shared = new double[rounds];
     double[] scaling = new double[rounds];
     for (int i = 0; i < rounds; i++) {
       double limit = Math.min(r[0][i], Math.min(r[1][i] * Math.min(cores, 2), r[2][i]));
       e2e[i] = r[5][i] / limit;
+      e2eOne[i] = r[7][i] / Math.min(r[0][i], Math.min(r[1][i], r[2][i]));
+      // Both ends on the same cores: every message costs one signature and one verification of
+      // CPU, so no bus on this machine can exceed cores / (1/sign + 1/verify) messages per second.
+      shared[i] = r[5][i] / (Math.min(cores, 2) / (1 / r[0][i] + 1 / r[1][i]));
       scaling[i] = r[4][i] / r[3][i];
     }
     System.out.printf(Locale.ROOT, "  bench pubsub / min(sign, verify x cores, zmq): per round %s, median %.2f%n",
         Arrays.toString(e2e), median(e2e));
+    System.out.printf(Locale.ROOT, "  bench pubsub, 1 verifier / min(sign, verify x 1, zmq): per round %s, median %.2f%n",
+        Arrays.toString(e2eOne), median(e2eOne));
+    System.out.printf(Locale.ROOT, "  bench pubsub / (cores / (1/sign + 1/verify)): per round %s, median %.2f%n",
+        Arrays.toString(shared), median(shared));
     System.out.printf(Locale.ROOT, "  verify 2 threads / 1 thread: per round %s, median %.2f%n",
         Arrays.toString(scaling), median(scaling));
   }
