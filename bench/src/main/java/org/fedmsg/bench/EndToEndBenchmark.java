@@ -64,7 +64,7 @@ public final class EndToEndBenchmark {
     Signer signer = Signer.of(leaf.privateKey(), leaf.chain());
     int cores = Runtime.getRuntime().availableProcessors();
     String[] names = {"raw sign", "raw verify", "raw zmq 1KB", "verify 1 thread", "verify 2 threads",
-        "bench pubsub", "p99 at half rate (us)", "bench pubsub, 1 verifier"};
+        "bench pubsub", "p99 at half rate (us)", "bench pubsub, 1 verifier", "raw zmq p99 at that rate (us)"};
     double[][] r = new double[names.length][rounds];
     for (int round = 0; round < rounds; round++) {
       r[0][round] = rawSign(leaf);
@@ -86,6 +86,8 @@ public final class EndToEndBenchmark {
       BenchReport paced = LoadGenerator.pubsub(BenchSpec.builder().size(SIZE).duration(Duration.ofSeconds(10))
           .rate(half).build(), LoadGenerator.Progress.NONE);
       r[6][round] = paced.latency().p99();
+      // The transport alone at the same rate, size and duration: its tail is a floor for the bus's.
+      r[8][round] = rawLatencyP99Micros(half, Duration.ofSeconds(10));
       // The subscriber verifying on one core, the publisher signing on the other: one verifying core.
       r[7][round] = LoadGenerator.pubsub(BenchSpec.builder().size(SIZE).messages(messages).highWaterMark(HWM)
           .verifyThreads(1).build(), LoadGenerator.Progress.NONE).receiveRate();
@@ -119,6 +121,12 @@ public final class EndToEndBenchmark {
         Arrays.toString(e2eOne), median(e2eOne));
     System.out.printf(Locale.ROOT, "  bench pubsub / (cores / (1/sign + 1/verify)): per round %s, median %.2f%n",
         Arrays.toString(shared), median(shared));
+    double[] tail = new double[rounds];
+    for (int i = 0; i < rounds; i++) {
+      tail[i] = r[6][i] / Math.max(1, r[8][i]);
+    }
+    System.out.printf(Locale.ROOT, "  p99 at half rate / raw zmq p99 at that rate: per round %s, median %.2f%n",
+        Arrays.toString(tail), median(tail));
     System.out.printf(Locale.ROOT, "  verify 2 threads / 1 thread: per round %s, median %.2f%n",
         Arrays.toString(scaling), median(scaling));
   }
@@ -194,6 +202,58 @@ public final class EndToEndBenchmark {
       n++;
     }
     return n / ((System.nanoTime() - start) / 1e9);
+  }
+
+  /**
+   * The p99 latency, in microseconds, of raw JeroMQ PUB/SUB over loopback TCP: 1 KB messages sent
+   * by one thread at {@code rate} per second (paced as {@code fedmsg bench} paces), received by
+   * another, for {@code duration}; the send time travels in the message.
+   */
+  private static double rawLatencyP99Micros(long rate, Duration duration) throws Exception {
+    org.HdrHistogram.Histogram latencies = new org.HdrHistogram.Histogram(60_000_000L, 3);
+    try (ZContext ctx = new ZContext(1)) {
+      ZMQ.Socket pub = ctx.createSocket(SocketType.PUB);
+      pub.setSndHWM(0);
+      pub.bind("tcp://127.0.0.1:*");
+      ZMQ.Socket sub = ctx.createSocket(SocketType.SUB);
+      sub.setRcvHWM(0);
+      sub.subscribe(new byte[0]);
+      sub.connect(pub.getLastEndpoint());
+      sub.setReceiveTimeOut(100);
+      byte[] msg = new byte[SIZE];
+      while (sub.recv() == null) {  // until the subscription has reached the publisher
+        pub.send(msg);
+      }
+      while (sub.recv(ZMQ.DONTWAIT) != null) {
+        // the rest of the warm-up
+      }
+      long count = rate * duration.toSeconds();
+      Thread receiver = new Thread(() -> {
+        sub.setReceiveTimeOut(5_000);
+        for (long i = 0; i < count; i++) {
+          byte[] got = sub.recv();
+          if (got == null) {
+            return;
+          }
+          long sent = java.nio.ByteBuffer.wrap(got).getLong();
+          latencies.recordValue(Math.max(0, (System.nanoTime() - sent) / 1000));
+        }
+      });
+      receiver.start();
+      double interval = 1e9 / rate;
+      long start = System.nanoTime();
+      for (long i = 0; i < count; i++) {
+        long due = start + (long) (i * interval);
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          java.util.concurrent.locks.LockSupport.parkNanos(wait);
+        }
+        java.nio.ByteBuffer.wrap(msg).putLong(System.nanoTime());
+        pub.send(msg);
+      }
+      receiver.join();
+    }
+    return latencies.getValueAtPercentile(99);
   }
 
   /** Signed fedmsg/2 frames as a publisher bus sends them, captured by a raw SUB socket. */

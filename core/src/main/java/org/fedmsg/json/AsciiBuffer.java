@@ -8,11 +8,42 @@ import java.util.Arrays;
  * {@code ByteArrayOutputStream} it has no locks and lets the float formatter insert characters.
  */
 final class AsciiBuffer {
+  /** The largest buffer a thread keeps for its next encoding; a larger one is left to the GC. */
+  static final int KEEP_MAX_BYTES = 64 << 10;
+  /**
+   * Each thread's spare buffer. Every message is encoded at least once on its way out and once
+   * on its way in; growing a fresh buffer each time was the largest single source of garbage per
+   * message (a 1 KB message: a 1 KiB buffer, its 2 KiB copy, then the result), and the garbage
+   * sets how often the collector pauses the bus (docs/performance.md, "Latency").
+   */
+  private static final ThreadLocal<AsciiBuffer> SPARE = new ThreadLocal<>();
+
   private byte[] buf;
   private int len;
 
   AsciiBuffer(int capacity) {
     buf = new byte[Math.max(16, capacity)];
+  }
+
+  /**
+   * An empty buffer: this thread's spare one if it has it (it is then taken: an encoding nested
+   * in another gets a fresh buffer), else a new one. Give it back with {@link #release}.
+   */
+  static AsciiBuffer borrow(int capacity) {
+    AsciiBuffer spare = SPARE.get();
+    if (spare == null) {
+      return new AsciiBuffer(capacity);
+    }
+    SPARE.set(null);
+    spare.len = 0;
+    return spare;
+  }
+
+  /** Keeps this buffer for the thread's next {@link #borrow}; it must not be used after this. */
+  void release() {
+    if (buf.length <= KEEP_MAX_BYTES) {
+      SPARE.set(this);
+    }
   }
 
   int length() {

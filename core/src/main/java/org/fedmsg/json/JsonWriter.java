@@ -43,17 +43,24 @@ final class JsonWriter {
   private final AsciiBuffer out;
   private final boolean canonical;
 
+  /** A writer on this thread's spare buffer: call {@link #toByteArray} or {@link #toAsciiString} once, last. */
   JsonWriter(int capacity, boolean canonical) {
-    this.out = new AsciiBuffer(capacity);
+    this.out = AsciiBuffer.borrow(capacity);
     this.canonical = canonical;
   }
 
+  /** The output; the writer's buffer goes back to the thread, so this is the writer's last call. */
   byte[] toByteArray() {
-    return out.toByteArray();
+    byte[] bytes = out.toByteArray();
+    out.release();
+    return bytes;
   }
 
+  /** As {@link #toByteArray}, as a string. */
   String toAsciiString() {
-    return out.toAsciiString();
+    String text = out.toAsciiString();
+    out.release();
+    return text;
   }
 
   /**
