@@ -2,22 +2,12 @@ package zmq;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.InputStream;
-import java.lang.reflect.Constructor;
-import java.lang.reflect.Executable;
 import java.lang.reflect.Field;
-import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;
-import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.Arrays;
-import java.util.HexFormat;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
@@ -37,15 +27,10 @@ class SignalerReplacementTest {
   /** JeroMQ 0.5.4's zmq/Signaler.class, which the replacement was written against. */
   private static final String REVIEWED_SIGNALER_SHA256 = "fa9604f147ce73db29790fb85275397200c37b0e65de98b9d8bdf1a7006f03e0";
 
-  private static Path stockJar() {
-    return Path.of(System.getProperty("stock.jeromq.jar", "stock.jeromq.jar not set: run through Maven"));
-  }
-
   @Test
   void jeromqsSignaler_isTheReviewedOne() throws Exception {
-    try (JarFile jar = new JarFile(stockJar().toFile());
-        InputStream in = jar.getInputStream(jar.getEntry("zmq/Signaler.class"))) {
-      assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(in.readAllBytes())))
+    try (JarFile jar = new JarFile(ReplacementChecks.stockJar().toFile())) {
+      assertThat(ReplacementChecks.sha256(jar, "zmq/Signaler.class"))
           .as("JeroMQ's Signaler.class changed: review the replacement against it")
           .isEqualTo(REVIEWED_SIGNALER_SHA256);
     }
@@ -54,10 +39,11 @@ class SignalerReplacementTest {
   @Test
   void replacement_declaresJeroMqsConstructorAndMethods() throws Exception {
     try (URLClassLoader stockLoader =
-        new URLClassLoader(new URL[] {stockJar().toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
+        new URLClassLoader(new URL[] {ReplacementChecks.stockJar().toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
       Class<?> stock = stockLoader.loadClass("zmq.Signaler");
       assertThat(stock.getClassLoader()).isSameAs(stockLoader);
-      assertThat(callable(Signaler.class)).isEqualTo(callable(stock));
+      // what other JeroMQ classes can call: the private helpers differ
+      assertThat(ReplacementChecks.signatures(Signaler.class, false)).isEqualTo(ReplacementChecks.signatures(stock, false));
       assertThat(Modifier.toString(Signaler.class.getModifiers())).isEqualTo(Modifier.toString(stock.getModifiers()));
       assertThat(Signaler.class.getProtectionDomain().getCodeSource().getLocation().toString())
           .doesNotContain("jeromq-0.5.4.jar");
@@ -176,28 +162,5 @@ class SignalerReplacementTest {
     Field f = o.getClass().getDeclaredField(name);
     f.setAccessible(true);
     return f.get(o);
-  }
-
-  /** Everything another JeroMQ class can call: the non-private constructors and methods. */
-  private static Set<String> callable(Class<?> c) {
-    Set<String> out = new TreeSet<>();
-    Executable[] all = concat(c.getDeclaredMethods(), c.getDeclaredConstructors());
-    for (Executable x : all) {
-      if (x.isSynthetic() || Modifier.isPrivate(x.getModifiers())) {
-        continue;
-      }
-      String ret = x instanceof Method m ? m.getReturnType().getTypeName() : "<init>";
-      String params = Arrays.stream(x.getParameterTypes()).map(Class::getTypeName).toList().toString();
-      String name = x instanceof Constructor<?> ? "<init>" : x.getName();
-      out.add(Modifier.toString(x.getModifiers()) + " " + ret + " " + name + params);
-    }
-    return out;
-  }
-
-  private static Executable[] concat(Executable[] a, Executable[] b) {
-    Executable[] out = new Executable[a.length + b.length];
-    System.arraycopy(a, 0, out, 0, a.length);
-    System.arraycopy(b, 0, out, a.length, b.length);
-    return out;
   }
 }

@@ -4,20 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.reflect.Constructor;
-import java.lang.reflect.Executable;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HexFormat;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import org.bouncycastle.math.ec.rfc7748.X25519;
@@ -25,6 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.zeromq.ZMQ;
+import zmq.ReplacementChecks;
 
 /**
  * Guards the replacement of JeroMQ's {@code Curve}: it is written against one JeroMQ release,
@@ -42,7 +36,7 @@ class CurveReplacementTest {
 
   @BeforeAll
   static void openStockJar() throws IOException {
-    Path jar = Path.of(System.getProperty("stock.jeromq.jar", "stock.jeromq.jar not set: run through Maven"));
+    Path jar = ReplacementChecks.stockJar();
     assertThat(jar).isRegularFile();
     stockJar = new JarFile(jar.toFile());
     // only the JDK as parent: these classes are JeroMQ's own, not ours
@@ -60,7 +54,7 @@ class CurveReplacementTest {
     assertThat(System.getProperty("stock.jeromq.version"))
         .as("jeromq.version changed: review zmq.io.mechanism.curve.Curve against the new JeroMQ")
         .isEqualTo(REVIEWED_VERSION);
-    assertThat(sha256(stockJar, "zmq/io/mechanism/curve/Curve.class"))
+    assertThat(ReplacementChecks.sha256(stockJar, "zmq/io/mechanism/curve/Curve.class"))
         .as("JeroMQ's Curve.class changed: review the replacement against it")
         .isEqualTo(REVIEWED_CURVE_SHA256);
   }
@@ -69,7 +63,7 @@ class CurveReplacementTest {
   void replacement_declaresEveryMethodAndConstructorOfJeroMqsCurve() throws Exception {
     Class<?> stock = stockLoader.loadClass("zmq.io.mechanism.curve.Curve");
     assertThat(stock.getClassLoader()).isSameAs(stockLoader);
-    assertThat(signatures(Curve.class)).isEqualTo(signatures(stock));
+    assertThat(ReplacementChecks.signatures(Curve.class, true)).isEqualTo(ReplacementChecks.signatures(stock, true));
     assertThat(Modifier.toString(Curve.class.getModifiers())).isEqualTo(Modifier.toString(stock.getModifiers()));
   }
 
@@ -120,33 +114,5 @@ class CurveReplacementTest {
     assertThat(ZMQ.Curve.z85Decode(pair.publicKey)).isEqualTo(expected);
     assertThat(Curve.class.getProtectionDomain().getCodeSource().getLocation().toString())
         .doesNotContain("jeromq-" + REVIEWED_VERSION + ".jar");
-  }
-
-  /** Name, parameters, return type and modifiers of every declared, non-synthetic executable. */
-  private static Set<String> signatures(Class<?> c) {
-    Set<String> out = new TreeSet<>();
-    for (Executable x : concat(c.getDeclaredMethods(), c.getDeclaredConstructors())) {
-      if (x.isSynthetic()) {
-        continue;
-      }
-      String ret = x instanceof Method m ? m.getReturnType().getTypeName() : "<init>";
-      String params = Arrays.stream(x.getParameterTypes()).map(Class::getTypeName).toList().toString();
-      String name = x instanceof Constructor<?> ? "<init>" : x.getName();
-      out.add(Modifier.toString(x.getModifiers()) + " " + ret + " " + name + params);
-    }
-    return out;
-  }
-
-  private static Executable[] concat(Executable[] a, Executable[] b) {
-    Executable[] out = new Executable[a.length + b.length];
-    System.arraycopy(a, 0, out, 0, a.length);
-    System.arraycopy(b, 0, out, a.length, b.length);
-    return out;
-  }
-
-  private static String sha256(JarFile jar, String entry) throws IOException, NoSuchAlgorithmException {
-    try (InputStream in = jar.getInputStream(jar.getEntry(entry))) {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(in.readAllBytes()));
-    }
   }
 }
