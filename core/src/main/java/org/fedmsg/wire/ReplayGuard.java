@@ -60,7 +60,7 @@ final class ReplayGuard implements AutoCloseable {
 
   /** One signer's remembered ids, oldest first, and its floor. */
   private static final class SignerIds {
-    final LinkedHashMap<String, Double> ids = new LinkedHashMap<>();
+    final SeenIds ids = new SeenIds();
     double floor;
     double newest = Double.NEGATIVE_INFINITY;
 
@@ -128,9 +128,10 @@ final class ReplayGuard implements AutoCloseable {
     if (id == null || !id.isTextual() || id.textValue().isEmpty()) {
       return VerificationResult.invalid(Reason.MALFORMED, "no msg_id (needed for replay protection)");
     }
+    SeenIds.Digest digest = SeenIds.Digest.of(id.textValue());
     synchronized (this) {
       SignerIds s = signers.get(signerKey);
-      return refusal(s, s == null ? newSignerFloor : s.floor, t, id.textValue());
+      return refusal(s, s == null ? newSignerFloor : s.floor, t, id.textValue(), digest);
     }
   }
 
@@ -143,9 +144,10 @@ final class ReplayGuard implements AutoCloseable {
   VerificationResult record(JsonNode body, String signerKey, Instant now) {
     double t = body.get("timestamp").doubleValue();
     String id = body.get("msg_id").textValue();
+    SeenIds.Digest digest = SeenIds.Digest.of(id);
     synchronized (this) {
       SignerIds s = signers.get(signerKey);
-      VerificationResult refused = refusal(s, s == null ? newSignerFloor : s.floor, t, id);
+      VerificationResult refused = refusal(s, s == null ? newSignerFloor : s.floor, t, id, digest);
       if (refused != null) {
         return refused;
       }
@@ -153,7 +155,7 @@ final class ReplayGuard implements AutoCloseable {
         s = newSigner(signerKey);
       }
       double oldFloor = s.floor;
-      add(s, id, t, now.toEpochMilli() / 1000.0);
+      add(s, digest, t, now.toEpochMilli() / 1000.0);
       if (journal != null) {
         journal.appendId(signerKey, t, id);
         if (s.floor != oldFloor) {
@@ -212,12 +214,12 @@ final class ReplayGuard implements AutoCloseable {
     }
   }
 
-  private static VerificationResult refusal(SignerIds s, double floor, double t, String id) {
+  private static VerificationResult refusal(SignerIds s, double floor, double t, String id, SeenIds.Digest digest) {
     if (t <= floor) {
       return VerificationResult.invalid(Reason.DUPLICATE, "msg_id " + id + ": timestamp is not after "
           + floor + ", the newest forgotten id of this signer (replay memory full)");
     }
-    if (s != null && s.ids.containsKey(id)) {
+    if (s != null && s.ids.contains(digest)) {
       return VerificationResult.invalid(Reason.DUPLICATE, "msg_id " + id + " already seen");
     }
     return null;
@@ -240,22 +242,23 @@ final class ReplayGuard implements AutoCloseable {
   }
 
   /** Adds an id, expiring old ids of this signer and raising its floor if it is over its bound. */
-  private void add(SignerIds s, String id, double t, double nowSeconds) {
+  private void add(SignerIds s, SeenIds.Digest digest, double t, double nowSeconds) {
     expire(s, nowSeconds);
-    s.ids.put(id, t);
+    if (s.ids.contains(digest)) {
+      return;  // only when restoring a journal that holds an id twice
+    }
+    s.ids.add(digest, t);
     s.newest = Math.max(s.newest, t);
     while (s.ids.size() > maxIdsPerSigner) {
-      Iterator<Map.Entry<String, Double>> oldest = s.ids.entrySet().iterator();
-      s.floor = Math.max(s.floor, oldest.next().getValue());
-      oldest.remove();
+      s.floor = Math.max(s.floor, s.ids.oldestTimestamp());
+      s.ids.removeOldest();
     }
   }
 
   /** Drops ids whose timestamp is out of the window (they fail the window check anyway). */
   private void expire(SignerIds s, double nowSeconds) {
-    Iterator<Double> it = s.ids.values().iterator();
-    while (it.hasNext() && it.next() < nowSeconds - windowSeconds) {
-      it.remove();
+    while (!s.ids.isEmpty() && s.ids.oldestTimestamp() < nowSeconds - windowSeconds) {
+      s.ids.removeOldest();
     }
   }
 
@@ -282,10 +285,10 @@ final class ReplayGuard implements AutoCloseable {
   private void restore(ReplayJournal.Entry e) {
     double nowSeconds = clock.millis() / 1000.0;
     switch (e.kind()) {
-      case ID -> {
+      case ID, DIGEST -> {
         if (e.timestamp() >= nowSeconds - windowSeconds) {
           SignerIds s = signers.get(e.signerKey());
-          add(s != null ? s : newSigner(e.signerKey()), e.msgId(), e.timestamp(), nowSeconds);
+          add(s != null ? s : newSigner(e.signerKey()), e.digest(), e.timestamp(), nowSeconds);
         }
       }
       case FLOOR -> {
@@ -311,7 +314,7 @@ final class ReplayGuard implements AutoCloseable {
       if (s.floor > Double.NEGATIVE_INFINITY) {
         out.add(ReplayJournal.Entry.floor(key, s.floor));
       }
-      s.ids.forEach((id, t) -> out.add(ReplayJournal.Entry.id(key, t, id)));
+      s.ids.forEach((digest, t) -> out.add(ReplayJournal.Entry.digest(key, t, digest)));
     });
     return out;
   }

@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  *   I &lt;signer key&gt; &lt;timestamp&gt; &lt;msg_id, base64url&gt;   an id accepted from that signer
+ *   H &lt;signer key&gt; &lt;timestamp&gt; &lt;32 hex digits&gt;        the same, by its digest (written when the
+ *                                                 journal is compacted: memory keeps only digests)
  *   F &lt;signer key&gt; &lt;floor&gt;                        that signer's floor was raised
  *   G &lt;floor&gt;                                     the floor of signers without state was raised
  *   S &lt;floor&gt;                                     the start rule is in force: older timestamps refused
@@ -51,32 +53,43 @@ final class ReplayJournal implements AutoCloseable {
   static final long MIN_COMPACT = 10_000;
   private static final Logger LOG = LoggerFactory.getLogger(ReplayJournal.class);
   private static final Pattern KEY = Pattern.compile("[0-9a-f]{64}");
+  private static final Pattern DIGEST = Pattern.compile("[0-9a-f]{32}");
   private static final long FORCE_INTERVAL_NANOS = 1_000_000_000L;
 
   /** One line of the journal. */
-  record Entry(Kind kind, String signerKey, double timestamp, String msgId) {
-    enum Kind { ID, FLOOR, NEW_SIGNER_FLOOR, START_FLOOR }
+  record Entry(Kind kind, String signerKey, double timestamp, String msgId, SeenIds.Digest idDigest) {
+    enum Kind { ID, DIGEST, FLOOR, NEW_SIGNER_FLOOR, START_FLOOR }
 
     static Entry id(String key, double t, String id) {
-      return new Entry(Kind.ID, key, t, id);
+      return new Entry(Kind.ID, key, t, id, null);
+    }
+
+    static Entry digest(String key, double t, SeenIds.Digest digest) {
+      return new Entry(Kind.DIGEST, key, t, null, digest);
     }
 
     static Entry floor(String key, double floor) {
-      return new Entry(Kind.FLOOR, key, floor, null);
+      return new Entry(Kind.FLOOR, key, floor, null, null);
     }
 
     static Entry newSignerFloor(double floor) {
-      return new Entry(Kind.NEW_SIGNER_FLOOR, null, floor, null);
+      return new Entry(Kind.NEW_SIGNER_FLOOR, null, floor, null, null);
     }
 
     static Entry startFloor(double floor) {
-      return new Entry(Kind.START_FLOOR, null, floor, null);
+      return new Entry(Kind.START_FLOOR, null, floor, null, null);
+    }
+
+    /** The digest of an {@code ID} or {@code DIGEST} entry's id. */
+    SeenIds.Digest digest() {
+      return idDigest != null ? idDigest : SeenIds.Digest.of(msgId);
     }
 
     String line() {
       return switch (kind) {
         case ID -> "I " + signerKey + ' ' + timestamp + ' '
             + Base64.getUrlEncoder().withoutPadding().encodeToString(msgId.getBytes(StandardCharsets.UTF_8)) + '\n';
+        case DIGEST -> "H " + signerKey + ' ' + timestamp + ' ' + idDigest.hex() + '\n';
         case FLOOR -> "F " + signerKey + ' ' + timestamp + '\n';
         case NEW_SIGNER_FLOOR -> "G " + timestamp + '\n';
         case START_FLOOR -> "S " + timestamp + '\n';
@@ -161,6 +174,11 @@ final class ReplayJournal implements AutoCloseable {
         if (f.length == 4 && KEY.matcher(f[1]).matches()) {
           String id = new String(Base64.getUrlDecoder().decode(f[3]), StandardCharsets.UTF_8);
           return Entry.id(f[1], finite(f[2]), id);
+        }
+        break;
+      case "H":
+        if (f.length == 4 && KEY.matcher(f[1]).matches() && DIGEST.matcher(f[3]).matches()) {
+          return Entry.digest(f[1], finite(f[2]), SeenIds.Digest.parseHex(f[3]));
         }
         break;
       case "F":

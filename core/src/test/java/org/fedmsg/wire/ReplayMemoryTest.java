@@ -209,6 +209,32 @@ class ReplayMemoryTest {
     assertThat(lines).isLessThan(ReplayJournal.MIN_COMPACT);
   }
 
+  @Test
+  void compactedJournal_keepsDigests_andARestartStillRefusesTheIdsItHolds() throws Exception {
+    List<ObjectNode> recorded = new java.util.ArrayList<>();
+    try (MessageVerifier v = live().stateDirectory(dir).seenIds(ReplayJournal.MIN_COMPACT).build()) {
+      for (int i = 0; i < 3 * ReplayJournal.MIN_COMPACT; i++) {
+        ObjectNode b = body().put("timestamp", clock.instant().getEpochSecond() + i * 0.0001);
+        assertThat(replayOf(v).record(b, "cd".repeat(32), clock.instant())).isNull();
+        recorded.add(b);
+      }
+    }
+    List<String> lines = Files.readAllLines(dir.resolve(ReplayJournal.FILE));
+    assertThat(lines).anyMatch(l -> l.startsWith("H " + "cd".repeat(32) + " "));
+    try (MessageVerifier v = live().stateDirectory(dir).seenIds(ReplayJournal.MIN_COMPACT).build()) {
+      ReplayGuard guard = replayOf(v);
+      // the newest ids are remembered whether the journal holds them as digests or as ids
+      for (ObjectNode b : recorded.subList(recorded.size() - 100, recorded.size())) {
+        assertThat(GapFillVerifierTest.reason(guard.check(b, "cd".repeat(32), clock.instant()))).isEqualTo(Reason.DUPLICATE);
+      }
+      // the oldest were forgotten (over the bound): the raised floor refuses them all the same
+      assertThat(GapFillVerifierTest.reason(guard.check(recorded.get(0), "cd".repeat(32), clock.instant()))).isEqualTo(Reason.DUPLICATE);
+      // an id never seen, newer than the floor, passes
+      ObjectNode fresh = body().put("timestamp", clock.instant().getEpochSecond() + 5);
+      assertThat(guard.check(fresh, "cd".repeat(32), clock.instant())).isNull();
+    }
+  }
+
   private static ReplayGuard replayOf(MessageVerifier v) throws Exception {
     java.lang.reflect.Field f = MessageVerifier.class.getDeclaredField("replay");
     f.setAccessible(true);
