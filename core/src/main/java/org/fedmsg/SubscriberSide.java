@@ -22,6 +22,8 @@ final class SubscriberSide {
   private final Probes probes;
   private final Object lock = new Object();
   private volatile Receiver receiver;
+  /** The verifier of {@link #receiver}; null until opened or when validation is off. */
+  private volatile org.fedmsg.wire.MessageVerifier verifier;
   /** Verifies on {@code verify_threads} workers, delivers in arrival order (see {@link ParallelReceiver}). */
   private volatile ParallelReceiver pipeline;
   private volatile ZmqSubscriber subscriber;
@@ -66,6 +68,7 @@ final class SubscriberSide {
         org.fedmsg.wire.MessageVerifier verifier =
             BusSecurity.resolveVerifier(options, BusSecurity.busComponent(options), owned);
         receiver = new Receiver(options, verifier);
+        this.verifier = verifier;
         referenceGaps = ReferenceGapFill.create(options, receiver, recentLosses);
         positions = GapFillSetup.positions(options, verifier);
         pipeline = new ParallelReceiver(receiver, options.verifyThreads, this::deliver, probes::record, "bus", true);
@@ -139,6 +142,16 @@ final class SubscriberSide {
   long handshakeFailures() {
     ZmqSubscriber sub = subscriber;
     return sub == null ? 0 : sub.handshakeFailures();
+  }
+
+  long handshakeNudges() {
+    ZmqSubscriber sub = subscriber;
+    return sub == null ? 0 : sub.handshakeNudges();
+  }
+
+  /** The verifier of received messages, or null (not opened, or validation off). */
+  org.fedmsg.wire.MessageVerifier verifier() {
+    return verifier;
   }
 
   /**
