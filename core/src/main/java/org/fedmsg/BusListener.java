@@ -21,7 +21,7 @@ public interface BusListener {
   /**
    * Critical bus: messages of a publisher's epoch that were missed and could not be fetched from
    * a replay endpoint are lost; already counted ({@link BusStats#lost()}) and audited. Runs on a
-   * gap-fill thread or the receiving thread.
+   * gap-fill thread or the receiving thread (fedmsg/1: the ordered delivery stage).
    *
    * <p>Also called for a fedmsg/1 publisher followed by the reference replay protocol ({@code
    * seq_id}, see {@code docs/reliability.md}): then {@code epoch} is empty (fedmsg/1 has none; a
