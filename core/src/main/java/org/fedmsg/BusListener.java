@@ -21,16 +21,22 @@ public interface BusListener {
   /**
    * Critical bus: messages of a publisher's epoch that were missed and could not be fetched from
    * a replay endpoint are lost; already counted ({@link BusStats#lost()}) and audited. Runs on a
-   * gap-fill thread or the receiving thread.
+   * gap-fill thread or the receiving thread (fedmsg/1: the ordered delivery stage).
+   *
+   * <p>Also called for a fedmsg/1 publisher followed by the reference replay protocol ({@code
+   * seq_id}, see {@code docs/reliability.md}): then {@code epoch} is empty (fedmsg/1 has none; a
+   * fedmsg/2 epoch never is) and {@code range} counts {@code seq_id}s.
    *
    * @param signer the publisher's certificate common name
-   * @param fingerprint SHA-256 of the publisher's certificate (hex), as replay requests name it
-   * @param epoch the publisher's epoch
+   * @param fingerprint SHA-256 of the publisher's certificate (hex), as replay requests name it;
+   *     for fedmsg/1, that of the message that revealed the gap, or null when it was not verified
+   * @param epoch the publisher's epoch; empty for fedmsg/1
    * @param range the sequence numbers lost, inclusive
    * @param reason why: {@code missing} (the endpoint no longer holds them), {@code unreachable}
-   *     (no endpoint answered within {@code gap_fill.max_wait}), {@code no-endpoint} (discovery
-   *     knows no replay endpoint for the publisher), {@code refused} (fetched but failed
-   *     verification) or {@code overflow} (too many messages held)
+   *     (no endpoint answered within {@code gap_fill.max_wait}; fedmsg/1: within {@code
+   *     gap_fill.reference_timeout}), {@code no-endpoint} (discovery knows no replay endpoint for
+   *     the publisher), {@code refused} (fetched but failed verification) or {@code overflow} (too
+   *     many messages held; fedmsg/1: beyond the 1,000 asked for per gap)
    */
   default void onLoss(String signer, String fingerprint, String epoch, org.fedmsg.reliable.SeqRange range,
       String reason) {}

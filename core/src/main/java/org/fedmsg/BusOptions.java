@@ -47,6 +47,8 @@ public final class BusOptions {
   final GapFill.Mode gapFillMode;
   final Duration gapFillMaxWait;
   final int gapFillMaxHeld;
+  /** How long one fedmsg/1 reference replay fetch may block delivery ({@code gap_fill.reference_timeout}). */
+  final Duration referenceReplayTimeout;
   /** A subscriber's name for its saved positions (resume), or null. */
   final String durableName;
   /** Fetches gaps for tests; null: the replay endpoints of the configuration. */
@@ -91,6 +93,7 @@ public final class BusOptions {
     this.gapFillMode = b.gapFillMode;
     this.gapFillMaxWait = b.gapFillMaxWait;
     this.gapFillMaxHeld = b.gapFillMaxHeld;
+    this.referenceReplayTimeout = b.referenceReplayTimeout;
     this.durableName = b.durableName;
     this.gapFillFetcher = b.gapFillFetcher;
     this.replayEndpoints = List.copyOf(b.replayEndpoints);
@@ -194,6 +197,7 @@ public final class BusOptions {
     private GapFill.Mode gapFillMode = GapFill.Mode.HOLD;
     private Duration gapFillMaxWait = Duration.ofSeconds(30);
     private int gapFillMaxHeld = 10_000;
+    private Duration referenceReplayTimeout = ReferenceGapFill.TIMEOUT;
     private String durableName;
     private GapFill.Fetcher gapFillFetcher;
     private List<String> replayEndpoints = List.of();
@@ -338,6 +342,7 @@ public final class BusOptions {
       }
       gapFillMaxWait = config.gapFillMaxWait();
       gapFillMaxHeld = config.gapFillMaxHeld();
+      referenceReplayTimeout = config.gapFillReferenceTimeout();
       config.durableName().ifPresent(this::durableName);
       config.verifyThreads().ifPresent(this::verifyThreads);
       wireCompact(config.wireCompact());
@@ -358,6 +363,21 @@ public final class BusOptions {
       this.gapFillMode = late ? GapFill.Mode.LATE : GapFill.Mode.HOLD;
       this.gapFillMaxWait = maxWait;
       this.gapFillMaxHeld = maxHeld;
+      return this;
+    }
+
+    /**
+     * How long one fetch from a fedmsg/1 publisher's reference replay endpoint may take; it blocks
+     * delivery that long at most (see {@code docs/reliability.md}, "The reference replay
+     * protocol"). Config {@code gap_fill.reference_timeout}, default 5 s.
+     *
+     * @throws IllegalArgumentException when {@code timeout} is not positive
+     */
+    public Builder referenceReplayTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("reference replay timeout must be positive: " + timeout);
+      }
+      this.referenceReplayTimeout = timeout;
       return this;
     }
 

@@ -150,16 +150,25 @@ final class FedmsgBus implements Bus {
     long published = outbox == null ? 0 : outbox.published();
     long failures = outbox == null ? 0 : outbox.failures();
     long curveRefused = publishing == null ? 0 : publishing.curveRefused();
+    ZmqPublisher pub = publishing == null ? null : publishing.publisher();
+    long pubNudges = pub == null ? 0 : pub.handshakeNudges();
+    long sentFull = pub == null ? 0 : pub.signaturesFull();
+    long sentCompact = pub == null ? 0 : pub.signaturesCompact();
     Receiver r = subscriberSide.receiver();
     if (r == null) {
-      return new BusStats(published, failures, 0, 0, 0, 0, Map.of(), Map.of()).withCurve(0, curveRefused);
+      return new BusStats(published, failures, 0, 0, 0, 0, Map.of(), Map.of()).withCurve(0, curveRefused)
+          .withHandshakeNudges(pubNudges).withCompact(sentFull, sentCompact, 0, 0, 0);
     }
+    org.fedmsg.wire.MessageVerifier v = subscriberSide.verifier();
     RejectionLog rejections = r.rejections();
     return new BusStats(published, failures, r.received(), dispatcher.delivered(), dispatcher.handlerErrors(),
         r.gaps(), rejections.byReason(), rejections.byCause())
         .withCurve(subscriberSide.handshakeFailures(), curveRefused)
         .withPeerDisconnects(subscriberSide.peerDisconnects())
-        .withGapFill(subscriberSide.gapFilled(), subscriberSide.lost());
+        .withGapFill(subscriberSide.gapFilled(), subscriberSide.lost())
+        .withHandshakeNudges(pubNudges + subscriberSide.handshakeNudges())
+        .withCompact(sentFull, sentCompact, v == null ? 0 : v.compactChainKnown(), v == null ? 0 : v.compactChainWaited(),
+            v == null ? 0 : v.compactChainUnknown());
   }
 
   @Override

@@ -1,9 +1,7 @@
 package org.fedmsg;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -60,7 +58,7 @@ final class GapFill implements AutoCloseable {
   /** Fetches waiting for the gap-fill thread at most; beyond, a new gap is reported lost at once. */
   static final int MAX_QUEUED_FETCHES = 1_000;
   /** Lost ranges kept for the heartbeat and {@code fedmsg status}. */
-  static final int RECENT_LOSSES = 20;
+  static final int RECENT_LOSSES = RecentLosses.CAPACITY;
 
   enum Mode {
     HOLD, LATE;
@@ -179,11 +177,12 @@ final class GapFill implements AutoCloseable {
   private int heldCount;
   private final LongAdder filled = new LongAdder();
   private final LongAdder lost = new LongAdder();
-  private final Deque<LostRange> recent = new ArrayDeque<>();
+  /** Where this pipeline's lost ranges are kept (shared with its {@link ReferenceGapFill}). */
+  private final RecentLosses recent;
   private volatile boolean closed;
 
   GapFill(Receiver receiver, MessageVerifier verifier, Ordered ordered, Sink sink, Fetcher fetcher, Mode mode,
-      Duration maxWait, int maxHeld, BusListener listener, String name) {
+      Duration maxWait, int maxHeld, BusListener listener, String name, RecentLosses recent) {
     if (maxHeld < 1 || maxWait.isNegative() || maxWait.isZero()) {
       throw new IllegalArgumentException("gap_fill bounds must be positive: max_held=" + maxHeld + " max_wait=" + maxWait);
     }
@@ -196,6 +195,7 @@ final class GapFill implements AutoCloseable {
     this.maxWait = maxWait;
     this.maxHeld = maxHeld;
     this.listener = listener;
+    this.recent = recent;
     this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "fedmsg-" + name + "-gapfill");
       t.setDaemon(true);
@@ -473,12 +473,7 @@ final class GapFill implements AutoCloseable {
   private void report(Publisher p, SeqRange r, String reason) {
     lost.add(r.length());
     LostRange loss = new LostRange(p.signer, p.fingerprint, p.epoch, r, reason);
-    synchronized (recent) {
-      recent.addLast(loss);
-      while (recent.size() > RECENT_LOSSES) {
-        recent.removeFirst();
-      }
-    }
+    recent.add(loss);
     RejectionLog.AUDIT.warn("lost: {} message(s) of the publisher signing as {} (certificate sha256 {}), epoch {} seq {}:"
         + " {}", r.length(), LogText.escape(p.signer), p.fingerprint, LogText.escape(p.epoch), r, reason);
     try {
@@ -498,11 +493,9 @@ final class GapFill implements AutoCloseable {
     return lost.sum();
   }
 
-  /** The latest lost ranges, oldest first (at most {@value #RECENT_LOSSES}). */
+  /** The latest lost ranges, oldest first (at most {@value RecentLosses#CAPACITY}), the reference gap fill's too. */
   List<LostRange> recentLosses() {
-    synchronized (recent) {
-      return List.copyOf(recent);
-    }
+    return recent.list();
   }
 
   @Override

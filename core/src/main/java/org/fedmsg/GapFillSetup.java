@@ -63,19 +63,22 @@ final class GapFillSetup {
    */
   static GapFill gapFill(BusOptions options, Receiver receiver, MessageVerifier verifier, ParallelReceiver pipeline,
       GapFill.Sink sink, GapFillPositions positions, String name) {
-    return gapFill(options, receiver, verifier, pipeline, sink, positions, name, List::of);
+    return gapFill(options, receiver, verifier, pipeline, sink, positions, name, List::of, new RecentLosses());
   }
 
-  /** @param discovered the replay endpoints of the publishers the pipeline's socket is connected to */
+  /**
+   * @param discovered the replay endpoints of the publishers the pipeline's socket is connected to
+   * @param recent where lost ranges are kept (shared with the pipeline's {@link ReferenceGapFill})
+   */
   static GapFill gapFill(BusOptions options, Receiver receiver, MessageVerifier verifier, ParallelReceiver pipeline,
       GapFill.Sink sink, GapFillPositions positions, String name,
-      java.util.function.Supplier<List<org.fedmsg.discovery.Endpoint>> discovered) {
+      java.util.function.Supplier<List<org.fedmsg.discovery.Endpoint>> discovered, RecentLosses recent) {
     if (options.criticalTopics.isEmpty() || verifier == null) {
       return null;
     }
     GapFill.Fetcher fetcher = options.gapFillFetcher != null ? options.gapFillFetcher : GapFillFetcher.of(options, discovered, name.equals("relay") ? "relay_outbound" : name);
     GapFill g = new GapFill(receiver, verifier, pipeline::runOrdered, sink, fetcher, options.gapFillMode,
-        options.gapFillMaxWait, options.gapFillMaxHeld, options.listener, name);
+        options.gapFillMaxWait, options.gapFillMaxHeld, options.listener, name, recent);
     if (positions != null) {
       g.resumeFrom(positions.saved());
     }

@@ -50,7 +50,8 @@ final class Receiver {
 
   /**
    * An accepted message and where it sits in its publisher's sequence (fedmsg/2 with a verified
-   * signature; else {@code signerKey} is null).
+   * signature; else {@code signerKey}, {@code epoch} are null; {@code fingerprint} is the signer's
+   * certificate's whenever the signature was verified, fedmsg/1 included).
    *
    * @param missed sequence numbers of this publisher's epoch skipped just before it
    */
@@ -109,8 +110,11 @@ final class Receiver {
       LOG.warn("bus listener failed: {}", e.toString());
     }
     MessageVerifier.Prepared p = pending.prepared;
-    return p == null || p.signerKey() == null ? new Accepted(outcome.message(), outcome.missed(), null, null, null, 0)
-        : new Accepted(outcome.message(), outcome.missed(), p.signerKey(), p.signerFingerprint(), p.epoch(), p.seq());
+    if (p == null || p.signerKey() == null) {
+      // fedmsg/1: no sequence, but the certificate's fingerprint names the publisher in a reference replay loss
+      return new Accepted(outcome.message(), outcome.missed(), null, p == null ? null : p.signerFingerprint(), null, 0);
+    }
+    return new Accepted(outcome.message(), outcome.missed(), p.signerKey(), p.signerFingerprint(), p.epoch(), p.seq());
   }
 
   /** Gaps are filled (and their losses reported) by a {@link GapFill}: no "lost" audit line here. */

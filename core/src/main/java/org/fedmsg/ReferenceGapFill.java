@@ -16,8 +16,10 @@ import org.fedmsg.crypto.CurveKeyPair;
 import org.fedmsg.crypto.LogText;
 import org.fedmsg.crypto.Z85;
 import org.fedmsg.json.CanonicalJson;
+import org.fedmsg.reliable.LostRange;
 import org.fedmsg.reliable.ReferenceReplayClient;
 import org.fedmsg.reliable.ReferenceReplayException;
+import org.fedmsg.reliable.SeqRange;
 import org.fedmsg.wire.Fedmsg1;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,8 +40,11 @@ import org.slf4j.LoggerFactory;
  *   <li>Every fetched message goes through the receiver's full verification (signature, policy,
  *       replay window, duplicate {@code msg_id}) and is delivered in {@code seq_id} order before
  *       the message that revealed the gap, once each; the reference keeps only the first message
- *       of its list. What could not be fetched or did not verify is counted and written to the
- *       audit log with the publisher and the exact {@code seq_id}s.
+ *       of its list. What could not be fetched or did not verify is counted, written to the
+ *       audit log with the publisher and the exact {@code seq_id}s, reported to {@link
+ *       BusListener#onLoss} and kept for {@link Bus#lostRanges()}, as the critical bus's losses
+ *       are. fedmsg/1 has no epoch: such a loss has the epoch {@value #NO_EPOCH} (empty), and its
+ *       range counts {@code seq_id}s.
  *   <li>A {@code seq_id} at or below the last is delivered (it passed the duplicate {@code msg_id}
  *       check, so it is new: the publisher restarted its numbering) and restarts the count; the
  *       reference drops it. A {@code seq_id} may be unsigned (reference publishers), so it only
@@ -47,14 +52,19 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Runs in the ordered delivery stage, one message at a time; a fetch blocks that stage for at
- * most {@link #TIMEOUT}.
+ * most {@code gap_fill.reference_timeout} (default {@link #TIMEOUT}).
  */
 final class ReferenceGapFill implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReferenceGapFill.class);
   /** The most {@code seq_id}s asked for per gap; the rest of a larger gap is reported lost. */
   static final int MAX_GAP = 1000;
-  /** How long one fetch may block delivery. */
+  /** How long one fetch may block delivery, by default ({@code gap_fill.reference_timeout}). */
   static final Duration TIMEOUT = Duration.ofSeconds(5);
+  /**
+   * The epoch of a fedmsg/1 loss in {@link BusListener#onLoss} and {@link
+   * org.fedmsg.reliable.LostRange}: fedmsg/1 has none, and a fedmsg/2 epoch is never empty.
+   */
+  static final String NO_EPOCH = "";
 
   /**
    * A publisher followed: its service name, replay URL and, with CURVE, the replay endpoint's
@@ -75,12 +85,19 @@ final class ReferenceGapFill implements AutoCloseable {
   private final Map<String, Long> last = new HashMap<>();
   private final LongAdder filled = new LongAdder();
   private final LongAdder lost = new LongAdder();
+  private final BusListener listener;
+  private final RecentLosses recent;
+  private final Duration timeout;
 
-  ReferenceGapFill(Map<String, Source> bySigner, Receiver receiver, Duration timeout, CurveKeyPair curveKey) {
+  ReferenceGapFill(Map<String, Source> bySigner, Receiver receiver, Duration timeout, CurveKeyPair curveKey,
+      BusListener listener, RecentLosses recent) {
     this.curveKey = curveKey;
     this.bySigner = Map.copyOf(bySigner);
     this.receiver = receiver;
+    this.timeout = timeout;
     this.client = new ReferenceReplayClient(timeout);
+    this.listener = listener;
+    this.recent = recent;
   }
 
   /**
@@ -88,6 +105,11 @@ final class ReferenceGapFill implements AutoCloseable {
    * replay_endpoints} and {@code certnames} name no common service.
    */
   static ReferenceGapFill create(BusOptions options, Receiver receiver) {
+    return create(options, receiver, new RecentLosses());
+  }
+
+  /** @param recent where losses are kept for {@link Bus#lostRanges()} (shared with the pipeline's {@link GapFill}) */
+  static ReferenceGapFill create(BusOptions options, Receiver receiver, RecentLosses recent) {
     if (options.config == null) {
       return null;
     }
@@ -114,8 +136,8 @@ final class ReferenceGapFill implements AutoCloseable {
       LOG.warn("reference replay: certificate {} signs for several services with replay_endpoints ({}): "
           + "their seq_ids are not followed", LogText.escape(cert), LogText.escape(names));
     });
-    return bySigner.isEmpty() ? null : new ReferenceGapFill(bySigner, receiver, TIMEOUT,
-        options.curve.enabled() ? options.curve.clientKeyPair() : null);
+    return bySigner.isEmpty() ? null : new ReferenceGapFill(bySigner, receiver, options.referenceReplayTimeout,
+        options.curve.enabled() ? options.curve.clientKeyPair() : null, options.listener, recent);
   }
 
   private static final String PLAIN = "";
@@ -142,8 +164,12 @@ final class ReferenceGapFill implements AutoCloseable {
     return z85;
   }
 
-  /** Delivers {@code m}, after the messages of a gap before it that could be fetched. */
-  void deliver(Message m, Consumer<Message> downstream) {
+  /**
+   * Delivers {@code m}, after the messages of a gap before it that could be fetched.
+   *
+   * @param fingerprint SHA-256 of {@code m}'s certificate (hex), named in a loss; null if unknown
+   */
+  void deliver(Message m, String fingerprint, Consumer<Message> downstream) {
     String signer = m.signer().orElse(null);
     Source source = signer == null || m.format() != WireFormat.FEDMSG1 ? null : bySigner.get(signer);
     OptionalLong seq = source == null ? OptionalLong.empty() : Fedmsg1.seqId(m.bodyTree());
@@ -154,22 +180,51 @@ final class ReferenceGapFill implements AutoCloseable {
     long cur = seq.getAsLong();
     Long prev = last.put(signer, cur);
     if (prev != null && cur > prev + 1) {
+      Gap gap = new Gap(source, signer, fingerprint);
       try {
-        fill(source, signer, prev + 1, cur - 1, downstream);
+        fill(gap, prev + 1, cur - 1, downstream);
       } catch (RuntimeException e) {
         // a bug or a closing context must not cost the live message too
         LOG.warn("reference replay: filling seq_id {} to {} of '{}' failed", prev + 1, cur - 1,
             LogText.escape(source.name()), e);
-        report(source, signer, prev + 1, cur - 1, "failed: " + e);
+        gap.report(prev + 1, cur - 1, UNREACHABLE, "failed: " + e);
       }
     }
     downstream.accept(m);
   }
 
-  private void fill(Source source, String signer, long from, long to, Consumer<Message> downstream) {
+  /**
+   * One gap's publisher, for its reports; the fingerprint is the live message's that revealed it
+   * (the reference's {@code seq_id} has no other tie to a certificate).
+   */
+  private final class Gap {
+    final Source source;
+    final String signer;
+    final String fingerprint;
+
+    Gap(Source source, String signer, String fingerprint) {
+      this.source = source;
+      this.signer = signer;
+      this.fingerprint = fingerprint;
+    }
+
+    void report(long from, long to, String reason, String why) {
+      ReferenceGapFill.this.report(this, from, to, reason, why);
+    }
+  }
+
+  // BusListener#onLoss reasons, as GapFill names them
+  private static final String MISSING = "missing";
+  private static final String UNREACHABLE = "unreachable";
+  private static final String REFUSED = "refused";
+  private static final String OVERFLOW = "overflow";
+
+  private void fill(Gap gap, long from, long to, Consumer<Message> downstream) {
+    Source source = gap.source;
+    String signer = gap.signer;
     long end = to - from >= MAX_GAP ? from + MAX_GAP - 1 : to;
     if (end < to) {
-      report(source, signer, end + 1, to, "more than " + MAX_GAP + " missing at once");
+      gap.report(end + 1, to, OVERFLOW, "more than " + MAX_GAP + " missing at once");
     }
     ObjectNode query = Json.object();
     ArrayNode ids = query.putArray("seq_ids");
@@ -181,7 +236,9 @@ final class ReferenceGapFill implements AutoCloseable {
       frames = source.plain() ? client.query(source.url(), query)
           : client.query(source.url(), query, curveKey, Z85.decodeKey(source.serverKeyZ85()).orElseThrow());
     } catch (ReferenceReplayException e) {
-      report(source, signer, from, end, e.getMessage());
+      // the server's own error frame (e.g. no match) means it does not hold them; else it did not answer
+      String text = String.valueOf(e.getMessage());
+      gap.report(from, end, text.startsWith("error:") ? MISSING : UNREACHABLE, text);
       return;
     }
     // one message per wanted seq_id, in order; anything else in the reply is ignored
@@ -194,9 +251,11 @@ final class ReferenceGapFill implements AutoCloseable {
       }
     }
     java.util.BitSet got = new java.util.BitSet();
+    java.util.BitSet refused = new java.util.BitSet();
     for (Map.Entry<Long, byte[]> e : wanted.entrySet()) {
       Message fetched = verify(source, e.getValue());
       if (fetched == null) {
+        refused.set((int) (e.getKey() - from));
         continue;   // the receiver counted and audited the rejection
       }
       // a verified message is never dropped, even one of another signer (then it fills nothing)
@@ -206,11 +265,18 @@ final class ReferenceGapFill implements AutoCloseable {
         filled.increment();
       }
     }
+    // each run of seq_ids not filled is one loss, split where its reason changes
     int count = (int) (end - from + 1);
-    for (int i = got.nextClearBit(0); i < count; i = got.nextClearBit(i)) {
-      int j = Math.min(got.nextSetBit(i) < 0 ? count : got.nextSetBit(i), count);
-      report(source, signer, from + i, from + j - 1, "not in the reply, or refused");
-      i = j;
+    int i = got.nextClearBit(0);
+    while (i < count) {
+      boolean wasRefused = refused.get(i);
+      int j = i + 1;
+      while (j < count && !got.get(j) && refused.get(j) == wasRefused) {
+        j++;
+      }
+      gap.report(from + i, from + j - 1, wasRefused ? REFUSED : MISSING,
+          wasRefused ? "refused by verification" : "not in the reply");
+      i = got.nextClearBit(j);
     }
   }
 
@@ -227,11 +293,23 @@ final class ReferenceGapFill implements AutoCloseable {
     return out[0];
   }
 
-  private void report(Source source, String signer, long from, long to, String why) {
+  private void report(Gap gap, long from, long to, String reason, String why) {
     lost.add(to - from + 1);
     org.fedmsg.RejectionLog.AUDIT.warn("reference replay: {} message(s) of '{}' signing as {} (seq_id {} to {}) could"
-        + " not be fetched from {}: {}", to - from + 1, LogText.escape(source.name()), LogText.escape(signer), from, to,
-        LogText.escape(source.url()), LogText.escape(why));
+        + " not be fetched from {}: {}", to - from + 1, LogText.escape(gap.source.name()), LogText.escape(gap.signer),
+        from, to, LogText.escape(gap.source.url()), LogText.escape(why));
+    SeqRange range = new SeqRange(from, to);
+    recent.add(new LostRange(gap.signer, gap.fingerprint, NO_EPOCH, range, reason));
+    try {
+      listener.onLoss(gap.signer, gap.fingerprint, NO_EPOCH, range, reason);
+    } catch (RuntimeException e) {
+      LOG.warn("bus listener failed: {}", e.toString());
+    }
+  }
+
+  /** How long one fetch may take ({@code gap_fill.reference_timeout}). */
+  Duration timeout() {
+    return timeout;
   }
 
   /** Messages of gaps delivered from a replay endpoint. */

@@ -224,7 +224,11 @@ public final class Relay implements AutoCloseable {
   public BusStats stats() {
     return receiver.stats(forwarded.sum(), forwardRefused.sum()).withCurve(0, zap == null ? 0 : zap.refused())
         .withPeerDisconnects(inbound.peerDisconnects())
-        .withGapFill(gapFill == null ? 0 : gapFill.filled(), gapFill == null ? 0 : gapFill.lost());
+        .withGapFill(gapFill == null ? 0 : gapFill.filled(), gapFill == null ? 0 : gapFill.lost())
+        .withHandshakeNudges(inbound.handshakeNudges() + outbound.handshakeNudges())
+        .withCompact(outbound.signaturesFull(), outbound.signaturesCompact(),
+            verifier == null ? 0 : verifier.compactChainKnown(), verifier == null ? 0 : verifier.compactChainWaited(),
+            verifier == null ? 0 : verifier.compactChainUnknown());
   }
 
   /**

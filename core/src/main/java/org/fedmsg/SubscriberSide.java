@@ -22,6 +22,8 @@ final class SubscriberSide {
   private final Probes probes;
   private final Object lock = new Object();
   private volatile Receiver receiver;
+  /** The verifier of {@link #receiver}; null until opened or when validation is off. */
+  private volatile org.fedmsg.wire.MessageVerifier verifier;
   /** Verifies on {@code verify_threads} workers, delivers in arrival order (see {@link ParallelReceiver}). */
   private volatile ParallelReceiver pipeline;
   private volatile ZmqSubscriber subscriber;
@@ -31,6 +33,8 @@ final class SubscriberSide {
   private volatile GapFill gapFill;
   /** A durable subscriber's saved positions; null without {@code durable_name}. Ordered stage only. */
   private volatile GapFillPositions positions;
+  /** Lost ranges of both gap fills, in the order they were reported. */
+  private final RecentLosses recentLosses = new RecentLosses();
   private final java.util.concurrent.atomic.LongAdder deduplicated = new java.util.concurrent.atomic.LongAdder();
   /** The discovery the subscriber follows; null until opened, or with static endpoints. */
   private volatile Discovery discovery;
@@ -64,11 +68,12 @@ final class SubscriberSide {
         org.fedmsg.wire.MessageVerifier verifier =
             BusSecurity.resolveVerifier(options, BusSecurity.busComponent(options), owned);
         receiver = new Receiver(options, verifier);
-        referenceGaps = ReferenceGapFill.create(options, receiver);
+        this.verifier = verifier;
+        referenceGaps = ReferenceGapFill.create(options, receiver, recentLosses);
         positions = GapFillSetup.positions(options, verifier);
         pipeline = new ParallelReceiver(receiver, options.verifyThreads, this::deliver, probes::record, "bus", true);
         gapFill = GapFillSetup.gapFill(options, receiver, verifier, pipeline, this::deliver, positions, "bus",
-            this::replayEndpoints);
+            this::replayEndpoints, recentLosses);
         ZmqSubscriber created = new ZmqSubscriber(context, options.socketOptions, options.curve, null, this::onFrames,
             "bus");
         Discovery found;
@@ -139,6 +144,16 @@ final class SubscriberSide {
     return sub == null ? 0 : sub.handshakeFailures();
   }
 
+  long handshakeNudges() {
+    ZmqSubscriber sub = subscriber;
+    return sub == null ? 0 : sub.handshakeNudges();
+  }
+
+  /** The verifier of received messages, or null (not opened, or validation off). */
+  org.fedmsg.wire.MessageVerifier verifier() {
+    return verifier;
+  }
+
   /**
    * In the ordered stage: hands a message to the handlers and, for a durable subscriber, saves
    * its position once they have returned (a message already delivered before a restart is
@@ -151,7 +166,7 @@ final class SubscriberSide {
       return;
     }
     // a fedmsg/1 gap filled by the reference protocol goes first; fetched messages have no (epoch, seq)
-    refs.deliver(a.message(), m -> deliverAccepted(m == a.message() ? a : new Receiver.Accepted(m, 0, null, null, null,
+    refs.deliver(a.message(), a.fingerprint(), m -> deliverAccepted(m == a.message() ? a : new Receiver.Accepted(m, 0, null, null, null,
         0)));
   }
 
@@ -187,10 +202,9 @@ final class SubscriberSide {
     return (g == null ? 0 : g.lost()) + (refs == null ? 0 : refs.lost());
   }
 
-  /** The latest lost ranges (for the heartbeat), oldest first. */
+  /** The latest lost ranges (for the heartbeat), oldest first: the critical bus's and fedmsg/1's. */
   List<org.fedmsg.reliable.LostRange> recentLosses() {
-    GapFill g = gapFill;
-    return g == null ? List.of() : g.recentLosses();
+    return recentLosses.list();
   }
 
   /** The gap fill, if any. */

@@ -105,6 +105,7 @@ final class ZmqPublisher implements AutoCloseable {
    */
   private final ZMQ.Socket monitor;
   private final HandshakeWatch watch;
+  private final java.util.concurrent.atomic.LongAdder handshakeNudges = new java.util.concurrent.atomic.LongAdder();
 
   private ZmqPublisher(ZContext context, ZMQ.Socket socket, ZMQ.Socket monitor, String endpoint, String name,
       boolean waits) {
@@ -467,7 +468,26 @@ final class ZmqPublisher implements AutoCloseable {
     while ((event = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT)) != null) {
       watch.event(event, now);
     }
-    watch.check(now);
+    if (watch.check(now)) {
+      handshakeNudges.increment();
+    }
+  }
+
+  /** Times a stalled handshake to the relay made this publisher nudge the I/O threads (0 when bound). */
+  long handshakeNudges() {
+    return handshakeNudges.sum();
+  }
+
+  /** fedmsg/2 signature frames sent with the certificate chain in full (0 without {@code wire_compact}). */
+  long signaturesFull() {
+    org.fedmsg.wire.ChainCompactor c = compactor;
+    return c == null ? 0 : c.fullSent();
+  }
+
+  /** fedmsg/2 signature frames sent compact, the chain named by its digest (0 without {@code wire_compact}). */
+  long signaturesCompact() {
+    org.fedmsg.wire.ChainCompactor c = compactor;
+    return c == null ? 0 : c.compactSent();
   }
 
   /** How many times a connecting publisher found the relay's queue full and waited for it (0 when bound). */

@@ -218,6 +218,48 @@ class CompactWireBusTest {
     }
   }
 
+  @Test
+  void busCounters_nCompactMessages_sentAndReceivedCounted() throws Exception {
+    int n = 20;
+    try (Bus pub = publisher(true);
+        Bus sub = Bus.create(BusOptions.builder().endpoint("compact", List.of(pub.publisherEndpoint()))
+            .verifier(MessageVerifier.builder().trust(trust).build()).verifyThreads(1).build())) {
+      BlockingQueue<Message> got = new LinkedBlockingQueue<>();
+      assertThat(sub.subscribe("org.fedoraproject.dev.compact", got::add).awaitReady(Duration.ofSeconds(10))).isTrue();
+      BusStats before = pub.stats();
+      for (int i = 0; i < n; i++) {
+        pub.publish("compact", "thing.happened", Map.of("n", i));
+      }
+      for (int i = 0; i < n; i++) {
+        assertThat(got.poll(10, TimeUnit.SECONDS)).as("message " + i).isNotNull();
+      }
+      BusStats sent = pub.stats();
+      // one subscriber, no new subscription while sending: the first of the n goes full (unless the
+      // readiness probe's answer already carried the chain for this topic), the rest compact
+      long full = sent.signaturesFull() - before.signaturesFull();
+      long compact = sent.signaturesCompact() - before.signaturesCompact();
+      assertThat(full + compact).isEqualTo(n);
+      assertThat(full).isBetween(0L, 1L);
+      assertThat(compact).isBetween((long) n - 1, (long) n);
+      // everything the publisher sent compact reached the one subscriber, whose verifier knew the chain
+      BusStats received = sub.stats();
+      assertThat(received.compactChainKnown() + received.compactChainWaited()).isEqualTo(sent.signaturesCompact());
+      assertThat(received.compactChainWaited()).isZero();   // one verifying thread: nothing to wait for
+      assertThat(received.compactChainUnknown()).isZero();
+      // a receiving-only bus sends nothing
+      assertThat(received.signaturesFull() + received.signaturesCompact()).isZero();
+    }
+  }
+
+  @Test
+  void busWithCompactOff_countsNoForm() throws Exception {
+    try (Bus pub = publisher(false)) {
+      pub.publish("compact", "thing.happened", Map.of("n", 1));
+      assertThat(pub.stats().signaturesFull()).isZero();
+      assertThat(pub.stats().signaturesCompact()).isZero();
+    }
+  }
+
   static ObjectNode body(Instant now, long seq) {
     ObjectNode b = JsonNodeFactory.instance.objectNode();
     b.put("topic", TOPIC).put("timestamp", now.getEpochSecond()).put("msg_id", "2026-" + UUID.randomUUID())
@@ -257,6 +299,12 @@ class CompactWireBusTest {
         firstVerifiable(late, send, "late subscriber of the relay");
       }
       assertThat(relay.stats().rejected()).isZero();
+      // the 3 compact frames from upstream (and the late subscriber's messages) found their chain at once
+      BusStats stats = relay.stats();
+      assertThat(stats.compactChainKnown()).isGreaterThanOrEqualTo(3);
+      assertThat(stats.compactChainUnknown()).isZero();
+      assertThat(stats.signaturesFull()).isGreaterThanOrEqualTo(2);   // each subscriber's first
+      assertThat(stats.signaturesCompact()).isGreaterThanOrEqualTo(3);
     } finally {
       relayVerifier.close();
     }
@@ -299,6 +347,8 @@ class CompactWireBusTest {
       raw.sendFrame(Fedmsg2.compact(f[2]), false);
       Eventually.assertThat(() -> relay.stats().rejectedByCause()
           .getOrDefault("UNTRUSTED_CHAIN/unknown-certificate", 0L) == 1, "rejected as unknown-certificate");
+      assertThat(relay.stats().compactChainUnknown()).isEqualTo(1);
+      assertThat(relay.stats().compactChainKnown()).isZero();
       assertThat(relay.forwarded()).isZero();
       assertThat(relay.healthy()).isTrue();
     } finally {

@@ -118,6 +118,46 @@ class HandshakeStallRecoveryTest {
     }
   }
 
+  /* --------------- the count reaches BusStats --------------- */
+
+  @Test
+  void slowHandshake_subscribingBus_nudgesInStats() throws Exception {
+    try (ZContext server = new ZContext(1)) {
+      ZMQ.Socket publisher = server.createSocket(SocketType.XPUB);
+      SocketOptions.DEFAULTS.applyToPublisher(publisher);
+      publisher.bind("tcp://127.0.0.1:*");
+      try (GatedProxy proxy = new GatedProxy(LoopbackProxy.port(publisher.getLastEndpoint()))) {
+        com.fasterxml.jackson.databind.node.ObjectNode tree = Json.object().put("validate_signatures", false);
+        tree.putObject("endpoints").putArray("svc").add(proxy.endpoint());
+        try (Bus bus = Bus.create(BusOptions.builder().apply(org.fedmsg.config.FedmsgConfig.of(tree)).build())) {
+          assertThat(bus.stats().handshakeNudges()).isZero();
+          bus.subscribe("org.fedoraproject.dev.nudge", m -> { });
+          awaitTrue(() -> proxy.bytesFromClient() >= 10, "the subscriber's ZMTP signature reached the proxy");
+          // the publisher's greeting is held back: after a second the subscriber nudges its I/O thread
+          awaitTrue(() -> bus.stats().handshakeNudges() >= 1, "a nudge counted in BusStats");
+          proxy.open();
+        }
+      }
+      server.destroySocket(publisher);
+    }
+  }
+
+  @Test
+  void slowHandshake_publishingToARelay_nudgesInStats() throws Exception {
+    try (ZContext server = new ZContext(1)) {
+      ZMQ.Socket relayInbound = server.createSocket(SocketType.XSUB);
+      relayInbound.bind("tcp://127.0.0.1:*");
+      try (GatedProxy proxy = new GatedProxy(LoopbackProxy.port(relayInbound.getLastEndpoint()))) {
+        try (Bus bus = Bus.create(BusOptions.builder().active(true).relayInbound(proxy.endpoint()).build())) {
+          awaitTrue(() -> proxy.bytesFromClient() >= 10, "the publisher's ZMTP signature reached the proxy");
+          awaitTrue(() -> bus.stats().handshakeNudges() >= 1, "a nudge of the connecting publisher counted");
+          proxy.open();
+        }
+      }
+      server.destroySocket(relayInbound);
+    }
+  }
+
   private interface Condition {
     boolean holds();
   }

@@ -20,8 +20,10 @@ import org.fedmsg.config.FedmsgConfig;
 import org.fedmsg.crypto.CurveKeyPair;
 import org.fedmsg.crypto.Signer;
 import org.fedmsg.discovery.curve.CurveSockets;
+import org.fedmsg.reliable.LostRange;
 import org.fedmsg.reliable.ReferenceQueries;
 import org.fedmsg.reliable.ReferenceStore;
+import org.fedmsg.reliable.SeqRange;
 import org.fedmsg.wire.Fedmsg1;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,6 +50,27 @@ class ReferenceGapFillTest {
   private Signer app01;
   private ReferenceStore store;
   private final Map<Long, byte[]> signed = new HashMap<>();
+  /** What the subscriber's listener heard of losses, in order. */
+  private final List<LostRange> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** When the listener heard each loss ({@link System#nanoTime}). */
+  private final List<Long> heardAt = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** When the subscriber accepted each live seq_id ({@link System#nanoTime}). */
+  private final Map<Long, Long> acceptedAt = new java.util.concurrent.ConcurrentHashMap<>();
+  /** {@code gap_fill.reference_timeout} for the subscriber, or null for the default. */
+  private String referenceTimeout;
+
+  private final BusListener listener = new BusListener() {
+    @Override
+    public void messageAccepted(Message message, long checkNanos) {
+      Fedmsg1.seqId(message.bodyTree()).ifPresent(seq -> acceptedAt.putIfAbsent(seq, System.nanoTime()));
+    }
+
+    @Override
+    public void onLoss(String signer, String fingerprint, String epoch, SeqRange range, String reason) {
+      heard.add(new LostRange(signer, fingerprint, epoch, range, reason));
+      heardAt.add(System.nanoTime());
+    }
+  };
 
   @BeforeEach
   void setUp() {
@@ -86,6 +109,9 @@ class ReferenceGapFillTest {
     tree.putObject("endpoints").putArray("svc").add(pub);
     tree.putObject("replay_endpoints").put("svc", replay);
     tree.putObject("certnames").put("svc", APP01);
+    if (referenceTimeout != null) {
+      tree.put("gap_fill.reference_timeout", referenceTimeout);
+    }
     return tree;
   }
 
@@ -108,7 +134,8 @@ class ReferenceGapFillTest {
         CurveSockets.server(pub, curveKey, "pub-test");
       }
       pub.bind("tcp://127.0.0.1:*");
-      BusOptions.Builder options = BusOptions.builder().apply(FedmsgConfig.of(config(pub.getLastEndpoint(), replay)));
+      BusOptions.Builder options = BusOptions.builder().apply(FedmsgConfig.of(config(pub.getLastEndpoint(), replay)))
+          .listener(listener);
       if (curveKey != null) {
         // the subscriber knows the publish socket's key only: the replay endpoint has the same
         options.curve(CurveOptions.builder().keyPair(CurveKeyPair.generate("sub"))
@@ -146,6 +173,7 @@ class ReferenceGapFillTest {
       ReferenceGapFill gaps = ((FedmsgBus) sub[0]).referenceGaps();
       assertThat(gaps.filled()).isEqualTo(4);
       assertThat(gaps.lost()).isZero();
+      assertThat(heard).isEmpty();
       assertThat(socket.answered()).isEqualTo(2);
     } finally {
       if (sub[0] != null) {
@@ -206,6 +234,11 @@ class ReferenceGapFillTest {
       ReferenceGapFill gaps = ((FedmsgBus) sub[0]).referenceGaps();
       assertThat(gaps.lost()).isEqualTo(1);
       assertThat(gaps.filled()).isZero();
+      LostRange loss = new LostRange(APP01, app01.identity().fingerprint(), ReferenceGapFill.NO_EPOCH,
+          new SeqRange(2, 2), "unreachable");
+      assertThat(heard).containsExactly(loss);
+      assertThat(sub[0].lostRanges()).containsExactly(loss);
+      assertThat(sub[0].stats().lost()).isEqualTo(1);
     } finally {
       if (sub[0] != null) {
         sub[0].close();
@@ -228,11 +261,83 @@ class ReferenceGapFillTest {
       ReferenceGapFill gaps = ((FedmsgBus) sub[0]).referenceGaps();
       assertThat(gaps.filled()).isEqualTo(ReferenceGapFill.MAX_GAP);
       assertThat(gaps.lost()).isEqualTo(1);   // seq_id MAX_GAP + 2
+      assertThat(heard).containsExactly(new LostRange(APP01, app01.identity().fingerprint(), ReferenceGapFill.NO_EPOCH,
+          new SeqRange(ReferenceGapFill.MAX_GAP + 2, ReferenceGapFill.MAX_GAP + 2), "overflow"));
     } finally {
       if (sub[0] != null) {
         sub[0].close();
       }
     }
+  }
+
+  @Test
+  void gapPartlyInTheStore_restReportedMissing_exactRange() throws Exception {
+    Bus[] sub = new Bus[1];
+    try (ReferenceReplaySocket socket = new ReferenceReplaySocket().start(new ReferenceQueries(store))) {
+      // the store holds 1 and 2 only: of the gap 2..5 before the live 6, 3..5 cannot be had
+      List<Long> seqIds = run(socket.endpoint(), () -> {
+        publishUpTo(2, app01);
+        return List.of(signed.get(1L), sign(6, app01));
+      }, 3, sub);
+      assertThat(seqIds).containsExactly(1L, 2L, 6L);
+      LostRange loss = new LostRange(APP01, app01.identity().fingerprint(), ReferenceGapFill.NO_EPOCH,
+          new SeqRange(3, 5), "missing");
+      assertThat(heard).containsExactly(loss);
+      assertThat(sub[0].lostRanges()).containsExactly(loss);
+      assertThat(sub[0].stats().lost()).isEqualTo(3);
+      assertThat(sub[0].stats().gapsFilled()).isEqualTo(1);
+    } finally {
+      if (sub[0] != null) {
+        sub[0].close();
+      }
+    }
+  }
+
+  /* --------------- gap_fill.reference_timeout --------------- */
+
+  @Test
+  void referenceTimeout_fromConfig_boundsEachFetch() throws Exception {
+    referenceTimeout = "300ms";
+    String nobody;
+    try (ReferenceReplaySocket closed = new ReferenceReplaySocket()) {
+      nobody = closed.endpoint();
+    }
+    Bus[] sub = new Bus[1];
+    try {
+      List<Long> seqIds = run(nobody, () -> {
+        publishUpTo(3, app01);
+        return List.of(signed.get(1L), signed.get(3L));
+      }, 2, sub);
+      assertThat(seqIds).containsExactly(1L, 3L);
+      assertThat(((FedmsgBus) sub[0]).referenceGaps().timeout()).isEqualTo(Duration.ofMillis(300));
+      assertThat(heard).extracting(LostRange::reason).containsExactly("unreachable");
+      // from the live 3's arrival to the loss: the fetch gave up after 300 ms, not the default 5 s
+      long waitedMillis = TimeUnit.NANOSECONDS.toMillis(heardAt.get(0) - acceptedAt.get(3L));
+      assertThat(waitedMillis).isBetween(250L, 3_000L);
+    } finally {
+      if (sub[0] != null) {
+        sub[0].close();
+      }
+    }
+  }
+
+  @Test
+  void referenceTimeout_default5s_builderRefusesNotPositive() {
+    ObjectNode tree = Json.object();
+    tree.putObject("replay_endpoints").put("a", "tcp://127.0.0.1:1");
+    tree.putObject("certnames").put("a", "a-cert");
+    try (ReferenceGapFill fill = ReferenceGapFill.create(BusOptions.builder().apply(FedmsgConfig.of(tree)).build(),
+        null)) {
+      assertThat(fill.timeout()).isEqualTo(Duration.ofSeconds(5)).isEqualTo(ReferenceGapFill.TIMEOUT);
+    }
+    try (ReferenceGapFill fill = ReferenceGapFill.create(BusOptions.builder().apply(FedmsgConfig.of(tree))
+        .referenceReplayTimeout(Duration.ofMillis(1500)).build(), null)) {
+      assertThat(fill.timeout()).isEqualTo(Duration.ofMillis(1500));
+    }
+    assertThatThrownBy(() -> BusOptions.builder().referenceReplayTimeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reference replay timeout");
+    assertThatThrownBy(() -> BusOptions.builder().referenceReplayTimeout(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   /* --------------- which publishers are followed --------------- */

@@ -78,7 +78,15 @@ class ReferenceReplayInteropTest {
       tree.putObject("endpoints").putArray("refsvc").add(pub);
       tree.putObject("replay_endpoints").put("refsvc", replay);
       tree.putObject("certnames").put("refsvc", APP01);
-      try (Bus sub = Bus.create(BusOptions.builder().apply(FedmsgConfig.of(tree)).build())) {
+      List<org.fedmsg.reliable.LostRange> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+      BusListener listener = new BusListener() {
+        @Override
+        public void onLoss(String signer, String fingerprint, String epoch, org.fedmsg.reliable.SeqRange range,
+            String reason) {
+          heard.add(new org.fedmsg.reliable.LostRange(signer, fingerprint, epoch, range, reason));
+        }
+      };
+      try (Bus sub = Bus.create(BusOptions.builder().apply(FedmsgConfig.of(tree)).listener(listener).build())) {
         BlockingQueue<Message> got = new LinkedBlockingQueue<>();
         sub.subscribe("org.fedoraproject.dev.refreplay", got::add);
         expect(out, "SENT");
@@ -103,6 +111,12 @@ class ReferenceReplayInteropTest {
         assertThat(gaps.lost()).isEqualTo(2);
         assertThat(sub.stats().gapsFilled()).isEqualTo(2);
         assertThat(sub.stats().lost()).isEqualTo(2);
+        // the listener and Bus.lostRanges() name the exact seq_ids: the altered 7 refused, 8 absent
+        String fingerprint = pki.signer(APP01).identity().fingerprint();
+        assertThat(heard).containsExactly(
+            new org.fedmsg.reliable.LostRange(APP01, fingerprint, "", new org.fedmsg.reliable.SeqRange(7, 7), "refused"),
+            new org.fedmsg.reliable.LostRange(APP01, fingerprint, "", new org.fedmsg.reliable.SeqRange(8, 8), "missing"));
+        assertThat(sub.lostRanges()).isEqualTo(heard);
         assertThat(got).isEmpty();
       }
     } finally {

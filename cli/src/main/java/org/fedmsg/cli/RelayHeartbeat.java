@@ -53,6 +53,7 @@ final class RelayHeartbeat implements AutoCloseable {
         extra.put("published", relay.forwarded());
         extra.put("rejected", stats.rejected());
         extra.put("peer_disconnects", stats.peerDisconnects());
+        extra.put("handshake_nudges", stats.handshakeNudges());
         relay.crlStatus().filter(org.fedmsg.crypto.TrustStore.CrlStatus::configured).ifPresent(crl -> {
           ObjectNode c = extra.putObject("crl");
           c.put("loads", crl.loads());

@@ -139,6 +139,10 @@ public final class StatusCommand implements Callable<Integer> {
         // peers that went away, broke the protocol or sent a frame over max_message_size
         out.printf("          peer disconnects=%s%n", body.path("peer_disconnects").asText("?"));
       }
+      if (body.path("handshake_nudges").asLong(0) > 0) {
+        // stalled ZMTP greetings recovered by nudging the I/O threads (docs/architecture.md)
+        out.printf("          handshake nudges=%s%n", body.path("handshake_nudges").asText("?"));
+      }
       body.path("consumers").properties().forEach(e -> out.printf(
           "          consumer %-20s received=%s consumed=%s failed=%s dropped=%s backlog=%s%n", e.getKey(),
           e.getValue().path("received").asText("?"), e.getValue().path("consumed").asText("?"),
@@ -147,9 +151,11 @@ public final class StatusCommand implements Callable<Integer> {
       if (body.path("lost").asLong(0) > 0) {
         // critical messages missed and not fetched by replay: the operator must know which
         StringBuilder ranges = new StringBuilder();
+        // an empty epoch is a fedmsg/1 publisher's loss (reference replay): its range counts seq_ids
         body.path("lost_ranges").forEach(r -> ranges.append(' ').append(org.fedmsg.crypto.LogText.escape(
-            r.path("signer").asText("?"))).append(" epoch ").append(org.fedmsg.crypto.LogText.escape(
-            r.path("epoch").asText("?"))).append(" seq ").append(r.path("from").asText("?")).append("..")
+            r.path("signer").asText("?"))).append(r.path("epoch").asText("?").isEmpty() ? " seq_id "
+            : " epoch " + org.fedmsg.crypto.LogText.escape(r.path("epoch").asText("?")) + " seq ")
+            .append(r.path("from").asText("?")).append("..")
             .append(r.path("to").asText("?")).append(" (").append(org.fedmsg.crypto.LogText.escape(
             r.path("reason").asText("?"))).append(");"));
         out.printf("WARNING   lost=%s critical message(s), latest ranges:%s%n", body.path("lost").asText("?"), ranges);

@@ -55,6 +55,32 @@ class StatusCommandTest {
   }
 
   @Test
+  void call_handshakeNudgesInHeartbeat_printedOnlyWhenAny() throws Exception {
+    try (Bus alpha = publisher("alpha"); Bus beta = publisher("beta");
+        Heartbeat nudged = Heartbeat.start(alpha, "alpha", Duration.ofMillis(200),
+            () -> com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("handshake_nudges", 3));
+        Heartbeat quiet = Heartbeat.start(beta, "beta", Duration.ofMillis(200), () -> null)) {
+      int code = run("endpoints:\n  alpha: \"" + alpha.publisherEndpoint() + "\"\n  beta: \"" + beta.publisherEndpoint()
+          + "\"\nvalidate_signatures: false\n", "--timeout", "20");
+      assertThat(code).as(err.toString()).isZero();
+      assertThat(out.toString()).containsOnlyOnce("handshake nudges=").contains("handshake nudges=3");
+    }
+  }
+
+  @Test
+  void call_fedmsg1LossInHeartbeat_printedAsSeqIds() throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode extra =
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("lost", 2);
+    extra.putArray("lost_ranges").addObject().put("signer", "pkgdb-app01").putNull("fingerprint").put("epoch", "")
+        .put("from", 7).put("to", 8).put("reason", "missing");
+    try (Bus alpha = publisher("alpha");
+        Heartbeat beat = Heartbeat.start(alpha, "alpha", Duration.ofMillis(200), () -> extra)) {
+      run("endpoints:\n  alpha: \"" + alpha.publisherEndpoint() + "\"\nvalidate_signatures: false\n", "--timeout", "20");
+      assertThat(out.toString()).contains("lost=2 critical message(s), latest ranges: pkgdb-app01 seq_id 7..8 (missing);");
+    }
+  }
+
+  @Test
   void call_showsWhichTopicsAreCritical() throws Exception {
     try (Bus alpha = publisher("alpha");
         Heartbeat beat = Heartbeat.start(alpha, "alpha", Duration.ofMillis(200), () -> null)) {

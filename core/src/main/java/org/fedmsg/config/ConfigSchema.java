@@ -117,6 +117,7 @@ final class ConfigSchema {
     key("gap_fill.mode", Kind.STRING, F.textNode("hold"));
     key("gap_fill.max_wait", Kind.POSITIVE_DURATION, F.textNode("30s"));
     key("gap_fill.max_held", Kind.POSITIVE_INTEGER, F.numberNode(10_000));
+    key("gap_fill.reference_timeout", Kind.POSITIVE_DURATION, F.textNode("5s"));
     key("durable_name", Kind.STRING, null);
     // the replay endpoint (docs/reliability.md, "Replay endpoint")
     key("replay.max_messages_per_reply", Kind.POSITIVE_INTEGER, F.numberNode(1000));

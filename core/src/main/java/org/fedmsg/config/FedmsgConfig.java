@@ -187,6 +187,14 @@ public final class FedmsgConfig {
     return duration("gap_fill.max_wait");
   }
 
+  /**
+   * {@code gap_fill.reference_timeout}: how long one fetch from a fedmsg/1 reference replay
+   * endpoint may block delivery, default 5 s.
+   */
+  public Duration gapFillReferenceTimeout() {
+    return duration("gap_fill.reference_timeout");
+  }
+
   /** {@code gap_fill.max_held}: messages held behind open gaps at most, default 10,000. */
   public int gapFillMaxHeld() {
     return integer("gap_fill.max_held");

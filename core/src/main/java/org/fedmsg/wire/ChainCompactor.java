@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
@@ -59,8 +60,9 @@ public final class ChainCompactor {
   // digest is computed once, not per message.
   private byte[] lastChain;
   private byte[] lastDigest;
-  private long full;
-  private long compact;
+  // counters read by other threads (meters); LongAdder: no contention, no allocation per message
+  private final LongAdder full = new LongAdder();
+  private final LongAdder compact = new LongAdder();
 
   private ChainCompactor(int fullEveryMessages, Duration fullEvery, LongSupplier nanoTime) {
     this.fullEveryMessages = fullEveryMessages;
@@ -122,28 +124,28 @@ public final class ChainCompactor {
       byte[] chain = sf.compact() ? chains.get(new KnownChains.Digest(digest)) : sf.chain;
       if (chain == null) {
         // a compact frame of a chain never seen here in full: nothing to expand it with
-        compact++;
+        compact.increment();
         return frames;
       }
       out = sf.compact() ? sf.full(chain) : frames[2];
       states.put(key, new State(now));
-      full++;
+      full.increment();
     } else {
       s.sinceFull++;
       out = sf.compact() ? frames[2] : SignatureFrame.compact(sf, digest);
-      compact++;
+      compact.increment();
     }
     return out == frames[2] ? frames : new byte[][] {frames[0], frames[1], out};
   }
 
-  /** Messages sent with their chain in full so far. */
+  /** Messages sent with their chain in full so far; any thread may read it. */
   public long fullSent() {
-    return full;
+    return full.sum();
   }
 
-  /** Messages sent with their chain referenced by digest so far. */
+  /** Messages sent with their chain referenced by digest so far; any thread may read it. */
   public long compactSent() {
-    return compact;
+    return compact.sum();
   }
 
   private byte[] digestOf(byte[] chain) {

@@ -88,6 +88,10 @@ public final class MessageVerifier implements AutoCloseable {
   private final AtomicLong internalLogged = new AtomicLong(Long.MIN_VALUE);
   /** Chains of verified full fedmsg/2 frames, by SHA-256: what compact frames refer to. */
   private final KnownChains knownChains = new KnownChains();
+  // compact fedmsg/2 frames received, by how their chain was found (meters; no allocation per message)
+  private final java.util.concurrent.atomic.LongAdder compactKnown = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder compactWaited = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder compactUnknown = new java.util.concurrent.atomic.LongAdder();
 
   /** The trust store signatures are checked against; null when none was given. */
   public TrustStore trust() {
@@ -352,6 +356,31 @@ public final class MessageVerifier implements AutoCloseable {
     }
   }
 
+  /**
+   * Compact fedmsg/2 signature frames checked so far whose certificate chain this verifier knew
+   * at once (it had verified the chain in full before). Counted whatever the verdict.
+   */
+  public long compactChainKnown() {
+    return compactKnown.sum();
+  }
+
+  /**
+   * Compact fedmsg/2 signature frames whose chain was not known when the message was prepared
+   * and was found when it was completed: the full frame carrying it arrived just before and was
+   * verified on another thread ({@code verify_threads}).
+   */
+  public long compactChainWaited() {
+    return compactWaited.sum();
+  }
+
+  /**
+   * Compact fedmsg/2 signature frames whose chain this verifier never saw in full: refused
+   * ({@code UNTRUSTED_CHAIN}, cause {@value #UNKNOWN_CERTIFICATE}).
+   */
+  public long compactChainUnknown() {
+    return compactUnknown.sum();
+  }
+
   /** {@code check(frames).result()}. */
   public VerificationResult verify(List<byte[]> frames) {
     return check(frames).result();
@@ -607,7 +636,10 @@ public final class MessageVerifier implements AutoCloseable {
     // compact frame (signature frame version 3): the chain is one this receiver saw in full
     byte[] chainBytes = sf.compact() ? knownChains.get(sf.chainDigest) : sf.chain;
     if (chainBytes == null && mayDefer) {
-      return Prepared.deferred(frames, raw);
+      return Prepared.deferred(frames, raw);   // counted when resolved (mayDefer is false only then)
+    }
+    if (sf.compact()) {
+      (chainBytes == null ? compactUnknown : mayDefer ? compactKnown : compactWaited).increment();
     }
     if (chainBytes == null) {
       return Prepared.done(new Verdict(VerificationResult.invalid(Reason.UNTRUSTED_CHAIN,

@@ -72,6 +72,31 @@ class FedmsgConfigTest {
     assertThat(c.crlGracePeriod()).isEqualTo(Duration.ofDays(2));
   }
 
+  /* --------------- gap_fill.reference_timeout --------------- */
+
+  @Test
+  void gapFillReferenceTimeout_default5s_parsedWithTheDurationsRules() throws Exception {
+    assertThat(config("{}").gapFillReferenceTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(config("{\"gap_fill.reference_timeout\":null}").gapFillReferenceTimeout())
+        .isEqualTo(Duration.ofSeconds(5));
+    assertThat(config("{\"gap_fill.reference_timeout\":\"250ms\"}").gapFillReferenceTimeout())
+        .isEqualTo(Duration.ofMillis(250));
+    assertThat(config("{\"gap_fill.reference_timeout\":\"PT2S\"}").gapFillReferenceTimeout())
+        .isEqualTo(Duration.ofSeconds(2));
+    assertThat(config("{\"gap_fill.reference_timeout\":12}").gapFillReferenceTimeout())
+        .isEqualTo(Duration.ofSeconds(12));
+  }
+
+  @Test
+  void gapFillReferenceTimeout_notPositiveOrNotADuration_refusedNamingTheKey() {
+    for (String bad : List.of("0", "\"0s\"", "\"-5s\"", "\"soon\"", "[1]", "true")) {
+      assertThatThrownBy(() -> config("{\"gap_fill.reference_timeout\":" + bad + "}"))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("'gap_fill.reference_timeout'");
+    }
+  }
+
   @Test
   void enumLikeValues_normalised() throws Exception {
     FedmsgConfig c = config("{\"wire_format\":\"FEDMSG2\",\"crl_failure_mode\":\"Fail-Open\",\"modname_rule\":\"fixed:app\"}");

@@ -182,6 +182,13 @@ class CompactWireTest {
     assertThat(compact.signerKey()).isEqualTo(full.signerKey()).isNotNull();
     // and one whose chain never came is still refused, at complete()
     assertThat(v.complete(v.prepare(compacted(full(other, 1)))).cause()).isEqualTo(MessageVerifier.UNKNOWN_CERTIFICATE);
+    // the meters: one waited for its chain, one never found it, none known at once; then one known at once
+    assertThat(v.compactChainWaited()).isEqualTo(1);
+    assertThat(v.compactChainUnknown()).isEqualTo(1);
+    assertThat(v.compactChainKnown()).isZero();
+    assertThat(v.check(compacted(full(ed, 3))).result().isValid()).isTrue();
+    assertThat(v.compactChainKnown()).isEqualTo(1);
+    assertThat(v.compactChainWaited()).isEqualTo(1);
   }
 
   @Test

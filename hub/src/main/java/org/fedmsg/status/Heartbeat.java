@@ -159,6 +159,8 @@ public final class Heartbeat implements AutoCloseable {
     body.put("rejected", stats.rejected());
     body.set("rejected_by_reason", byReason(stats));
     body.put("peer_disconnects", stats.peerDisconnects());
+    // connections whose ZMTP greeting stalled and were recovered by nudging the I/O threads
+    body.put("handshake_nudges", stats.handshakeNudges());
     // critical bus: gaps filled by replay, and what could not be (fedmsg status warns about it)
     body.put("gaps_filled", stats.gapsFilled());
     body.put("lost", stats.lost());

@@ -46,6 +46,7 @@ class HeartbeatTest {
         Heartbeat beat = Heartbeat.start(pub, "pkgdb", Duration.ofHours(1), () -> null)) {
       assertThat(beat.body().get("rejected_by_reason").isObject()).isTrue();
       assertThat(beat.body().get("peer_disconnects").isIntegralNumber()).isTrue();
+      assertThat(beat.body().get("handshake_nudges").isIntegralNumber()).isTrue();
     }
   }
 

@@ -28,6 +28,9 @@ import org.fedmsg.crypto.VerificationResult.Reason;
  *   <li>{@code fedmsg_handler_errors_total}, {@code fedmsg_gaps_total}
  *   <li>{@code fedmsg_curve_handshake_failures_total}, {@code fedmsg_curve_refusals_total}
  *   <li>{@code fedmsg_peer_disconnects_total} (connections of receiving sockets that ended)
+ *   <li>{@code fedmsg_handshake_nudges_total} (stalled ZMTP greetings whose I/O threads were nudged)
+ *   <li>{@code fedmsg_signature_frames_sent_total{form=full|compact}} (fedmsg/2, {@code wire_compact})
+ *   <li>{@code fedmsg_compact_frames_received_total{chain=known|waited|unknown}}
  * </ul>
  */
 public final class BusMeters {
@@ -69,6 +72,21 @@ public final class BusMeters {
     counter(registry, "fedmsg.peer.disconnects",
         "connections of receiving sockets that ended (peer left, broke the protocol or sent a frame over "
             + "max_message_size)", tags, stats, BusStats::peerDisconnects);
+    counter(registry, "fedmsg.handshake.nudges",
+        "times a connecting socket's ZMTP greeting stalled and the I/O threads were nudged to recover it", tags,
+        stats, BusStats::handshakeNudges);
+    String sent = "fedmsg/2 signature frames sent, by form (full: with the certificate chain; compact: its digest)";
+    counter(registry, "fedmsg.signature.frames.sent", sent, tags.and("form", "full"), stats, BusStats::signaturesFull);
+    counter(registry, "fedmsg.signature.frames.sent", sent, tags.and("form", "compact"), stats,
+        BusStats::signaturesCompact);
+    String received = "compact fedmsg/2 frames received, by how their chain was found (known at once, waited for "
+        + "a full frame verified on another thread, unknown: refused)";
+    counter(registry, "fedmsg.compact.frames.received", received, tags.and("chain", "known"), stats,
+        BusStats::compactChainKnown);
+    counter(registry, "fedmsg.compact.frames.received", received, tags.and("chain", "waited"), stats,
+        BusStats::compactChainWaited);
+    counter(registry, "fedmsg.compact.frames.received", received, tags.and("chain", "unknown"), stats,
+        BusStats::compactChainUnknown);
     for (Reason reason : Reason.values()) {
       counter(registry, "fedmsg.messages.rejected", "messages rejected, by reason",
           tags.and("reason", reason.name()), stats, s -> s.rejected(reason));
