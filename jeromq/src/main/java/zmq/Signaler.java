@@ -18,7 +18,7 @@ import zmq.util.Utils;
  * The wake-up behind a socket's or an I/O thread's command mailbox: one byte in a pipe per signal,
  * so that a selector (a blocking {@code recv}, or a poller of several sockets) wakes up when a
  * command arrives. It has the methods, package and behaviour of JeroMQ's own class and replaces
- * it in fedmsg-jeromq, with one change (docs/performance.md, "Latency"):
+ * it in fedmsg-jeromq, with one change (docs/performance.md, "End to end"):
  *
  * <p>{@link #waitEvent waitEvent(0)}, which the mailbox calls on every non-blocking check, answers
  * from two counters without a system call: signals sent ({@link #sent}) against signals read

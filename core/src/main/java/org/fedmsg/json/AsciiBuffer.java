@@ -14,7 +14,7 @@ final class AsciiBuffer {
    * Each thread's spare buffer. Every message is encoded at least once on its way out and once
    * on its way in; growing a fresh buffer each time was the largest single source of garbage per
    * message (a 1 KB message: a 1 KiB buffer, its 2 KiB copy, then the result), and the garbage
-   * sets how often the collector pauses the bus (docs/performance.md, "Latency").
+   * sets how often the collector pauses the bus (docs/performance.md, "End to end").
    */
   private static final ThreadLocal<AsciiBuffer> SPARE = new ThreadLocal<>();
 

@@ -13,8 +13,8 @@ import java.util.Arrays;
  * <p>Why not a map of strings: a busy signer's replay memory is up to 100,000 ids that each live
  * some seconds, and as objects (entry, string, bytes, boxed timestamp: about 144 bytes in four
  * objects) they aged through the collector's survivor spaces, where every young collection copied
- * all of them again: 10–16 MB per pause, which set the bus's latency tail (docs/performance.md,
- * "Latency"). Here a signer's memory is five arrays, 40 bytes per id, that only grow.
+ * all of them again: 10–16 MB per pause (docs/performance.md, "End to end"). Here a signer's
+ * memory is four arrays, 40 bytes per id, that only grow.
  *
  * <p>A digest stands for its id: two ids are taken as the same when their 128-bit digests are. A
  * collision would need 2^64 ids of one signer for an even chance; and only the signer, whose ids
