@@ -81,9 +81,15 @@ class ReferenceGapFillTest {
 
   @AfterEach
   void tearDown() {
+    if (subscriber != null) {
+      subscriber.close();
+    }
     store.close();
     pki.close();
   }
+
+  /** The subscriber bus of the test's {@link #run}, closed after the test. */
+  private Bus subscriber;
 
   /** Signs (seq_id included) and keeps messages up to {@code last}, as a publisher of this project does. */
   private void publishUpTo(long last, Signer signer) {
@@ -120,13 +126,12 @@ class ReferenceGapFillTest {
    * subscriber is there (messages signed before a verifier starts are refused by it); returns the
    * seq_ids delivered.
    */
-  private List<Long> run(String replay, java.util.function.Supplier<List<byte[]>> live, int expected, Bus[] busOut)
-      throws Exception {
-    return run(replay, live, expected, busOut, null);
+  private List<Long> run(String replay, java.util.function.Supplier<List<byte[]>> live, int expected) throws Exception {
+    return run(replay, live, expected, null);
   }
 
   /** @param curveKey the publisher's CURVE key pair (publish and replay socket), or null for plain sockets */
-  private List<Long> run(String replay, java.util.function.Supplier<List<byte[]>> live, int expected, Bus[] busOut,
+  private List<Long> run(String replay, java.util.function.Supplier<List<byte[]>> live, int expected,
       CurveKeyPair curveKey) throws Exception {
     try (ZContext ctx = new ZContext(1)) {
       ZMQ.Socket pub = ctx.createSocket(SocketType.XPUB);
@@ -142,7 +147,7 @@ class ReferenceGapFillTest {
             .serverKey(pub.getLastEndpoint(), curveKey.publicKeyZ85()).build());
       }
       Bus sub = Bus.create(options.build());
-      busOut[0] = sub;
+      subscriber = sub;
       BlockingQueue<Message> got = new LinkedBlockingQueue<>();
       sub.subscribe("org.fedoraproject.dev.gapfill", got::add);
       pub.setReceiveTimeOut(30_000);
@@ -163,58 +168,43 @@ class ReferenceGapFillTest {
 
   @Test
   void gap_filledInOrderBeforeTheLiveMessage_once() throws Exception {
-    Bus[] sub = new Bus[1];
     try (ReferenceReplaySocket socket = new ReferenceReplaySocket().start(new ReferenceQueries(store))) {
       List<Long> seqIds = run(socket.endpoint(), () -> {
         publishUpTo(8, app01);
         return List.of(signed.get(1L), signed.get(2L), signed.get(6L), signed.get(8L));
-      }, 8, sub);
+      }, 8);
       assertThat(seqIds).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
-      ReferenceGapFill gaps = ((FedmsgBus) sub[0]).referenceGaps();
+      ReferenceGapFill gaps = ((FedmsgBus) subscriber).referenceGaps();
       assertThat(gaps.filled()).isEqualTo(4);
       assertThat(gaps.lost()).isZero();
       assertThat(heard).isEmpty();
       assertThat(socket.answered()).isEqualTo(2);
-    } finally {
-      if (sub[0] != null) {
-        sub[0].close();
-      }
     }
   }
 
   @Test
   void gap_filledOverCurve_withThePublishSocketsKey() throws Exception {
     CurveKeyPair server = CurveKeyPair.generate("publisher");
-    Bus[] sub = new Bus[1];
     try (ReferenceReplaySocket socket = new ReferenceReplaySocket(server).start(new ReferenceQueries(store))) {
       List<Long> seqIds = run(socket.endpoint(), () -> {
         publishUpTo(3, app01);
         return List.of(signed.get(1L), signed.get(3L));
-      }, 3, sub, server);
+      }, 3, server);
       assertThat(seqIds).containsExactly(1L, 2L, 3L);
-      assertThat(((FedmsgBus) sub[0]).referenceGaps().filled()).isEqualTo(1);
-    } finally {
-      if (sub[0] != null) {
-        sub[0].close();
-      }
+      assertThat(((FedmsgBus) subscriber).referenceGaps().filled()).isEqualTo(1);
     }
   }
 
   @Test
   void lowerSeqId_isANewNumbering_deliveredWithoutAsking() throws Exception {
-    Bus[] sub = new Bus[1];
     try (ReferenceReplaySocket socket = new ReferenceReplaySocket().start(new ReferenceQueries(store))) {
       // 5 and 6 from before a restart whose store was lost, then 1 and 2 again (new messages, new msg_ids)
       List<Long> seqIds = run(socket.endpoint(), () -> {
         publishUpTo(6, app01);
         return List.of(signed.get(5L), signed.get(6L), sign(1, app01), sign(2, app01));
-      }, 4, sub);
+      }, 4);
       assertThat(seqIds).containsExactly(5L, 6L, 1L, 2L);
       assertThat(socket.answered()).isZero();
-    } finally {
-      if (sub[0] != null) {
-        sub[0].close();
-      }
     }
   }
 
@@ -224,72 +214,55 @@ class ReferenceGapFillTest {
     try (ReferenceReplaySocket closed = new ReferenceReplaySocket()) {
       nobody = closed.endpoint();
     }
-    Bus[] sub = new Bus[1];
-    try {
-      List<Long> seqIds = run(nobody, () -> {
-        publishUpTo(3, app01);
-        return List.of(signed.get(1L), signed.get(3L));
-      }, 2, sub);
-      assertThat(seqIds).containsExactly(1L, 3L);
-      ReferenceGapFill gaps = ((FedmsgBus) sub[0]).referenceGaps();
-      assertThat(gaps.lost()).isEqualTo(1);
-      assertThat(gaps.filled()).isZero();
-      LostRange loss = new LostRange(APP01, app01.identity().fingerprint(), ReferenceGapFill.NO_EPOCH,
-          new SeqRange(2, 2), "unreachable");
-      assertThat(heard).containsExactly(loss);
-      assertThat(sub[0].lostRanges()).containsExactly(loss);
-      assertThat(sub[0].stats().lost()).isEqualTo(1);
-    } finally {
-      if (sub[0] != null) {
-        sub[0].close();
-      }
-    }
+    List<Long> seqIds = run(nobody, () -> {
+      publishUpTo(3, app01);
+      return List.of(signed.get(1L), signed.get(3L));
+    }, 2);
+    assertThat(seqIds).containsExactly(1L, 3L);
+    ReferenceGapFill gaps = ((FedmsgBus) subscriber).referenceGaps();
+    assertThat(gaps.lost()).isEqualTo(1);
+    assertThat(gaps.filled()).isZero();
+    LostRange loss = new LostRange(APP01, app01.identity().fingerprint(), ReferenceGapFill.NO_EPOCH,
+        new SeqRange(2, 2), "unreachable");
+    assertThat(heard).containsExactly(loss);
+    assertThat(subscriber.lostRanges()).containsExactly(loss);
+    assertThat(subscriber.stats().lost()).isEqualTo(1);
   }
 
   @Test
   void gapLargerThanOneRequest_restReportedLost() throws Exception {
     int last = ReferenceGapFill.MAX_GAP + 3;
-    Bus[] sub = new Bus[1];
     try (ReferenceReplaySocket socket = new ReferenceReplaySocket().start(new ReferenceQueries(store, 2000, 64 << 20))) {
       List<Long> seqIds = run(socket.endpoint(), () -> {
         publishUpTo(last, app01);
         return List.of(signed.get(1L), signed.get((long) last));
-      }, ReferenceGapFill.MAX_GAP + 2, sub);
+      }, ReferenceGapFill.MAX_GAP + 2);
       assertThat(seqIds.get(0)).isEqualTo(1L);
       assertThat(seqIds.get(seqIds.size() - 2)).isEqualTo(ReferenceGapFill.MAX_GAP + 1L);
       assertThat(seqIds.get(seqIds.size() - 1)).isEqualTo((long) last);
-      ReferenceGapFill gaps = ((FedmsgBus) sub[0]).referenceGaps();
+      ReferenceGapFill gaps = ((FedmsgBus) subscriber).referenceGaps();
       assertThat(gaps.filled()).isEqualTo(ReferenceGapFill.MAX_GAP);
       assertThat(gaps.lost()).isEqualTo(1);   // seq_id MAX_GAP + 2
       assertThat(heard).containsExactly(new LostRange(APP01, app01.identity().fingerprint(), ReferenceGapFill.NO_EPOCH,
           new SeqRange(ReferenceGapFill.MAX_GAP + 2, ReferenceGapFill.MAX_GAP + 2), "overflow"));
-    } finally {
-      if (sub[0] != null) {
-        sub[0].close();
-      }
     }
   }
 
   @Test
   void gapPartlyInTheStore_restReportedMissing_exactRange() throws Exception {
-    Bus[] sub = new Bus[1];
     try (ReferenceReplaySocket socket = new ReferenceReplaySocket().start(new ReferenceQueries(store))) {
       // the store holds 1 and 2 only: of the gap 2..5 before the live 6, 3..5 cannot be had
       List<Long> seqIds = run(socket.endpoint(), () -> {
         publishUpTo(2, app01);
         return List.of(signed.get(1L), sign(6, app01));
-      }, 3, sub);
+      }, 3);
       assertThat(seqIds).containsExactly(1L, 2L, 6L);
       LostRange loss = new LostRange(APP01, app01.identity().fingerprint(), ReferenceGapFill.NO_EPOCH,
           new SeqRange(3, 5), "missing");
       assertThat(heard).containsExactly(loss);
-      assertThat(sub[0].lostRanges()).containsExactly(loss);
-      assertThat(sub[0].stats().lost()).isEqualTo(3);
-      assertThat(sub[0].stats().gapsFilled()).isEqualTo(1);
-    } finally {
-      if (sub[0] != null) {
-        sub[0].close();
-      }
+      assertThat(subscriber.lostRanges()).containsExactly(loss);
+      assertThat(subscriber.stats().lost()).isEqualTo(3);
+      assertThat(subscriber.stats().gapsFilled()).isEqualTo(1);
     }
   }
 
@@ -302,23 +275,16 @@ class ReferenceGapFillTest {
     try (ReferenceReplaySocket closed = new ReferenceReplaySocket()) {
       nobody = closed.endpoint();
     }
-    Bus[] sub = new Bus[1];
-    try {
-      List<Long> seqIds = run(nobody, () -> {
-        publishUpTo(3, app01);
-        return List.of(signed.get(1L), signed.get(3L));
-      }, 2, sub);
-      assertThat(seqIds).containsExactly(1L, 3L);
-      assertThat(((FedmsgBus) sub[0]).referenceGaps().timeout()).isEqualTo(Duration.ofMillis(300));
-      assertThat(heard).extracting(LostRange::reason).containsExactly("unreachable");
-      // from the live 3's arrival to the loss: the fetch gave up after 300 ms, not the default 5 s
-      long waitedMillis = TimeUnit.NANOSECONDS.toMillis(heardAt.get(0) - acceptedAt.get(3L));
-      assertThat(waitedMillis).isBetween(250L, 3_000L);
-    } finally {
-      if (sub[0] != null) {
-        sub[0].close();
-      }
-    }
+    List<Long> seqIds = run(nobody, () -> {
+      publishUpTo(3, app01);
+      return List.of(signed.get(1L), signed.get(3L));
+    }, 2);
+    assertThat(seqIds).containsExactly(1L, 3L);
+    assertThat(((FedmsgBus) subscriber).referenceGaps().timeout()).isEqualTo(Duration.ofMillis(300));
+    assertThat(heard).extracting(LostRange::reason).containsExactly("unreachable");
+    // from the live 3's arrival to the loss: the fetch gave up after 300 ms, not the default 5 s
+    long waitedMillis = TimeUnit.NANOSECONDS.toMillis(heardAt.get(0) - acceptedAt.get(3L));
+    assertThat(waitedMillis).isBetween(250L, 3_000L);
   }
 
   @Test
