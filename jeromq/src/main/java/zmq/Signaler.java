@@ -122,6 +122,7 @@ final class Signaler implements Closeable {
       try {
         written = uninterrupted(() -> w.write(writeByte));
       } catch (IOException e) {
+        sent.decrementAndGet();  // no byte will come: a reader must not wait for it
         throw new ZError.IOException(e);
       }
     }

@@ -118,6 +118,20 @@ class SignalerReplacementTest {
     }
   }
 
+  @Test
+  void aSignalThatCannotBeWritten_isNotCounted() throws Exception {
+    Ctx ctx = new Ctx();
+    Signaler signaler = new Signaler(ctx, 3, new Errno());
+    try {
+      ((Pipe.SinkChannel) field(signaler, "w")).close();
+      org.assertj.core.api.Assertions.assertThatThrownBy(signaler::send).isInstanceOf(ZError.IOException.class);
+      assertThat(signaler.waitEvent(0)).as("no signal to wait for").isFalse();
+    } finally {
+      signaler.close();
+      ctx.terminate();
+    }
+  }
+
   /** A poller thread forwarding an inproc hand-off, as the bus's publishers do, loses nothing. */
   @Test
   void pollerForwardingAHandOff_deliversEveryMessage() {
