@@ -57,8 +57,6 @@ final class GapFill implements AutoCloseable {
   static final long TAIL_CHUNK = 1_000;
   /** Fetches waiting for the gap-fill thread at most; beyond, a new gap is reported lost at once. */
   static final int MAX_QUEUED_FETCHES = 1_000;
-  /** Lost ranges kept for the heartbeat and {@code fedmsg status}. */
-  static final int RECENT_LOSSES = RecentLosses.CAPACITY;
 
   enum Mode {
     HOLD, LATE;
@@ -472,15 +470,9 @@ final class GapFill implements AutoCloseable {
 
   private void report(Publisher p, SeqRange r, String reason) {
     lost.add(r.length());
-    LostRange loss = new LostRange(p.signer, p.fingerprint, p.epoch, r, reason);
-    recent.add(loss);
     RejectionLog.AUDIT.warn("lost: {} message(s) of the publisher signing as {} (certificate sha256 {}), epoch {} seq {}:"
         + " {}", r.length(), LogText.escape(p.signer), p.fingerprint, LogText.escape(p.epoch), r, reason);
-    try {
-      listener.onLoss(p.signer, p.fingerprint, p.epoch, r, reason);
-    } catch (RuntimeException e) {
-      LOG.warn("bus listener failed: {}", e.toString());
-    }
+    recent.report(new LostRange(p.signer, p.fingerprint, p.epoch, r, reason), listener);
   }
 
   /** Messages fetched and delivered so far. */

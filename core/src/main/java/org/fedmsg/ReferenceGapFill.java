@@ -237,8 +237,7 @@ final class ReferenceGapFill implements AutoCloseable {
           : client.query(source.url(), query, curveKey, Z85.decodeKey(source.serverKeyZ85()).orElseThrow());
     } catch (ReferenceReplayException e) {
       // the server's own error frame (e.g. no match) means it does not hold them; else it did not answer
-      String text = String.valueOf(e.getMessage());
-      gap.report(from, end, text.startsWith("error:") ? MISSING : UNREACHABLE, text);
+      gap.report(from, end, e.answered() ? MISSING : UNREACHABLE, e.getMessage());
       return;
     }
     // one message per wanted seq_id, in order; anything else in the reply is ignored
@@ -298,13 +297,7 @@ final class ReferenceGapFill implements AutoCloseable {
     org.fedmsg.RejectionLog.AUDIT.warn("reference replay: {} message(s) of '{}' signing as {} (seq_id {} to {}) could"
         + " not be fetched from {}: {}", to - from + 1, LogText.escape(gap.source.name()), LogText.escape(gap.signer),
         from, to, LogText.escape(gap.source.url()), LogText.escape(why));
-    SeqRange range = new SeqRange(from, to);
-    recent.add(new LostRange(gap.signer, gap.fingerprint, NO_EPOCH, range, reason));
-    try {
-      listener.onLoss(gap.signer, gap.fingerprint, NO_EPOCH, range, reason);
-    } catch (RuntimeException e) {
-      LOG.warn("bus listener failed: {}", e.toString());
-    }
+    recent.report(new LostRange(gap.signer, gap.fingerprint, NO_EPOCH, new SeqRange(from, to), reason), listener);
   }
 
   /** How long one fetch may take ({@code gap_fill.reference_timeout}). */

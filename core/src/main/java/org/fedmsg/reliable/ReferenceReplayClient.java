@@ -93,7 +93,7 @@ public final class ReferenceReplayClient implements AutoCloseable {
       for (byte[] frame : frames) {
         if (!isJson(frame)) {
           // as the reference: a frame that is not JSON is the server's error message
-          throw new ReferenceReplayException(new String(frame, StandardCharsets.UTF_8));
+          throw new ReferenceReplayException(new String(frame, StandardCharsets.UTF_8), true);
         }
       }
       return frames;
